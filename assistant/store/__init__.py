@@ -1,0 +1,46 @@
+"""The vector store: one schema and one set of operations over two Qdrant back ends.
+
+* ``EdgeStore``: the Qdrant engine in-process (``qdrant-edge-py``), the default; one
+  owner at a time, guarded by a file lock.
+* ``ServerStore``: a Qdrant server or cluster through ``qdrant-client``.
+
+llama-index's ``QdrantVectorStore`` cannot drive Qdrant Edge and fuses hybrid results in
+Python, so the few operations we need are written here once for both engines.
+"""
+
+from __future__ import annotations
+
+from assistant.settings import Settings
+from assistant.store.base import (
+    DENSE,
+    EVERYONE,
+    SPARSE,
+    DocState,
+    Hit,
+    SearchMode,
+    StoredPoint,
+    VectorStore,
+)
+
+__all__ = [
+    "DENSE",
+    "EVERYONE",
+    "SPARSE",
+    "DocState",
+    "Hit",
+    "SearchMode",
+    "StoredPoint",
+    "VectorStore",
+    "open_store",
+]
+
+
+def open_store(settings: Settings) -> VectorStore:
+    """Open the configured store: a server when a URL is set, else the embedded engine."""
+    if settings.store.url:
+        from assistant.store.server import ServerStore
+
+        return ServerStore.connect(settings)
+    from assistant.store.edge import EdgeStore
+
+    return EdgeStore.open(settings)

@@ -1,0 +1,166 @@
+"""The embedded default: the Qdrant engine in-process (Qdrant Edge)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from assistant.errors import StoreError
+from assistant.settings import Settings
+from assistant.store.base import (
+    DENSE,
+    KEYWORD_FIELDS,
+    SPARSE,
+    STATE_FIELDS,
+    DocState,
+    Hit,
+    SearchMode,
+    StoredPoint,
+    fold_states,
+    readable_by,
+)
+from assistant.store.lock import StoreLock
+
+_RRF_K = 60
+
+
+class EdgeStore:
+    kind = "embedded"
+
+    def __init__(self, shard: qe.EdgeShard, lock: StoreLock, path: Path, collection: str):
+        self._shard = shard
+        self._lock = lock
+        self.location = str(path)
+        self.collection = collection
+
+    @classmethod
+    def open(cls, settings: Settings) -> EdgeStore:
+        collection = settings.collection_name()
+        root = settings.store_dir
+        lock = StoreLock(root)
+        lock.acquire()
+        path = root / collection
+        try:
+            config = qe.EdgeConfig(
+                vectors={
+                    DENSE: qe.EdgeVectorParams(settings.embedding.dimensions, qe.Distance.Cosine)
+                },
+                sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            )
+            if (path / "edge_config.json").exists() or any(path.glob("segments*")):
+                shard = qe.EdgeShard.load(str(path), config)
+            else:
+                shard = qe.EdgeShard.create(str(path), config)
+                for name in KEYWORD_FIELDS:
+                    shard.update(
+                        qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword)
+                    )
+        except Exception as exc:
+            lock.release()
+            raise StoreError(f"Cannot open the embedded store at {path}: {exc}") from exc
+        return cls(shard, lock, path, collection)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def upsert(self, points: Sequence[StoredPoint]) -> None:
+        if not points:
+            return
+        edge_points = [
+            qe.Point(
+                p.id,
+                {
+                    DENSE: p.dense,
+                    SPARSE: qe.SparseVector(p.sparse_indices, p.sparse_values),
+                },
+                p.payload,
+            )
+            for p in points
+        ]
+        self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def delete_doc(self, doc_id: str, keep_key: str | None = None) -> None:
+        must_not = [_match("index_key", keep_key)] if keep_key else None
+        self._shard.update(
+            qe.UpdateOperation.delete_points_by_filter(
+                qe.Filter(must=[_match("doc_id", doc_id)], must_not=must_not)
+            )
+        )
+
+    def optimize(self) -> None:
+        self._shard.flush()
+        self._shard.optimize()
+
+    def close(self) -> None:
+        try:
+            self._shard.flush()
+            self._shard.close()
+        finally:
+            self._lock.release()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._shard.count(qe.CountRequest(exact=True)))
+
+    def doc_states(self) -> dict[str, DocState]:
+        return fold_states(self._scroll_payloads(STATE_FIELDS))
+
+    def _scroll_payloads(self, fields: list[str]) -> Iterator[dict[str, Any]]:
+        offset: Any = None
+        while True:
+            records, offset = self._shard.scroll(
+                qe.ScrollRequest(offset=offset, limit=1000, with_payload=fields, with_vector=False)
+            )
+            for r in records:
+                yield dict(r.payload or {})
+            if offset is None:
+                return
+
+    def get_points(self, ids: Sequence[str]) -> list[Hit]:
+        records = self._shard.retrieve(list(ids), with_payload=True, with_vector=False)
+        return [Hit(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+
+    def search(
+        self,
+        *,
+        dense: list[float] | None,
+        sparse: tuple[list[int], list[float]] | None,
+        groups: Sequence[str],
+        limit: int,
+        mode: SearchMode = SearchMode.HYBRID,
+        prefetch_limit: int = 50,
+    ) -> list[Hit]:
+        access = qe.Filter(
+            must=[qe.FieldCondition("groups", match=qe.MatchAny(readable_by(groups)))]
+        )
+        dense_q = qe.Query.Nearest(dense, using=DENSE) if dense is not None else None
+        sparse_q = (
+            qe.Query.Nearest(qe.SparseVector(*sparse), using=SPARSE) if sparse is not None else None
+        )
+        if mode is SearchMode.HYBRID and dense_q is not None and sparse_q is not None:
+            request = qe.QueryRequest(
+                limit=limit,
+                query=qe.Fusion.Rrf(k=_RRF_K),
+                prefetches=[
+                    qe.Prefetch(limit=prefetch_limit, query=dense_q, filter=access),
+                    qe.Prefetch(limit=prefetch_limit, query=sparse_q, filter=access),
+                ],
+                filter=access,
+                with_payload=True,
+            )
+        else:
+            single = sparse_q if mode is SearchMode.SPARSE else dense_q
+            if single is None:
+                raise StoreError(f"search mode {mode} needs its query vector")
+            request = qe.QueryRequest(limit=limit, query=single, filter=access, with_payload=True)
+        return [
+            Hit(str(p.id), float(p.score), dict(p.payload or {}))
+            for p in self._shard.query(request)
+        ]
+
+
+def _match(key: str, value: str) -> qe.FieldCondition:
+    return qe.FieldCondition(key, match=qe.MatchValue(value))

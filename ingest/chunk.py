@@ -1,0 +1,117 @@
+"""Cut a parsed document into chunks that keep their page and heading path.
+
+Sections are runs of blocks under one heading path on one page; a chunk never crosses
+a section, so every chunk cites exactly one page and one heading. Text is split with
+llama-index's ``SentenceSplitter`` counting tiktoken tokens; a table that fits stays
+whole, a larger one is cut between rows with its header row repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.utils import get_tokenizer
+
+from assistant.settings import IngestSettings
+from ingest.model import Block, ParsedDocument
+
+Tokenizer = Callable[[str], list[int]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str  # what a citation quotes
+    embed_text: str  # text with its title and headings in front: what gets embedded
+    kind: str
+    page: int | None
+    page_label: str | None
+    heading_path: tuple[str, ...]
+    ocr: bool
+    tokens: int
+
+
+def default_tokenizer() -> Tokenizer:
+    """tiktoken cl100k_base, loaded offline from the copy llama-index ships."""
+    return get_tokenizer()
+
+
+class Chunker:
+    def __init__(self, settings: IngestSettings, tokenizer: Tokenizer | None = None) -> None:
+        self._size = settings.chunk_tokens
+        self._tokens = tokenizer or default_tokenizer()
+        self._splitter = SentenceSplitter(
+            chunk_size=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+            tokenizer=self._tokens,
+            paragraph_separator="\n\n",
+        )
+
+    def count(self, text: str) -> int:
+        return len(self._tokens(text))
+
+    def chunk(self, doc: ParsedDocument) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for (page, path), blocks in groupby(
+            (b for b in doc.blocks if b.text.strip()), key=lambda b: (b.page, b.heading_path)
+        ):
+            chunks.extend(self._section(doc.title, page, path, list(blocks)))
+        return chunks
+
+    def _section(
+        self, title: str, page: int | None, path: tuple[str, ...], blocks: list[Block]
+    ) -> Iterator[Chunk]:
+        body = [b for b in blocks if b.kind != "title"]
+        if not body:  # a heading alone on its page: nothing to cite
+            return
+        first = body[0]
+        context = "\n".join(x for x in (title, " > ".join(path)) if x)
+        for kind, run in groupby(body, key=lambda b: "table" if b.kind == "table" else "text"):
+            parts = list(run)
+            ocr = any(b.ocr for b in parts)
+            texts = (
+                [p for b in parts for p in self._table_pieces(b.text)]
+                if kind == "table"
+                else self._splitter.split_text("\n\n".join(b.text for b in parts))
+            )
+            kind_name = kind if kind == "table" else _text_kind(parts)
+            for text in texts:
+                text = text.strip()
+                if text:
+                    yield Chunk(
+                        text=text,
+                        embed_text=f"{context}\n\n{text}" if context else text,
+                        kind=kind_name,
+                        page=page,
+                        page_label=first.page_label,
+                        heading_path=path,
+                        ocr=ocr,
+                        tokens=self.count(text),
+                    )
+
+    def _table_pieces(self, table: str) -> list[str]:
+        if self.count(table) <= self._size:
+            return [table]
+        header, *rows = table.splitlines()
+        pieces: list[str] = []
+        current: list[str] = [header]
+        used = self.count(header)
+        for row in rows:
+            cost = self.count(row) + 1
+            if len(current) > 1 and used + cost > self._size:
+                pieces.append("\n".join(current))
+                current, used = [header], self.count(header)
+            if cost > self._size:  # one giant row: let the sentence splitter cut it
+                pieces.extend(self._splitter.split_text(row))
+                continue
+            current.append(row)
+            used += cost
+        if len(current) > 1:
+            pieces.append("\n".join(current))
+        return pieces
+
+
+def _text_kind(blocks: list[Block]) -> str:
+    return "list" if all(b.kind == "list" for b in blocks) else "text"

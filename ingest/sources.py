@@ -1,0 +1,132 @@
+"""Find the documents under the folders an admin points at, and who may read each.
+
+Access rules: a folder may hold an ``access.toml`` naming the groups that may read the
+documents in it and below it; the nearest one up the tree wins::
+
+    groups = ["hr", "chefer"]          # everyone in hr or chefer
+    [files]
+    "lonetabell.xlsx" = ["hr"]          # this file in this folder: hr only
+
+Without any rule file a document is readable by everyone. ``"*"`` (or "alla",
+"everyone") in a list also means everyone. A rule file that cannot be read makes the
+documents under it fail with a clear reason: never public by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import cast
+
+from assistant.errors import DocumentError, Reason
+from assistant.store import EVERYONE
+
+_EVERYONE_WORDS = {"*", "alla", "everyone", "all"}
+_DOC_NAMESPACE = uuid.UUID("6b1b3f0e-3c55-4d8e-9d3f-9a1c4e2b7a10")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    root: Path  # the folder (or file) the admin named
+    groups: tuple[str, ...] | None  # None: the access rules could not be read
+    access_problem: str | None = None
+
+    @property
+    def doc_id(self) -> str:
+        return str(uuid.uuid5(_DOC_NAMESPACE, self.path.as_posix()))
+
+    @property
+    def relative(self) -> str:
+        if self.root == self.path:
+            return self.path.name
+        return self.path.relative_to(self.root).as_posix()
+
+    def checked_groups(self) -> tuple[str, ...]:
+        if self.groups is None:
+            raise DocumentError(Reason.ACCESS_RULES, self.access_problem or "bad access rules")
+        return self.groups
+
+
+def discover(roots: Iterable[Path], access_file: str = "access.toml") -> Iterator[SourceFile]:
+    """Every candidate file under the roots, sorted, skipping hidden and temporary files."""
+    read_rules = cache(_read_rules)  # each rule file read once per discovery
+    for given in roots:
+        root = given.expanduser().resolve()
+        if root.is_file():
+            yield _source(root, root.parent, access_file, root.parent, read_rules)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith((".", "~$")) or name == access_file:
+                    continue
+                yield _source(Path(folder) / name, root, access_file, root, read_rules)
+
+
+_RuleReader = Callable[[Path], "dict[str, object] | None"]
+
+
+def _source(
+    path: Path, root: Path, access_file: str, top: Path, read_rules: _RuleReader
+) -> SourceFile:
+    try:
+        groups = _groups_for(path, top, access_file, read_rules)
+    except ValueError as exc:
+        return SourceFile(path, root, None, str(exc))
+    return SourceFile(path, root, groups)
+
+
+def _groups_for(
+    path: Path, top: Path, access_file: str, read_rules: _RuleReader
+) -> tuple[str, ...]:
+    folder = path.parent
+    while True:
+        rules = read_rules(folder / access_file)
+        if rules is not None:
+            per_file = cast(dict[str, object], rules.get("files", {}))
+            if path.name in per_file:
+                return _normalise(per_file[path.name], folder / access_file)
+            if "groups" in rules:
+                return _normalise(rules["groups"], folder / access_file)
+        if folder == top or folder.parent == folder:
+            return (EVERYONE,)
+        folder = folder.parent
+
+
+def _read_rules(rule_file: Path) -> dict[str, object] | None:
+    if not rule_file.is_file():
+        return None
+    try:
+        data = tomllib.loads(rule_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"Access rules in {rule_file} cannot be read: {exc}") from exc
+    unknown = set(data) - {"groups", "files"}
+    if unknown:
+        raise ValueError(f"Access rules in {rule_file}: unknown keys {sorted(unknown)}")
+    if not isinstance(data.get("files", {}), dict):
+        raise ValueError(f"Access rules in {rule_file}: [files] must be a table")
+    return data
+
+
+def _normalise(value: object, rule_file: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(g, str) for g in value):
+        raise ValueError(f"Access rules in {rule_file}: a group list must be non-empty strings")
+    groups = {g.strip().lower() for g in value if g.strip()}
+    if groups & _EVERYONE_WORDS:
+        return (EVERYONE,)
+    return tuple(sorted(groups))
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
