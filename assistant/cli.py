@@ -1,0 +1,182 @@
+"""The `assistant` command: ingest documents, show the index, build the example set.
+
+Every subcommand takes ``--data-dir`` and ``--json``; with ``--json`` it prints exactly one
+JSON object on stdout and nothing else there. Errors become one clear line on stderr and
+a non-zero exit code: 2 for bad input or settings, 3 for a failed service or store.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.errors import AssistantError, InputError, ServiceError
+from assistant.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="assistant",
+    help="A document assistant for Swedish municipalities: cited answers from your documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where the store and reports live (ASSISTANT_DATA_DIR)."),
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return load_settings(data_dir=data_dir) if data_dir else load_settings()
+
+
+def _emit(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def _edge() -> Iterator[None]:
+    """Turn the project's errors into a message and an exit code."""
+    try:
+        yield
+    except InputError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except ServiceError as exc:
+        err.print(f"[red]Service error:[/red] {exc}", highlight=False)
+        raise typer.Exit(3) from None
+    except AssistantError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Folders or files to index and keep in sync.")
+    ],
+    data_dir: DataDir = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Index documents; unchanged files are skipped, changed ones replaced, deleted ones removed.
+
+    Files that cannot be read are reported with their reason and skipped; what was
+    indexed before stays. A killed run can simply be started again.
+    """
+    from assistant.factory import build_embedding
+    from assistant.store import open_store
+    from ingest.sync import IngestJob
+
+    with _edge():
+        settings = _settings(data_dir)
+        store = open_store(settings)
+        try:
+            job = IngestJob(settings, store, build_embedding(settings.embedding))
+            with _progress(enabled=not json_out and err.is_terminal) as progress:
+                report = job.run(paths, progress=progress)
+        finally:
+            store.close()
+    if json_out:
+        _emit(report.to_dict())
+    else:
+        typer.echo(report.summary())
+    if report.failed and not report.totals()["chunks"] and not report.count("unchanged"):
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    if not enabled:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("[bold]Indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("", total=None)
+
+    def update(done: int, total: int, name: str) -> None:
+        bar.update(task, completed=done, total=total, description=name)
+
+    with bar:
+        yield update
+
+
+@app.command()
+def status(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
+    """Show what the index holds and how the last sync went."""
+    from assistant.status import index_status
+
+    with _edge():
+        data = index_status(_settings(data_dir))
+    if json_out:
+        _emit(data)
+        return
+    store = data["store"]
+    typer.echo(f"Store: {store['kind']} at {store['location']} (collection {store['collection']})")
+    if "busy" in data:
+        typer.echo(f"Store busy: {data['busy']}")
+    else:
+        typer.echo(f"Documents: {data['documents']}  Chunks: {data['chunks']}")
+        if data["formats"]:
+            typer.echo("Formats: " + ", ".join(f"{k} {v}" for k, v in data["formats"].items()))
+        if data["incomplete_documents"]:
+            typer.echo("Incomplete (re-run ingest): " + ", ".join(data["incomplete_documents"]))
+    last = data["last_run"]
+    if last is None:
+        typer.echo("Last sync: never")
+        return
+    t = last["totals"]
+    typer.echo(
+        f"Last sync: {last['finished_at'] or last['started_at']}: {t['new']} new, "
+        f"{t['changed']} changed, {t['unchanged']} unchanged, {t['removed']} removed, "
+        f"{t['failed']} skipped"
+    )
+    if last["aborted"]:
+        typer.echo(f"  stopped early: {last['aborted']}")
+    for e in last["errors"]:
+        typer.echo(f"  {e['file']}: [{e['reason']}] {e['message']}")
+
+
+@app.command()
+def examples(
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: DATA_DIR/examples).")
+    ] = None,
+    data_dir: DataDir = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Write the bundled example documents of the fictional Norrbacka kommun."""
+    from examples.build import build_examples
+
+    with _edge():
+        target = out or _settings(data_dir).data_dir / "examples"
+        written = build_examples(target)
+    if json_out:
+        _emit({"folder": str(target), "documents": [str(p) for p in written]})
+    else:
+        typer.echo(f"Wrote {len(written)} example documents to {target}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

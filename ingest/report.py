@@ -1,0 +1,108 @@
+"""What an ingestion run did, for the admin (a summary) and for scripts (JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+LATEST = "ingest-latest.json"
+
+
+@dataclass
+class FileResult:
+    file: str  # path relative to the root it was found under
+    source: str  # absolute path
+    status: str  # new, changed, unchanged, removed, failed
+    reason: str | None = None
+    message: str | None = None
+    pages: int = 0
+    ocr_pages: int = 0
+    chunks: int = 0
+
+
+@dataclass
+class RunReport:
+    roots: list[str]
+    store: dict[str, str]
+    started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    finished_at: str | None = None
+    seconds: float = 0.0
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    store_seconds: float = 0.0
+    aborted: str | None = None  # why the run stopped early, if it did
+    files: list[FileResult] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        self.files.append(result)
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def totals(self) -> dict[str, Any]:
+        done = [f for f in self.files if f.status in ("new", "changed")]
+        chunks = sum(f.chunks for f in done)
+        pages = sum(f.pages for f in done)
+        return {
+            "files_seen": sum(f.status != "removed" for f in self.files),
+            "new": self.count("new"),
+            "changed": self.count("changed"),
+            "unchanged": self.count("unchanged"),
+            "removed": self.count("removed"),
+            "failed": self.count("failed"),
+            "pages": pages,
+            "ocr_pages": sum(f.ocr_pages for f in done),
+            "chunks": chunks,
+            "chunks_per_s": round(chunks / self.seconds, 2) if self.seconds else 0.0,
+            "pages_per_s": round(pages / self.seconds, 2) if self.seconds else 0.0,
+            "embed_share": round(self.embed_seconds / self.seconds, 3) if self.seconds else 0.0,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["totals"] = self.totals()
+        return data
+
+    def save(self, folder: Path) -> Path:
+        """Write the report, and point ``ingest-latest.json`` at it atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = self.started_at.replace(":", "").replace("-", "")[:15]
+        path = folder / f"ingest-{stamp}-{os.getpid()}.json"
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+        path.write_text(text, encoding="utf-8")
+        tmp = folder / f".{LATEST}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(folder / LATEST)
+        return path
+
+    def summary(self) -> str:
+        t = self.totals()
+        lines = [
+            f"Files: {t['files_seen']} seen, {t['new']} new, {t['changed']} changed, "
+            f"{t['unchanged']} unchanged, {t['removed']} removed, {t['failed']} skipped",
+            f"Indexed: {t['pages']} pages ({t['ocr_pages']} by OCR), {t['chunks']} chunks",
+            f"Time: {self.seconds:.1f} s ({t['chunks_per_s']} chunks/s; embedding "
+            f"{self.embed_seconds:.1f} s, parsing {self.parse_seconds:.1f} s)",
+        ]
+        if self.failed:
+            lines.append("Skipped files:")
+            lines += [f"  {f.file}: [{f.reason}] {f.message}" for f in self.failed]
+        if self.aborted:
+            lines.append(f"Run stopped early: {self.aborted}")
+        return "\n".join(lines)
+
+
+def load_latest(folder: Path) -> dict[str, Any] | None:
+    path = folder / LATEST
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

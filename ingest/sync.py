@@ -1,0 +1,202 @@
+"""The ingestion job: keep one collection in step with the documents under some folders.
+
+For each file: hash it; skip it if the store already holds every chunk of exactly this
+version; else parse, chunk, embed and upsert the new version, and only then delete the
+old one. Point ids derive from (document, version, chunk number), so a killed run that
+is started again overwrites its half-written points and ends in the same state. A file
+that fails keeps whatever was indexed for it before; a file that disappeared from a
+folder named in this run is removed from the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.errors import DocumentError, InputError, Reason
+from assistant.language import detect_language
+from assistant.settings import CHUNKER_VERSION, Settings
+from assistant.sparse import SparseEncoder
+from assistant.store import DocState, StoredPoint, VectorStore
+from ingest.chunk import Chunk, Chunker
+from ingest.metadata import document_fields
+from ingest.model import ParsedDocument
+from ingest.parse import parse_file
+from ingest.report import FileResult, RunReport
+from ingest.sources import SourceFile, discover, file_hash
+
+_POINT_NAMESPACE = uuid.UUID("0f3c8a52-7d1e-4b6a-9e8f-2c5d1a7b9e34")
+_UPSERT_BATCH = 256
+
+# Called before each file: (files done, files in all, file name).
+Progress = Callable[[int, int, str], None]
+
+
+class IngestJob:
+    def __init__(
+        self,
+        settings: Settings,
+        store: VectorStore,
+        embedder: BaseEmbedding,
+        *,
+        chunker: Chunker | None = None,
+        sparse: SparseEncoder | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._embedder = embedder
+        self._chunker = chunker or Chunker(settings.ingest)
+        self._sparse = sparse or SparseEncoder()
+
+    def run(self, roots: Sequence[Path], progress: Progress | None = None) -> RunReport:
+        started = time.perf_counter()
+        report = RunReport(
+            roots=[str(r.expanduser().resolve()) for r in roots],
+            store={
+                "kind": self._store.kind,
+                "location": self._store.location,
+                "collection": self._store.collection,
+            },
+        )
+        try:
+            self._run(roots, report, progress)
+        except KeyboardInterrupt:
+            report.aborted = "interrupted by the user; run the same command again to finish"
+            raise
+        except Exception as exc:
+            report.aborted = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            report.seconds = round(time.perf_counter() - started, 3)
+            report.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            report.save(self._settings.reports_dir)
+        return report
+
+    def _run(self, roots: Sequence[Path], report: RunReport, progress: Progress | None) -> None:
+        missing = [str(r) for r in roots if not r.exists()]
+        if missing:
+            raise InputError(f"No such file or folder: {', '.join(missing)}")
+        states = self._store.doc_states()
+        sources = list(discover(roots, self._settings.ingest.access_file))
+        for done, source in enumerate(sources):
+            if progress:
+                progress(done, len(sources), source.relative)
+            report.add(self._sync_file(source, states.get(source.doc_id), report))
+        seen = {s.doc_id for s in sources}
+        for state in states.values():
+            if state.doc_id not in seen and _under(state.source, report.roots):
+                self._store.delete_doc(state.doc_id)
+                report.add(FileResult(state.file, state.source, "removed"))
+        if progress:
+            progress(len(sources), len(sources), "")
+        self._store.optimize()
+
+    def _sync_file(
+        self, source: SourceFile, state: DocState | None, report: RunReport
+    ) -> FileResult:
+        try:
+            groups = source.checked_groups()
+            try:
+                content_hash = file_hash(source.path)
+            except OSError as exc:
+                raise DocumentError(Reason.UNREADABLE, f"cannot read the file: {exc}") from exc
+            key = _index_key(content_hash, groups)
+            if state is not None and state.complete_key() == key:
+                return FileResult(source.relative, str(source.path), "unchanged")
+            status = "changed" if state is not None else "new"
+            t0 = time.perf_counter()
+            doc = parse_file(source.path, self._settings.ingest)
+            chunks = self._chunker.chunk(doc)
+            report.parse_seconds += time.perf_counter() - t0
+            if not chunks:
+                raise DocumentError(Reason.NO_TEXT, "the document holds no text to index")
+            points = self._points(source, doc, chunks, content_hash, key, groups, report)
+            t0 = time.perf_counter()
+            for start in range(0, len(points), _UPSERT_BATCH):
+                self._store.upsert(points[start : start + _UPSERT_BATCH])
+            self._store.delete_doc(source.doc_id, keep_key=key)
+            report.store_seconds += time.perf_counter() - t0
+        except DocumentError as exc:
+            return FileResult(
+                source.relative, str(source.path), "failed", exc.reason.value, exc.message
+            )
+        return FileResult(
+            source.relative,
+            str(source.path),
+            status,
+            pages=doc.page_count,
+            ocr_pages=doc.ocr_pages,
+            chunks=len(chunks),
+        )
+
+    def _points(
+        self,
+        source: SourceFile,
+        doc: ParsedDocument,
+        chunks: list[Chunk],
+        content_hash: str,
+        key: str,
+        groups: tuple[str, ...],
+        report: RunReport,
+    ) -> list[StoredPoint]:
+        t0 = time.perf_counter()
+        dense = self._embedder.get_text_embedding_batch([c.embed_text for c in chunks])
+        report.embed_seconds += time.perf_counter() - t0
+        fields = document_fields(doc)
+        doc_lang = detect_language(doc.text)
+        stat = source.path.stat()
+        common: dict[str, Any] = {
+            "doc_id": source.doc_id,
+            "index_key": key,
+            "content_hash": content_hash,
+            "chunk_count": len(chunks),
+            "source": source.path.as_posix(),
+            "file": source.path.name,
+            "rel_path": source.relative,
+            "title": doc.title,
+            "format": doc.format,
+            "page_count": doc.page_count,
+            "groups": list(groups),
+            "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
+            "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "doc_lang": doc_lang,
+            **fields,
+            **{f"email_{k}": v for k, v in doc.fields.items()},
+        }
+        points = []
+        for i, (chunk, vector) in enumerate(zip(chunks, dense, strict=True)):
+            indices, values = self._sparse.document(chunk.embed_text)
+            payload = {
+                **common,
+                "chunk_index": i,
+                "text": chunk.text,
+                "kind": chunk.kind,
+                "page": chunk.page,
+                "page_label": chunk.page_label,
+                "heading_path": list(chunk.heading_path),
+                "heading": " > ".join(chunk.heading_path) or None,
+                "ocr": chunk.ocr,
+                "tokens": chunk.tokens,
+                "lang": detect_language(chunk.text) if len(chunk.text) > 200 else doc_lang,
+            }
+            point_id = str(uuid.uuid5(_POINT_NAMESPACE, f"{source.doc_id}/{key}/{i}"))
+            points.append(StoredPoint(point_id, vector, indices, values, payload))
+        return points
+
+
+def _index_key(content_hash: str, groups: tuple[str, ...]) -> str:
+    """What decides whether a stored version is current: content, readers, chunker."""
+    basis = f"{content_hash}|{','.join(groups)}|{CHUNKER_VERSION}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def _under(source: str, roots: list[str]) -> bool:
+    path = Path(source)
+    return any(path == Path(r) or Path(r) in path.parents for r in roots)

@@ -1,0 +1,164 @@
+"""One contract, two engines: Qdrant Edge in-process, and the server API through
+qdrant-client's in-memory mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from qdrant_client import QdrantClient
+
+from assistant.errors import StoreBusyError
+from assistant.settings import Settings, load_settings
+from assistant.sparse import SparseEncoder
+from assistant.store import EVERYONE, SearchMode, StoredPoint, VectorStore
+from assistant.store.edge import EdgeStore
+from assistant.store.server import ServerStore
+
+DIMS = 4
+TEXTS = {
+    "a": ("Friskvårdsbidraget är 3 000 kronor per år.", [1.0, 0.0, 0.0, 0.0], [EVERYONE]),
+    "b": ("Lönerevisionen sker i april varje år.", [0.0, 1.0, 0.0, 0.0], ["hr"]),
+    "c": ("Parkeringstillstånd söks hos trafikenheten.", [0.0, 0.0, 1.0, 0.0], [EVERYONE]),
+}
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", embedding={"dimensions": DIMS})
+
+
+@pytest.fixture(params=["edge", "server"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
+    settings = _settings(tmp_path)
+    opened: VectorStore
+    if request.param == "edge":
+        opened = EdgeStore.open(settings)
+    else:
+        opened = ServerStore.connect(settings, client=QdrantClient(location=":memory:"))
+    yield opened
+    opened.close()
+
+
+def _points(doc: str, key: str, chunk_count: int | None = None) -> list[StoredPoint]:
+    sparse = SparseEncoder()
+    text, vector, groups = TEXTS[doc]
+    n = chunk_count or 1
+    return [
+        StoredPoint(
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc}/{key}/{i}")),
+            vector,
+            *sparse.document(text),
+            {
+                "doc_id": doc,
+                "index_key": key,
+                "chunk_count": n,
+                "source": f"/docs/{doc}.txt",
+                "file": f"{doc}.txt",
+                "title": doc,
+                "format": "txt",
+                "indexed_at": "2026-11-23T00:00:00+00:00",
+                "groups": groups,
+                "text": text,
+            },
+        )
+        for i in range(n)
+    ]
+
+
+def _fill(store: VectorStore) -> None:
+    for doc in TEXTS:
+        store.upsert(_points(doc, "v1"))
+    store.optimize()
+
+
+def test_doc_states_know_complete_versions(store: VectorStore) -> None:
+    _fill(store)
+    states = store.doc_states()
+    assert sorted(states) == ["a", "b", "c"]
+    assert states["a"].complete_key() == "v1"
+    assert store.count() == 3
+    # half of a second version: two versions present means not complete
+    store.upsert(_points("a", "v2", chunk_count=3)[:2])
+    assert store.doc_states()["a"].complete_key() is None
+
+
+def test_delete_keeps_the_named_version(store: VectorStore) -> None:
+    _fill(store)
+    store.upsert(_points("a", "v2"))
+    store.delete_doc("a", keep_key="v2")
+    assert store.doc_states()["a"].keys == {"v2": 1}
+    store.delete_doc("a")
+    assert "a" not in store.doc_states()
+    assert store.count() == 2
+
+
+@pytest.mark.parametrize("mode", list(SearchMode))
+def test_search_applies_access_groups_inside_the_query(
+    store: VectorStore, mode: SearchMode
+) -> None:
+    _fill(store)
+    sparse = SparseEncoder().query("lönerevision april")
+    dense = [0.0, 1.0, 0.0, 0.0]
+    outsider = store.search(dense=dense, sparse=sparse, groups=["ekonomi"], limit=10, mode=mode)
+    assert all(h.payload["doc_id"] != "b" for h in outsider)
+    insider = store.search(dense=dense, sparse=sparse, groups=["hr"], limit=10, mode=mode)
+    assert insider[0].payload["doc_id"] == "b"
+
+
+def test_sparse_search_matches_inflected_swedish(store: VectorStore) -> None:
+    _fill(store)
+    hits = store.search(
+        dense=None,
+        sparse=SparseEncoder().query("parkeringstillstånden"),
+        groups=[],
+        limit=3,
+        mode=SearchMode.SPARSE,
+    )
+    assert hits[0].payload["doc_id"] == "c"
+
+
+def test_get_points_returns_payloads(store: VectorStore) -> None:
+    _fill(store)
+    wanted = _points("c", "v1")[0].id
+    [hit] = store.get_points([wanted])
+    assert hit.payload["file"] == "c.txt"
+
+
+def test_edge_store_persists_across_reopen(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    store = EdgeStore.open(settings)
+    _fill(store)
+    store.close()
+    again = EdgeStore.open(settings)
+    try:
+        assert again.count() == 3
+    finally:
+        again.close()
+
+
+def test_edge_store_has_one_owner(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    owner = EdgeStore.open(settings)
+    try:
+        with pytest.raises(StoreBusyError, match="in use by process"):
+            EdgeStore.open(settings)
+        script = (
+            "import sys\n"
+            "from assistant.settings import load_settings\n"
+            "from assistant.store.edge import EdgeStore\n"
+            "from assistant.errors import StoreBusyError\n"
+            f"s = load_settings(data_dir={str(settings.data_dir)!r}, embedding={{'dimensions': 4}})\n"
+            "try:\n    EdgeStore.open(s)\nexcept StoreBusyError as e:\n    print(e); sys.exit(7)\n"
+        )
+        other = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+        )
+        assert other.returncode == 7, other.stderr
+        assert "ASSISTANT_STORE__URL" in other.stdout
+    finally:
+        owner.close()
+    EdgeStore.open(settings).close()  # free again once the owner closed
