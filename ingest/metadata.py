@@ -33,9 +33,16 @@ _TITLE_TYPES = (
 )
 
 
-def _value(label: str, head: str) -> str | None:
-    m = re.search(rf"(?im)^[ \t]*{label}[ \t]*[:.]?[ \t]*(.+?)[ \t]*$", head)
-    return m.group(1).strip() if m else None
+def _values(label: str, head: str) -> list[str]:
+    pattern = rf"(?im)^[ \t]*{label}[ \t]*[:.]?[ \t]*(.+?)[ \t]*$"
+    return [m.group(1).strip() for m in re.finditer(pattern, head)]
+
+
+def _date_or_open(value: str) -> str | None:
+    date = re.search(_DATE, value)
+    if date:
+        return date.group(1)
+    return "Tills vidare" if re.search(r"tills\s+vidare", value, re.I) else None
 
 
 def document_fields(doc: ParsedDocument) -> dict[str, str]:
@@ -43,15 +50,13 @@ def document_fields(doc: ParsedDocument) -> dict[str, str]:
     head = doc.text[:_HEAD_CHARS]
     found: dict[str, str] = {}
     for name, label in _LABELS.items():
-        value = _value(label, head)
-        if not value:
-            continue
+        values = _values(label, head)
         if name in ("decision_date", "valid_until"):
-            date = re.search(_DATE, value)
-            if date:
-                value = date.group(1)
-            elif not re.search(r"tills\s+vidare", value, re.I):
-                continue
+            values = [_date_or_open(v) for v in values]
+            values = [v for v in values if v]
+        if not values:
+            continue
+        value = values[0]
         if name == "doc_type":
             value = next((t for t in _DOC_TYPES if t in value.lower()), value.lower())
         found[name] = value[:200]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +56,10 @@ def corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def example_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled example documents, built once per test session."""
     from examples.build import build_examples
 
     out = tmp_path_factory.mktemp("examples")
     build_examples(out)
-    yield out
+    return out

@@ -151,7 +151,8 @@ def test_edge_store_has_one_owner(tmp_path: Path) -> None:
             "from assistant.settings import load_settings\n"
             "from assistant.store.edge import EdgeStore\n"
             "from assistant.errors import StoreBusyError\n"
-            f"s = load_settings(data_dir={str(settings.data_dir)!r}, embedding={{'dimensions': 4}})\n"
+            f"s = load_settings(data_dir={str(settings.data_dir)!r},"
+            " embedding={'dimensions': 4})\n"
             "try:\n    EdgeStore.open(s)\nexcept StoreBusyError as e:\n    print(e); sys.exit(7)\n"
         )
         other = subprocess.run(

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.settings import IngestSettings
+from ingest.chunk import Chunker
+from ingest.model import Block, ParsedDocument
+
+SENTENCE = "Medarbetaren ansöker om ledighet i personalsystemet senast två veckor innan. "
+
+
+def _doc(blocks: list[Block]) -> ParsedDocument:
+    return ParsedDocument(Path("policy.pdf"), "pdf", "Semesterpolicy", blocks, page_count=3)
+
+
+def test_chunks_keep_page_and_heading_and_respect_size() -> None:
+    settings = IngestSettings(chunk_tokens=120, chunk_overlap=20)
+    chunker = Chunker(settings)
+    doc = _doc(
+        [
+            Block("Semester", "title", 1, "1", ("Semester",)),
+            Block(SENTENCE * 30, "text", 1, "1", ("Semester",)),
+            Block(SENTENCE * 2, "text", 2, "2", ("Semester", "Sparade dagar")),
+        ]
+    )
+    chunks = chunker.chunk(doc)
+    assert len(chunks) > 3
+    assert all(c.tokens <= 120 for c in chunks)
+    assert {c.page for c in chunks} == {1, 2}
+    last = chunks[-1]
+    assert last.heading_path == ("Semester", "Sparade dagar")
+    assert last.embed_text.startswith("Semesterpolicy\nSemester > Sparade dagar\n\n")
+    assert all(not c.text.startswith("Semester\n") for c in chunks)  # headings not repeated
+
+
+def test_a_table_that_fits_stays_whole_and_a_big_one_repeats_its_header() -> None:
+    chunker = Chunker(IngestSettings(chunk_tokens=80, chunk_overlap=10))
+    small = "Ort | Belopp\nStockholm | 300 kr\nMalmö | 250 kr"
+    big = "Resmål | Traktamente\n" + "\n".join(f"Land {i} | {i * 10} kr" for i in range(60))
+    chunks = chunker.chunk(
+        _doc([Block(small, "table", 1, None, ("Belopp",)), Block(big, "table", 2, None, ())])
+    )
+    assert chunks[0].text == small
+    assert chunks[0].kind == "table"
+    rest = chunks[1:]
+    assert len(rest) > 2
+    assert all(c.text.startswith("Resmål | Traktamente\n") for c in rest)
+    rows = [line for c in rest for line in c.text.splitlines()[1:]]
+    assert rows == big.splitlines()[1:]  # every row once, in order
+
+
+def test_empty_and_heading_only_documents_give_no_chunks() -> None:
+    chunker = Chunker(IngestSettings())
+    assert chunker.chunk(_doc([Block("Rubrik", "title", 1, None, ("Rubrik",))])) == []
+    assert chunker.chunk(_doc([Block("   ", "text", 1)])) == []
