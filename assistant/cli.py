@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.errors import AssistantError, InputError, ServiceError
 from assistant.settings import Settings, load_settings
+from ingest.report import FileResult
 
 app = typer.Typer(
     name="assistant",
@@ -83,8 +84,11 @@ def ingest(
         store = open_store(settings)
         try:
             job = IngestJob(settings, store, build_embedding(settings.embedding))
-            with _progress(enabled=not json_out and err.is_terminal) as progress:
-                report = job.run(paths, progress=progress)
+            interactive = err.is_terminal and not json_out
+            with _progress(enabled=interactive) as progress:
+                report = job.run(
+                    paths, progress=progress, on_file=None if interactive else _log_file
+                )
         finally:
             store.close()
     if json_out:
@@ -93,6 +97,14 @@ def ingest(
         typer.echo(report.summary())
     if report.failed and not report.totals()["chunks"] and not report.count("unchanged"):
         raise typer.Exit(1)
+
+
+def _log_file(result: FileResult) -> None:
+    """One line per file on stderr when nobody watches a progress bar (cron, CI, pipes)."""
+    detail = f"{result.chunks} chunks" if result.chunks else (result.message or "")
+    line = f"{result.status:9} {result.file}" + (f"  ({detail})" if detail else "")
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 @contextmanager

@@ -52,8 +52,7 @@ def document_fields(doc: ParsedDocument) -> dict[str, str]:
     for name, label in _LABELS.items():
         values = _values(label, head)
         if name in ("decision_date", "valid_until"):
-            values = [_date_or_open(v) for v in values]
-            values = [v for v in values if v]
+            values = [d for d in map(_date_or_open, values) if d]
         if not values:
             continue
         value = values[0]

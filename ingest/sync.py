@@ -37,6 +37,8 @@ _UPSERT_BATCH = 256
 
 # Called before each file: (files done, files in all, file name).
 Progress = Callable[[int, int, str], None]
+# Called after each file with its outcome.
+OnFile = Callable[[FileResult], None]
 
 
 class IngestJob:
@@ -55,7 +57,12 @@ class IngestJob:
         self._chunker = chunker or Chunker(settings.ingest)
         self._sparse = sparse or SparseEncoder()
 
-    def run(self, roots: Sequence[Path], progress: Progress | None = None) -> RunReport:
+    def run(
+        self,
+        roots: Sequence[Path],
+        progress: Progress | None = None,
+        on_file: OnFile | None = None,
+    ) -> RunReport:
         started = time.perf_counter()
         report = RunReport(
             roots=[str(r.expanduser().resolve()) for r in roots],
@@ -66,7 +73,7 @@ class IngestJob:
             },
         )
         try:
-            self._run(roots, report, progress)
+            self._run(roots, report, progress, on_file or (lambda _: None))
         except KeyboardInterrupt:
             report.aborted = "interrupted by the user; run the same command again to finish"
             raise
@@ -79,7 +86,13 @@ class IngestJob:
             report.save(self._settings.reports_dir)
         return report
 
-    def _run(self, roots: Sequence[Path], report: RunReport, progress: Progress | None) -> None:
+    def _run(
+        self,
+        roots: Sequence[Path],
+        report: RunReport,
+        progress: Progress | None,
+        on_file: OnFile,
+    ) -> None:
         missing = [str(r) for r in roots if not r.exists()]
         if missing:
             raise InputError(f"No such file or folder: {', '.join(missing)}")
@@ -88,12 +101,16 @@ class IngestJob:
         for done, source in enumerate(sources):
             if progress:
                 progress(done, len(sources), source.relative)
-            report.add(self._sync_file(source, states.get(source.doc_id), report))
+            result = self._sync_file(source, states.get(source.doc_id), report)
+            report.add(result)
+            on_file(result)
         seen = {s.doc_id for s in sources}
         for state in states.values():
             if state.doc_id not in seen and _under(state.source, report.roots):
                 self._store.delete_doc(state.doc_id)
-                report.add(FileResult(state.file, state.source, "removed"))
+                result = FileResult(state.file, state.source, "removed")
+                report.add(result)
+                on_file(result)
         if progress:
             progress(len(sources), len(sources), "")
         self._store.optimize()

@@ -82,7 +82,7 @@ class EdgeStore:
         self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
 
     def delete_doc(self, doc_id: str, keep_key: str | None = None) -> None:
-        must_not = [_match("index_key", keep_key)] if keep_key else None
+        must_not: list[Any] | None = [_match("index_key", keep_key)] if keep_key else None
         self._shard.update(
             qe.UpdateOperation.delete_points_by_filter(
                 qe.Filter(must=[_match("doc_id", doc_id)], must_not=must_not)
@@ -143,7 +143,7 @@ class EdgeStore:
         if mode is SearchMode.HYBRID and dense_q is not None and sparse_q is not None:
             request = qe.QueryRequest(
                 limit=limit,
-                query=qe.Fusion.Rrf(k=_RRF_K),
+                query=qe.Fusion.Rrf(k=_RRF_K),  # type: ignore[arg-type]  # stub omits Rrf
                 prefetches=[
                     qe.Prefetch(limit=prefetch_limit, query=dense_q, filter=access),
                     qe.Prefetch(limit=prefetch_limit, query=sparse_q, filter=access),

@@ -1,0 +1,42 @@
+# One task runner. `make run` sets everything up and runs the main job; `make test` checks.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= .data
+export ASSISTANT_DATA_DIR ?= $(DATA_DIR)
+export HF_HUB_OFFLINE := 1
+export DO_NOT_TRACK := 1
+
+.PHONY: setup run ingest status test lint typecheck pytest bench clean
+
+$(BIN)/assistant: pyproject.toml
+	bash scripts/install-system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/assistant  ## Create the virtualenv and install everything (idempotent)
+
+run: setup  ## Set up, build the example documents, index them, show the index
+	$(BIN)/assistant examples --data-dir $(DATA_DIR)
+	$(BIN)/assistant ingest $(DATA_DIR)/examples --data-dir $(DATA_DIR)
+	$(BIN)/assistant status --data-dir $(DATA_DIR)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest  ## Everything CI checks
+
+bench: setup  ## Ingestion benchmark on ../shared/corpus/sv-public (prints figures)
+	$(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Debian packages the assistant needs: Tesseract with Swedish for scanned PDFs, libmagic
+# for file-type sniffing, and DejaVu fonts for the example PDFs. Installs only what is
+# missing; without root it prints the command to run instead.
+set -euo pipefail
+
+need=()
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+if ! tesseract --list-langs 2>/dev/null | grep -qx swe; then need+=(tesseract-ocr-swe); fi
+if ! tesseract --list-langs 2>/dev/null | grep -qx eng; then need+=(tesseract-ocr-eng); fi
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+ldconfig -p 2>/dev/null | grep -q libmagic.so.1 || need+=(libmagic1)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${need[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "Installed: ${need[*]}"

@@ -1,0 +1,231 @@
+"""The ingestion job keeps the index in step with the folder: real parser, real e5,
+real Qdrant Edge (and the server API through qdrant-client's in-memory mode)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from qdrant_client import QdrantClient
+
+from assistant.embeddings import LocalE5Embedding
+from assistant.settings import Settings
+from assistant.sparse import SparseEncoder
+from assistant.store import EVERYONE, SearchMode, VectorStore
+from assistant.store.edge import EdgeStore
+from assistant.store.server import ServerStore
+from ingest.sync import IngestJob
+
+TOPICS = [
+    ("semester", "Semesterdagar ska sökas i personalsystemet senast den 31 mars."),
+    ("friskvard", "Friskvårdsbidraget är 3 000 kronor per kalenderår och betalas mot kvitto."),
+    ("parkering", "Parkeringstillstånd för rörelsehindrade söks hos trafikenheten."),
+    ("bisyssla", "En bisyssla ska anmälas till närmaste chef innan den påbörjas."),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> LocalE5Embedding:
+    return LocalE5Embedding(model_name="e5")
+
+
+def _write(folder: Path, name: str, body: str, words: int = 60) -> Path:
+    path = folder / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    filler = " ".join(["Texten gäller alla anställda i Norrbacka kommun."] * (words // 8))
+    path.write_text(f"# {name.title()}\n\n{body}\n\n## Mer information\n\n{filler}\n")
+    return path
+
+
+def _docs(folder: Path) -> Path:
+    for name, body in TOPICS:
+        _write(folder, name, body)
+    return folder
+
+
+@pytest.fixture
+def edge(settings: Settings) -> Iterator[VectorStore]:
+    store = EdgeStore.open(settings)
+    yield store
+    store.close()
+
+
+def _texts(store: VectorStore, word: str, groups: list[str]) -> list[str]:
+    hits = store.search(
+        dense=None,
+        sparse=SparseEncoder().query(word),
+        groups=groups,
+        limit=20,
+        mode=SearchMode.SPARSE,
+    )
+    return [h.payload["text"] for h in hits]
+
+
+def test_add_skip_change_delete(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    folder = _docs(tmp_path / "docs")
+    job = IngestJob(settings, edge, embedder)
+
+    first = job.run([folder])
+    assert first.totals()["new"] == 4
+    assert first.totals()["failed"] == 0
+    states = edge.doc_states()
+    assert {s.file for s in states.values()} == {f"{n}.md" for n, _ in TOPICS}
+    assert all(s.complete_key() for s in states.values())
+    chunks = edge.count()
+
+    again = job.run([folder])
+    assert again.totals()["unchanged"] == 4
+    assert again.embed_seconds == 0
+    assert edge.count() == chunks
+
+    _write(folder, "friskvard", "Friskvårdsbidraget höjs till 4 500 kronor per kalenderår.")
+    changed = job.run([folder])
+    assert changed.count("changed") == 1
+    texts = _texts(edge, "friskvårdsbidraget", [])
+    assert any("4 500" in t for t in texts)
+    assert not any("3 000" in t for t in texts)  # the old version is gone, not duplicated
+
+    (folder / "parkering.md").unlink()
+    removed = job.run([folder])
+    assert [f.file for f in removed.files if f.status == "removed"] == ["parkering.md"]
+    assert "parkering.md" not in {s.file for s in edge.doc_states().values()}
+    assert _texts(edge, "parkeringstillstånd", []) == []
+
+
+def test_a_bad_new_version_keeps_the_old_one(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    folder = _docs(tmp_path / "docs")
+    job = IngestJob(settings, edge, embedder)
+    job.run([folder])
+    (folder / "semester.md").write_bytes(b"")  # emptied by mistake
+    (folder / "trasig.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog")
+    report = job.run([folder])
+    failed = {f.file: f.reason for f in report.failed}
+    assert failed == {"semester.md": "empty", "trasig.pdf": "corrupt"}
+    assert any("31 mars" in t for t in _texts(edge, "semesterdagar", []))
+    assert report.count("unchanged") == 3
+
+
+def test_only_named_folders_are_synced(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    a = _docs(tmp_path / "a")
+    b = tmp_path / "b"
+    _write(b, "visselblasning", "Visselblåsarfunktionen nås på visselblasning@norrbacka.se.")
+    job = IngestJob(settings, edge, embedder)
+    job.run([a])
+    report = job.run([b])
+    assert report.count("removed") == 0  # a's documents are not b's business
+    assert len(edge.doc_states()) == 5
+
+
+def test_access_groups_follow_rule_changes(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    folder = tmp_path / "docs"
+    _write(folder / "hr", "rehab", "Rehabiliteringsutredning startar efter fyra sjuktillfällen.")
+    (folder / "hr" / "access.toml").write_text('groups = ["hr"]\n')
+    job = IngestJob(settings, edge, embedder)
+    job.run([folder])
+    assert _texts(edge, "rehabiliteringsutredning", ["ekonomi"]) == []
+    assert _texts(edge, "rehabiliteringsutredning", ["hr"])
+    (folder / "hr" / "access.toml").write_text('groups = ["hr", "chefer"]\n')
+    report = job.run([folder])
+    assert report.count("changed") == 1
+    assert _texts(edge, "rehabiliteringsutredning", ["chefer"])
+    [state] = edge.doc_states().values()
+    assert len(state.keys) == 1
+
+
+def test_the_server_path_indexes_the_same_way(
+    tmp_path: Path, settings: Settings, embedder: LocalE5Embedding
+) -> None:
+    store = ServerStore.connect(settings, client=QdrantClient(location=":memory:"))
+    try:
+        report = IngestJob(settings, store, embedder).run([_docs(tmp_path / "docs")])
+        assert report.totals()["new"] == 4
+        [hit] = store.search(
+            dense=embedder.get_query_embedding("Hur mycket är friskvårdsbidraget?"),
+            sparse=SparseEncoder().query("Hur mycket är friskvårdsbidraget?"),
+            groups=[],
+            limit=1,
+        )
+        assert hit.payload["file"] == "friskvard.md"
+        assert hit.payload["groups"] == [EVERYONE]
+        assert hit.payload["heading_path"] == ["Friskvard"]
+    finally:
+        store.close()
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "assistant.cli", *args]
+
+
+def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "docs"
+    for i in range(40):
+        name, body = TOPICS[i % len(TOPICS)]
+        _write(folder, f"{name}-{i:02d}", f"{body} Dokument nummer {i}.", words=400)
+    data = str(settings.data_dir)
+    env = {**os.environ, "ASSISTANT_DATA_DIR": data}
+    proc = subprocess.Popen(_cli("ingest", str(folder)), stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr is not None
+    done = 0
+    for line in proc.stderr:
+        done += line.startswith("new")
+        if done == 3:
+            break
+    assert done == 3, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    rerun = subprocess.run(
+        _cli("ingest", str(folder), "--json"), capture_output=True, text=True, env=env, timeout=600
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    store = EdgeStore.open(settings)
+    try:
+        states = store.doc_states()
+        assert len(states) == 40
+        assert all(s.complete_key() for s in states.values())
+        assert store.count() == sum(s.points for s in states.values())
+    finally:
+        store.close()
+    # a clean index built from scratch holds exactly the same chunks
+    shutil.rmtree(settings.store_dir)
+    fresh = subprocess.run(
+        _cli("ingest", str(folder), "--json"), capture_output=True, text=True, env=env, timeout=600
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    store = EdgeStore.open(settings)
+    try:
+        assert store.count() == sum(s.points for s in states.values())
+    finally:
+        store.close()
+
+
+def test_cli_reports_a_busy_store(tmp_path: Path, settings: Settings) -> None:
+    owner = EdgeStore.open(settings)
+    try:
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)}
+        result = subprocess.run(
+            _cli("ingest", str(_docs(tmp_path / "docs"))),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        owner.close()
+    assert result.returncode == 2
+    assert "in use by process" in result.stderr
+    assert "Traceback" not in result.stderr
