@@ -21,11 +21,15 @@ _MANY_BREAKS = re.compile(r"\n{3,}")
 # "IT-\nsäkerhet" keeps its hyphen (uppercase before), as does "och\n-" style dashes.
 _HYPHEN_BREAK = re.compile(r"(?<=[a-zåäöéüø])-\n(?=[a-zåäöéüø])")
 _DIGITS = re.compile(r"\d+")
+# pdfium marks a line-end hyphen it removed with U+FFFE; after a capital or digit it was a
+# real hyphen ("IT-säkerhet", "EU-rätten"), elsewhere a word broken across lines.
+_MARKED_HYPHEN_KEPT = re.compile(r"(?<=[A-ZÅÄÖ0-9])\ufffe")
 
 
 def clean_text(text: str) -> str:
     """Normalise one piece of extracted text; paragraph breaks (blank lines) are kept."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _MARKED_HYPHEN_KEPT.sub("-", text)
     text = _DROP.sub("", text)
     text = _SPACES.sub(" ", text)
     text = _TRAILING.sub("\n", text)
