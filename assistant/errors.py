@@ -46,6 +46,7 @@ class Reason(StrEnum):
     NO_TEXT = "no_text"
     UNREADABLE = "unreadable"
     ACCESS_RULES = "access_rules"
+    PARSER_FAILED = "parser_failed"
 
 
 class DocumentError(InputError):

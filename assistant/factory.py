@@ -5,13 +5,11 @@ Nothing here touches llama-index's global ``Settings``: callers get the object a
 
 from __future__ import annotations
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-
-from assistant.embeddings import EndpointEmbedding, LocalE5Embedding
+from assistant.embeddings import EmbeddingModel, EndpointEmbedding, LocalE5Embedding
 from assistant.settings import EmbeddingSettings
 
 
-def build_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
+def build_embedding(settings: EmbeddingSettings) -> EmbeddingModel:
     """The embedding model the settings name; local e5 unless an endpoint is configured."""
     if settings.provider == "local":
         return LocalE5Embedding(

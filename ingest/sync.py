@@ -11,6 +11,7 @@ folder named in this run is removed from the index.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from ingest.parse import parse_file
 from ingest.report import FileResult, RunReport
 from ingest.sources import SourceFile, discover, file_hash
 
+log = logging.getLogger(__name__)
 _POINT_NAMESPACE = uuid.UUID("0f3c8a52-7d1e-4b6a-9e8f-2c5d1a7b9e34")
 _UPSERT_BATCH = 256
 
@@ -129,8 +131,7 @@ class IngestJob:
                 return FileResult(source.relative, str(source.path), "unchanged")
             status = "changed" if state is not None else "new"
             t0 = time.perf_counter()
-            doc = parse_file(source.path, self._settings.ingest)
-            chunks = self._chunker.chunk(doc)
+            doc, chunks = self._parse(source.path)
             report.parse_seconds += time.perf_counter() - t0
             if not chunks:
                 raise DocumentError(Reason.NO_TEXT, "the document holds no text to index")
@@ -152,6 +153,21 @@ class IngestJob:
             ocr_pages=doc.ocr_pages,
             chunks=len(chunks),
         )
+
+    def _parse(self, path: Path) -> tuple[ParsedDocument, list[Chunk]]:
+        """Parse and chunk; a parser bug on one odd file must not stop the whole run."""
+        try:
+            doc = parse_file(path, self._settings.ingest)
+            return doc, self._chunker.chunk(doc)
+        except DocumentError:
+            raise
+        except Exception as exc:
+            log.debug("parser failed on %s", path, exc_info=True)
+            raise DocumentError(
+                Reason.PARSER_FAILED,
+                f"the parser failed on this file ({type(exc).__name__}: {exc}); "
+                "re-save it from its program, or report it with the file attached",
+            ) from exc
 
     def _points(
         self,

@@ -20,6 +20,8 @@ from assistant.sparse import SparseEncoder
 from assistant.store import EVERYONE, SearchMode, VectorStore
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
+from ingest.chunk import Chunk, Chunker
+from ingest.model import ParsedDocument
 from ingest.sync import IngestJob
 
 TOPICS = [
@@ -230,3 +232,22 @@ def test_cli_reports_a_busy_store(tmp_path: Path, settings: Settings) -> None:
     assert result.returncode == 2
     assert "in use by process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class _BrokenChunker(Chunker):
+    """Our own chunker with a bug for one file: the job must survive it."""
+
+    def chunk(self, doc: ParsedDocument) -> list[Chunk]:
+        if doc.path.name == "bisyssla.md":
+            raise ZeroDivisionError("division by zero")
+        return super().chunk(doc)
+
+
+def test_an_unexpected_parser_failure_skips_only_that_file(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    job = IngestJob(settings, edge, embedder, chunker=_BrokenChunker(settings.ingest))
+    report = job.run([_docs(tmp_path / "docs")])
+    assert [(f.file, f.reason) for f in report.failed] == [("bisyssla.md", "parser_failed")]
+    assert "ZeroDivisionError" in (report.failed[0].message or "")
+    assert report.totals()["new"] == 3
