@@ -131,6 +131,53 @@ class StoreSettings(_Section):
     timeout_s: float = Field(30.0, gt=0, description="Timeout for one server call.")
 
 
+class ModelSettings(_Section):
+    """Which chat model writes answers: any OpenAI-compatible endpoint, or the local one."""
+
+    provider: Literal["local", "openai", "azure"] = Field(
+        "local",
+        description="'local' starts a llama.cpp server on loopback with the packaged model; "
+        "'openai' is any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, LM Studio, "
+        "llama.cpp): set base_url; 'azure' is Azure OpenAI: set base_url to the resource "
+        "endpoint and api_version.",
+    )
+    base_url: str | None = Field(
+        None,
+        description="Endpoint base URL, e.g. https://api.openai.com/v1, http://localhost:11434/v1 "
+        "(Ollama), http://localhost:8000/v1 (vLLM), http://localhost:1234/v1 (LM Studio), "
+        "https://NAME.openai.azure.com (Azure).",
+    )
+    api_key: SecretStr | None = Field(None, description="API key for the endpoint, if needed.")
+    model: str = Field(
+        "local",
+        description="Model name sent to the endpoint (the Azure deployment name for 'azure').",
+    )
+    api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
+    local_model: Literal["qwen2.5-1.5b", "qwen2.5-0.5b"] = Field(
+        "qwen2.5-1.5b",
+        description="Packaged model the local server runs (1.5B answers better; 0.5B is faster).",
+    )
+    local_port: int = Field(8765, gt=0, lt=65536, description="Loopback port of the local server.")
+    local_threads: int = Field(2, gt=0, description="CPU threads of the local server.")
+    context_tokens: int = Field(4096, ge=1024, description="Context window of the local server.")
+    max_answer_tokens: int = Field(300, gt=0, description="Longest answer the model may write.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="Give up on a model call after this long (then answer extractively).",
+    )
+    first_token_timeout_s: float = Field(
+        60.0, gt=0, description="Give up when the first token takes longer than this."
+    )
+
+    @model_validator(mode="after")
+    def _endpoint_needs_url(self) -> ModelSettings:
+        if self.provider != "local" and not self.base_url:
+            raise ValueError(f"model.base_url is required when model.provider is '{self.provider}'")
+        return self
+
+
 class Settings(BaseSettings):
     """The settings root."""
 
@@ -149,6 +196,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
 
     @property
     def store_dir(self) -> Path:
@@ -157,6 +205,10 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
 
     def collection_name(self) -> str:
         """Named after what shapes the vectors, so a change starts a fresh collection."""
