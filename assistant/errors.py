@@ -68,3 +68,7 @@ class EmbeddingError(ServiceError):
 
 class StoreError(ServiceError):
     """The vector store failed or holds something we cannot use."""
+
+
+class ModelError(ServiceError):
+    """The chat model or its endpoint failed (refused, timed out, answered badly)."""

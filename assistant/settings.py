@@ -131,6 +131,63 @@ class StoreSettings(_Section):
     timeout_s: float = Field(30.0, gt=0, description="Timeout for one server call.")
 
 
+class RetrievalSettings(_Section):
+    """How passages are found for a question, and when the documents do not answer it."""
+
+    mode: Literal["hybrid", "dense", "sparse"] = Field(
+        "hybrid",
+        description="'hybrid' fuses e5 vectors and Swedish BM25 inside Qdrant (RRF); "
+        "'dense' or 'sparse' use one side only.",
+    )
+    candidates: int = Field(40, gt=0, le=500, description="Passages each side prefetches.")
+    top_k: int = Field(10, gt=0, le=50, description="Passages retrieved and ranked per question.")
+    context_passages: int = Field(4, gt=0, le=20, description="Passages given to the model.")
+    context_tokens: int = Field(
+        1100, ge=200, description="Token budget for passages in the model's prompt."
+    )
+    strong_similarity: float = Field(
+        0.87,
+        ge=0,
+        le=1,
+        description="A best passage this similar to the question (cosine, e5) supports an "
+        "answer on its own.",
+    )
+    min_similarity: float = Field(
+        0.835,
+        ge=0,
+        le=1,
+        description="Below this similarity the answer is 'no support'; between this and "
+        "strong_similarity the passage must also contain the question's words.",
+    )
+    min_term_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="IDF-weighted share of the question's content words that one of the best "
+        "passages must contain when similarity alone does not decide.",
+    )
+
+
+class AnswerSettings(_Section):
+    """How answers are written."""
+
+    mode: Literal["generative", "extractive"] = Field(
+        "generative",
+        description="'generative' lets the model write a short cited answer; 'extractive' "
+        "quotes the best supporting sentences. Generative falls back to extractive when "
+        "the model is unavailable or its answer cannot be verified.",
+    )
+    extractive_sentences: int = Field(
+        3, gt=0, le=10, description="Sentences an extractive answer quotes."
+    )
+    min_claim_support: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a sentence's content words its cited passage must contain.",
+    )
+
+
 class ModelSettings(_Section):
     """Which chat model writes answers: any OpenAI-compatible endpoint, or the local one."""
 
@@ -196,6 +253,8 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
 
     @property
