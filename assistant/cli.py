@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.errors import AssistantError, InputError, ServiceError
 from assistant.settings import Settings, load_settings
 from ingest.report import FileResult
+
+if TYPE_CHECKING:
+    from assistant.answer import Answer
 
 app = typer.Typer(
     name="assistant",
@@ -195,6 +199,116 @@ def examples(
         _emit({"folder": str(target), "documents": [str(p) for p in written]})
     else:
         typer.echo(f"Wrote {len(written)} example documents to {target}")
+
+
+Groups = Annotated[
+    str,
+    typer.Option(
+        "--groups",
+        help="The asking user's access groups, comma-separated (e.g. hr,chefer). "
+        "Documents without restriction are readable by everyone.",
+    ),
+]
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Swedish or English.")],
+    groups: Groups = "",
+    mode: Annotated[
+        str | None,
+        typer.Option(help="generative (the model writes) or extractive (quotes sentences)."),
+    ] = None,
+    data_dir: DataDir = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Answer a question from the indexed documents, with numbered citations.
+
+    With --json, prints exactly one object: answer, refused, mode, citations, retrieved,
+    model, timings_ms (see README, "The ask contract").
+    """
+    from assistant.runtime import open_runtime
+
+    if mode not in (None, "generative", "extractive"):
+        err.print("[red]Error:[/red] --mode must be generative or extractive", highlight=False)
+        raise typer.Exit(2)
+    member_of = [g.strip().lower() for g in groups.split(",") if g.strip()]
+    with _edge():
+        settings = _settings(data_dir)
+        wants_model = (mode or settings.answer.mode) == "generative"
+        with open_runtime(settings, with_model=wants_model) as runtime:
+            if runtime.model_problem and not json_out:
+                err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
+            answer = None
+            for item in runtime.assistant.stream(question, member_of, mode=mode):  # type: ignore[arg-type]
+                if isinstance(item, str):
+                    if not json_out:
+                        sys.stdout.write(item)
+                        sys.stdout.flush()
+                else:
+                    answer = item
+    assert answer is not None
+    if json_out:
+        _emit(answer.to_json())
+        return
+    _print_answer(answer)
+
+
+def _print_answer(answer: Answer) -> None:
+    streamed = answer.mode == "generative" and not answer.refused and not answer.notice
+    if streamed:
+        sys.stdout.write("\n")
+        if answer.unsupported:
+            typer.echo("\nChecked answer (sentences without support removed):")
+            typer.echo(answer.answer)
+    else:
+        if answer.notice:
+            typer.echo(answer.notice)
+        typer.echo(answer.answer)
+    sources = answer.citations or ([] if not answer.refused else answer.retrieved)
+    if sources:
+        typer.echo("\nSources:" if answer.citations else "\nClosest documents:")
+    for s in sources:
+        where = ", ".join(
+            x for x in (s.file, f"p. {s.page}" if s.page else "", s.heading or "") if x
+        )
+        typer.echo(f"[{s.n}] {where}" + (" (superseded)" if s.superseded else ""))
+        if answer.citations:
+            typer.echo(f'    "{s.quote[:300]}"')
+    if answer.unsupported:
+        typer.echo("\nRemoved, no support in the sources: " + " | ".join(answer.unsupported))
+    typer.echo(f"\n({answer.model}, {answer.timings_ms.get('total', 0) / 1000:.1f} s)")
+
+
+@app.command()
+def ui(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="Port of the web app on this machine.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Start the web app (and the local model server when the local provider is used)."""
+    import subprocess
+    from contextlib import ExitStack
+
+    with _edge():
+        settings = _settings(data_dir)
+        with ExitStack() as stack:
+            if settings.model.provider == "local":
+                from assistant.local_model import LocalModelServer
+
+                err.print("Starting the local language model…")
+                server = LocalModelServer.from_settings(settings.model, settings.models_dir)
+                stack.enter_context(server)
+            app_file = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+            env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir.resolve())}
+            command = [
+                sys.executable, "-m", "streamlit", "run", str(app_file),
+                "--server.address", host, "--server.port", str(port),
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            ]  # fmt: skip
+            err.print(f"The assistant is at http://{host}:{port} (Ctrl-C stops it).")
+            with suppress(KeyboardInterrupt):
+                subprocess.run(command, env=env, check=False)
 
 
 def main() -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 from assistant.embeddings import EmbeddingModel
 from assistant.settings import RetrievalSettings
-from assistant.sparse import SparseEncoder, coverage
+from assistant.sparse import SparseEncoder
 from assistant.store import Hit, SearchMode, VectorStore
+from assistant.terms import TermMatcher
 
 # How questions are asked, not what they are about: left out when weighing word overlap.
 _PHRASING = (
@@ -68,6 +69,7 @@ class Retrieval:
     passages: list[Passage]  # in rank order
     term_coverage: float  # share of the question's content words found in the top passages
     supported: bool
+    term_weights: dict[str, float] = field(default_factory=dict)  # question word -> IDF
 
     @property
     def best_similarity(self) -> float:
@@ -86,7 +88,7 @@ class Retriever:
         self._embedder = embedder
         self._settings = settings
         self._sparse = sparse or SparseEncoder()
-        self._phrasing = self._sparse.terms(_PHRASING)
+        self._terms = TermMatcher(self._sparse)
 
     def retrieve(self, question: str, groups: Sequence[str]) -> Retrieval:
         """Passages for ``question`` that a member of ``groups`` may read."""
@@ -104,18 +106,23 @@ class Retriever:
         )
         similarity = self._similarities(dense, groups, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
+        # Documents in force before superseded ones (a stable sort keeps Qdrant's order).
+        passages.sort(key=lambda p: p.payload.get("superseded") == "true")
         top = passages[: s.context_passages]
         weights = self._term_weights(question, groups)
         term_coverage = max(
             (
-                coverage(weights, self._sparse.terms(f"{p.title} {p.heading or ''} {p.text}"))
+                self._terms.coverage(
+                    weights, self._terms.keys(f"{p.title} {p.heading or ''} {p.text}")
+                )
                 for p in top
             ),
             default=0.0,
         )
-        return Retrieval(question, passages, term_coverage, self._supported(top, term_coverage))
+        supported = self._supported(top, term_coverage)
+        return Retrieval(question, passages, term_coverage, supported, weights)
 
-    def _term_weights(self, question: str, groups: Sequence[str]) -> dict[int, float]:
+    def _term_weights(self, question: str, groups: Sequence[str]) -> dict[str, float]:
         """IDF of each content word of the question among the passages the reader may see.
 
         A word no readable passage contains weighs most: a question about "busskort" is
@@ -123,16 +130,20 @@ class Retriever:
         """
         total = max(self._store.count(), 1)
         weights = {}
-        for term in self._sparse.terms(question) - self._phrasing:
-            hits = self._store.search(
-                dense=None,
-                sparse=([term], [1.0]),
-                groups=groups,
-                limit=_DF_CAP,
-                mode=SearchMode.SPARSE,
-            )
-            df = len(hits)
-            weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        for word in self._terms.words(question):
+            stem = self._terms.stem(word)
+            df = 0
+            if stem is not None:
+                df = len(
+                    self._store.search(
+                        dense=None,
+                        sparse=([stem], [1.0]),
+                        groups=groups,
+                        limit=_DF_CAP,
+                        mode=SearchMode.SPARSE,
+                    )
+                )
+            weights[word] = math.log(1 + (total - df + 0.5) / (df + 0.5))
         return weights
 
     def _similarities(

@@ -27,9 +27,3 @@ class SparseEncoder:
     def terms(self, text: str) -> frozenset[int]:
         """The stemmed content words of a text (stop words removed), as token ids."""
         return frozenset(self._bm25.embed_query(text).indices)
-
-
-def coverage(weights: dict[int, float], found: frozenset[int]) -> float:
-    """Weighted share of the wanted terms present in ``found``; 1.0 when none are wanted."""
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in found) / total if total else 1.0

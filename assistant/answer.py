@@ -1,0 +1,342 @@
+"""Question in, cited answer out: retrieve → decide support → answer → check citations.
+
+``Assistant.stream`` yields the model's text as it arrives and ends with the checked
+``Answer``; ``Assistant.ask`` returns just the ``Answer``. Both the app and the CLI use it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from assistant.citations import CitationChecker, Claim
+from assistant.errors import ModelError
+from assistant.extractive import best_sentences, render
+from assistant.language import detect_language
+from assistant.prompts import load_prompt
+from assistant.retrieve import Passage, Retrieval, Retriever
+from assistant.settings import Settings
+from assistant.sparse import SparseEncoder
+from assistant.terms import TermMatcher
+
+if TYPE_CHECKING:
+    from assistant.llm import ChatModel
+
+Mode = Literal["generative", "extractive"]
+
+NO_SUPPORT = {
+    "sv": "Jag hittar inget stöd för det i dokumenten.",
+    "en": "I can't find support for that in the documents.",
+}
+MODEL_DOWN = {
+    "sv": "Språkmodellen svarar inte just nu ({reason}). Här är de meningar i dokumenten som "
+    "bäst svarar på frågan.",
+    "en": "The language model is not answering right now ({reason}). Here are the sentences "
+    "in the documents that best answer the question.",
+}
+UNVERIFIED = {
+    "sv": "Modellens svar gick inte att belägga i dokumenten. Här är de meningar som bäst "
+    "svarar på frågan.",
+    "en": "The model's answer could not be verified against the documents. Here are the "
+    "sentences that best answer the question.",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage as the answer's JSON shows it (citations and retrieved)."""
+
+    n: int
+    file: str
+    page: int | None
+    heading: str | None
+    quote: str
+    doc_id: str
+    chunk_id: str
+    score: float
+    title: str = ""
+    source: str = ""
+    superseded: bool = False
+
+    @classmethod
+    def of(cls, n: int, p: Passage, quote: str | None = None) -> Source:
+        return cls(
+            n=n,
+            file=p.file,
+            page=p.page,
+            heading=p.heading,
+            quote=quote if quote is not None else p.text,
+            doc_id=p.doc_id,
+            chunk_id=p.chunk_id,
+            score=round(p.similarity, 4),
+            title=p.title,
+            source=p.source,
+            superseded=p.payload.get("superseded") == "true",
+        )
+
+
+@dataclass
+class Answer:
+    answer: str
+    refused: bool
+    mode: Mode
+    citations: list[Source]
+    retrieved: list[Source]
+    model: str
+    timings_ms: dict[str, float]
+    question: str = ""
+    standalone_question: str = ""
+    lang: str = "sv"
+    unsupported: list[str] = field(default_factory=list)
+    notice: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented contract of ``assistant ask --json``."""
+        data = asdict(self)
+        for key in ("citations", "retrieved"):
+            data[key] = [_contract(s) for s in data[key]]
+        return data
+
+
+def _contract(source: dict[str, Any]) -> dict[str, Any]:
+    keys = ("n", "file", "page", "heading", "quote", "doc_id", "chunk_id", "score", "title")
+    return {k: source[k] for k in keys} | {"superseded": source["superseded"]}
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        chat: ChatModel | None,
+        sparse: SparseEncoder | None = None,
+    ) -> None:
+        self._settings = settings
+        self._retriever = retriever
+        self._chat = chat
+        self._terms = TermMatcher(sparse or SparseEncoder())
+        self._checker = CitationChecker(self._terms, settings.answer.min_claim_support)
+
+    @property
+    def model_name(self) -> str:
+        return self._chat.name if self._chat else "extractive"
+
+    def ask(
+        self,
+        question: str,
+        groups: Sequence[str],
+        history: Sequence[dict[str, str]] = (),
+        mode: Mode | None = None,
+    ) -> Answer:
+        for item in self.stream(question, groups, history, mode):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        groups: Sequence[str],
+        history: Sequence[dict[str, str]] = (),
+        mode: Mode | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas while the model writes, then the checked ``Answer``."""
+        started = time.perf_counter()
+        mode = mode or self._settings.answer.mode
+        lang = detect_language(question)
+        timings: dict[str, float] = {}
+        standalone = self._standalone(question, history, lang, timings)
+        t0 = time.perf_counter()
+        retrieval = self._retriever.retrieve(standalone, groups)
+        timings["retrieve"] = _ms(t0)
+        context = self._context(retrieval)
+        base = {
+            "question": question,
+            "standalone_question": standalone,
+            "lang": lang,
+            "timings_ms": timings,
+        }
+        if not retrieval.supported:
+            timings["first_token"] = timings["total"] = _ms(started)
+            yield self._refusal(context, lang, base, mode)
+            return
+        if mode == "extractive" or self._chat is None:
+            answer = self._extractive(retrieval, context, base, mode="extractive")
+            timings["first_token"] = timings["total"] = _ms(started)
+            yield answer
+            return
+        raw: list[str] = []
+        try:
+            for delta in self._chat.stream(
+                self._prompt(question, context, lang),
+                max_tokens=self._settings.model.max_answer_tokens,
+                temperature=self._settings.model.temperature,
+            ):
+                if not raw:
+                    timings["first_token"] = _ms(started)
+                raw.append(delta)
+                yield delta
+        except ModelError as exc:
+            answer = self._extractive(retrieval, context, base, mode="extractive")
+            answer.notice = MODEL_DOWN[lang].format(reason=_short(exc))
+            timings.setdefault("first_token", _ms(started))
+            timings["total"] = _ms(started)
+            yield answer
+            return
+        timings["generate"] = _ms(t0) - timings["retrieve"]
+        timings["total"] = _ms(started)
+        yield self._checked("".join(raw), retrieval, context, lang, base)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _standalone(
+        self,
+        question: str,
+        history: Sequence[dict[str, str]],
+        lang: str,
+        timings: dict[str, float],
+    ) -> str:
+        """The question rewritten to stand alone, when it follows earlier turns."""
+        if not history:
+            return question
+        t0 = time.perf_counter()
+        recent = [t for t in history if t.get("role") in ("user", "assistant")][-4:]
+        earlier = [t["content"] for t in recent if t["role"] == "user"][-1:]
+        fallback = " ".join([*earlier, question])
+        if self._chat is None:
+            return fallback
+        try:
+            rewritten = self._chat.complete(
+                load_prompt("rewrite", lang).messages(history=recent, question=question),
+                max_tokens=80,
+                temperature=0.0,
+            ).strip()
+        except ModelError:
+            return fallback
+        finally:
+            timings["rewrite"] = _ms(t0)
+        first_line = rewritten.splitlines()[0].strip() if rewritten else ""
+        return first_line if 3 < len(first_line) < 400 else fallback
+
+    def _context(self, retrieval: Retrieval) -> list[Passage]:
+        """The best passages that fit the token budget of the prompt."""
+        budget = self._settings.retrieval.context_tokens
+        chosen: list[Passage] = []
+        used = 0
+        for p in retrieval.passages[: self._settings.retrieval.context_passages]:
+            cost = int(p.payload.get("tokens") or len(p.text) // 4)
+            if chosen and used + cost > budget:
+                break
+            chosen.append(p)
+            used += cost
+        return chosen
+
+    def _prompt(self, question: str, context: list[Passage], lang: str) -> list[dict[str, str]]:
+        passages = [
+            {"n": i, "source": _source_line(p, lang), "text": p.text}
+            for i, p in enumerate(context, start=1)
+        ]
+        return load_prompt("answer", lang).messages(passages=passages, question=question)
+
+    def _refusal(
+        self, context: list[Passage], lang: str, base: dict[str, Any], mode: Mode
+    ) -> Answer:
+        return Answer(
+            answer=NO_SUPPORT[lang],
+            refused=True,
+            mode=mode,
+            citations=[],
+            retrieved=[Source.of(i, p) for i, p in enumerate(context, start=1)],
+            model=self.model_name if mode == "generative" else "extractive",
+            **base,
+        )
+
+    def _extractive(
+        self, retrieval: Retrieval, context: list[Passage], base: dict[str, Any], mode: Mode
+    ) -> Answer:
+        extracts = best_sentences(
+            retrieval.question,
+            context,
+            self._terms,
+            self._settings.answer.extractive_sentences,
+            retrieval.term_weights,
+        )
+        if not extracts:
+            return self._refusal(context, base["lang"], base, mode)
+        quotes: dict[int, str] = {}
+        for e in extracts:
+            quotes.setdefault(e.n, e.sentence)
+        return Answer(
+            answer=render(extracts),
+            refused=False,
+            mode=mode,
+            citations=[Source.of(n, context[n - 1], q) for n, q in sorted(quotes.items())],
+            retrieved=[Source.of(i, p) for i, p in enumerate(context, start=1)],
+            model="extractive",
+            **base,
+        )
+
+    def _checked(
+        self,
+        raw: str,
+        retrieval: Retrieval,
+        context: list[Passage],
+        lang: str,
+        base: dict[str, Any],
+    ) -> Answer:
+        if _is_refusal(raw, lang):
+            return self._refusal(context, lang, base, "generative")
+        checked = self._checker.check(raw, context)
+        if not checked.text:
+            answer = self._extractive(retrieval, context, base, mode="extractive")
+            answer.notice = UNVERIFIED[lang]
+            answer.unsupported = checked.unsupported
+            return answer
+        claims: list[Claim] = checked.claims
+        return Answer(
+            answer=checked.text,
+            refused=False,
+            mode="generative",
+            citations=[
+                Source.of(n, context[n - 1], self._checker.quote(context[n - 1], claims, n))
+                for n in checked.cited
+            ],
+            retrieved=[Source.of(i, p) for i, p in enumerate(context, start=1)],
+            model=self.model_name,
+            unsupported=checked.unsupported,
+            **base,
+        )
+
+
+def _source_line(p: Passage, lang: str) -> str:
+    parts = [p.title or p.file]
+    if p.heading:
+        parts.append(p.heading)
+    line = " – ".join(parts)
+    if p.page:
+        line += f" ({'s.' if lang == 'sv' else 'p.'} {p.page})"
+    if p.payload.get("superseded") == "true":
+        line += " [UPPHÄVD/ERSATT]" if lang == "sv" else " [REPEALED/SUPERSEDED]"
+    return line
+
+
+def _is_refusal(raw: str, lang: str) -> bool:
+    text = raw.lower()
+    return any(
+        phrase in text
+        for phrase in (
+            "inget stöd för det i dokumenten",
+            "can't find support",
+            "cannot find support",
+        )
+    )
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split("\n")[0][:160]
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 1)

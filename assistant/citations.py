@@ -1,0 +1,94 @@
+"""Check a generated answer against the passages it cites.
+
+Every sentence must cite a passage ([n]) that contains enough of its content words and
+every number it states. Markers pointing at no passage are removed; a sentence without a
+marker gets one when a passage clearly supports it; sentences no passage supports are
+taken out of the answer and listed, so the reader sees what was dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.retrieve import Passage
+from assistant.terms import TermMatcher, uniform
+from assistant.text import numbers, sentences
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_AUTO_CITE = 0.7  # support needed to add a citation the model left out
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # the sentence without markers
+    cited: tuple[int, ...]  # passage numbers (1-based) it cites after checking
+    support: float  # best share of its content words found in a cited passage
+    supported: bool
+    auto_cited: bool = False
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    claims: list[Claim]
+
+    @property
+    def text(self) -> str:
+        """The answer with only supported sentences, each with its markers."""
+        return " ".join(
+            c.text + "".join(f" [{n}]" for n in c.cited) for c in self.claims if c.supported
+        ).strip()
+
+    @property
+    def unsupported(self) -> list[str]:
+        return [c.text for c in self.claims if not c.supported]
+
+    @property
+    def cited(self) -> list[int]:
+        return sorted({n for c in self.claims if c.supported for n in c.cited})
+
+
+class CitationChecker:
+    def __init__(self, terms: TermMatcher, min_support: float) -> None:
+        self._terms = terms
+        self._min = min_support
+
+    def check(self, answer: str, passages: Sequence[Passage]) -> CheckedAnswer:
+        passage_keys = [self._terms.keys(f"{p.title} {p.heading or ''} {p.text}") for p in passages]
+        passage_numbers = [numbers(p.text) for p in passages]
+        claims = []
+        for sentence in sentences(answer):
+            markers = [
+                int(n) for group in _MARKER.findall(sentence) for n in re.split(r"[,;]", group)
+            ]
+            text = _MARKER.sub("", sentence).strip()
+            if not text or not re.search(r"\w", text):
+                continue
+            wanted = uniform(self._terms.words(text))
+            stated = numbers(text)
+
+            def support(
+                n: int, wanted: dict[str, float] = wanted, stated: set[str] = stated
+            ) -> float:
+                if stated - passage_numbers[n - 1]:
+                    return 0.0  # a number the passage does not state
+                return self._terms.coverage(wanted, passage_keys[n - 1])
+
+            valid = [n for n in dict.fromkeys(markers) if 1 <= n <= len(passages)]
+            if valid:
+                best = max(support(n) for n in valid)
+                claims.append(Claim(text, tuple(valid), best, best >= self._min))
+                continue
+            scores = [(support(n), n) for n in range(1, len(passages) + 1)]
+            best, n = max(scores, default=(0.0, 0))
+            auto = best >= max(self._min, _AUTO_CITE)
+            claims.append(Claim(text, (n,) if auto else (), best, auto, auto_cited=auto))
+        return CheckedAnswer(claims)
+
+    def quote(self, passage: Passage, claims: Sequence[Claim], n: int) -> str:
+        """The passage sentence that best supports the claims citing it."""
+        wanted = uniform(w for c in claims if n in c.cited for w in self._terms.words(c.text))
+        candidates = sentences(passage.text) or [passage.text]
+        best = max(candidates, key=lambda s: self._terms.coverage(wanted, self._terms.keys(s)))
+        return best[:500]
