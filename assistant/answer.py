@@ -291,7 +291,7 @@ class Assistant:
         checked = self._checker.check(raw, context)
         if not checked.text:
             answer = self._extractive(retrieval, context, base, mode="extractive")
-            answer.notice = UNVERIFIED[lang]
+            answer.notice = None if answer.refused else UNVERIFIED[lang]
             answer.unsupported = checked.unsupported
             return answer
         claims: list[Claim] = checked.claims

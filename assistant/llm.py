@@ -8,7 +8,7 @@ Nothing here touches llama-index's global ``Settings``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,8 +26,12 @@ class ChatModel(Protocol):
 
     def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float
-    ) -> Iterator[str]:
-        """Yield the answer's text as it arrives; ModelError on any failure."""
+    ) -> Generator[str, None, None]:
+        """Yield the answer's text as it arrives; ModelError on any failure.
+
+        Close the generator when leaving early: that ends the request, and the local
+        server (one request at a time) can serve the next one.
+        """
         ...
 
     def complete(
@@ -66,7 +70,7 @@ class OpenAIChatModel:
 
     def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, None]:
         started = time.monotonic()
         got_text = False
         try:

@@ -347,6 +347,9 @@ class LocalModelServer:
         self._log.flush()
         # Our own settings (which may hold API keys) stay out of the child's environment.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+        # Idle OpenMP threads sleep instead of spinning. With other busy processes on a
+        # small box (ingest, a second server) spinning made answers up to 8x slower here.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         started = time.monotonic()
         self._process = subprocess.Popen(
             self.command(),

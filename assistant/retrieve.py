@@ -168,6 +168,6 @@ class Retriever:
             return False
         best = max(p.similarity for p in top)
         s = self._settings
-        return best >= s.strong_similarity or (
-            best >= s.min_similarity and term_coverage >= s.min_term_coverage
-        )
+        if best >= s.strong_similarity:
+            return term_coverage >= s.min_term_coverage / 2
+        return best >= s.min_similarity and term_coverage >= s.min_term_coverage

@@ -150,7 +150,7 @@ class RetrievalSettings(_Section):
         ge=0,
         le=1,
         description="A best passage this similar to the question (cosine, e5) supports an "
-        "answer on its own.",
+        "answer if it also holds half of min_term_coverage.",
     )
     min_similarity: float = Field(
         0.835,
@@ -235,6 +235,28 @@ class ModelSettings(_Section):
         return self
 
 
+class UISettings(_Section):
+    """The web app (ui/)."""
+
+    title: str = Field(
+        "Kommunens dokumentassistent", description="Title shown at the top of the app."
+    )
+    demo_groups: tuple[str, ...] = Field(
+        (),
+        description="DEMO ONLY, not security: the access groups every user of this app gets, "
+        "until sign-in exists. Empty: only documents readable by everyone.",
+    )
+    allow_group_switch: bool = Field(
+        True,
+        description="Demo: the sidebar lets the viewer pick groups among known_groups. "
+        "Turn off anywhere real people use the app.",
+    )
+    known_groups: tuple[str, ...] = Field(
+        ("hr", "chefer"),
+        description="Access groups offered in the sidebar when allow_group_switch is on.",
+    )
+
+
 class Settings(BaseSettings):
     """The settings root."""
 
@@ -256,6 +278,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     @property
     def store_dir(self) -> Path:

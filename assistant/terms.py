@@ -38,11 +38,10 @@ class TermMatcher:
     def __init__(self, sparse: SparseEncoder | None = None) -> None:
         self._sparse = sparse or SparseEncoder()
 
-    @staticmethod
-    def words(text: str) -> list[str]:
-        """Content words, lower-cased, in order, without repeats."""
+    def words(self, text: str) -> list[str]:
+        """Content words, lower-cased, in order, without repeats (BM25's stop words out too)."""
         seen = dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in _STOP)
-        return list(seen)
+        return [w for w in seen if self.stem(w) is not None]
 
     def keys(self, text: str) -> Keys:
         words = _WORD.findall(text.lower())

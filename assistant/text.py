@@ -8,9 +8,24 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”)]?\s+(?=[\"“(\[]?[A-ZÅÄÖ0-9])
 _NUMBER = re.compile(r"\d[\d\s.,:]*\d|\d")
 
 
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:s|sid|kl|ca|nr|jfr|resp|bl\.a|t\.ex|t\.o\.m|fr\.o\.m|m\.m|p|pp|e\.g|i\.e|no|art)\.)$",
+    re.I,
+)
+
+
 def sentences(text: str) -> list[str]:
-    """Split into sentences (and lines: table rows and list items stand alone)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    """Split into sentences (and lines: table rows and list items stand alone).
+
+    A split after an abbreviation ("s. 3", "kl. 08.00", "t.ex. Skatteverket") is undone.
+    """
+    parts: list[str] = []
+    for piece in (p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()):
+        if parts and _ABBREVIATION.search(parts[-1]) and "\n" not in piece:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts
 
 
 def numbers(text: str) -> set[str]:

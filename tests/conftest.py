@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures_llm import local_llm  # noqa: F401  (a session fixture)
 
 from assistant.settings import Settings, load_settings
 
@@ -53,6 +54,26 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def indexed_examples(tmp_path_factory: pytest.TempPathFactory, example_docs: Path) -> Settings:
+    """Settings whose data dir holds the example documents, indexed (store closed)."""
+    from assistant.factory import build_embedding
+    from assistant.store.edge import EdgeStore
+    from ingest.sync import IngestJob
+
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("indexed") / "data",
+        answer={"mode": "extractive"},
+    )
+    store = EdgeStore.open(settings)
+    try:
+        report = IngestJob(settings, store, build_embedding(settings.embedding)).run([example_docs])
+        assert not report.failed, report.summary()
+    finally:
+        store.close()
+    return settings
 
 
 @pytest.fixture(scope="session")

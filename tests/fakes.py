@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from assistant.errors import ModelError
 
@@ -31,7 +31,7 @@ class ScriptedChatModel:
 
     def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, None]:
         self.calls.append([dict(m) for m in messages])
         self.options.append({"max_tokens": max_tokens, "temperature": temperature})
         if not self._replies:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fixtures_llm import LocalLLM, free_port
 
 from assistant.errors import ConfigError, ModelError
 from assistant.local_model import (
@@ -22,7 +23,6 @@ from assistant.local_model import (
     part_files,
 )
 from assistant.settings import ModelSettings
-from tests.fixtures_llm import LocalLLM, free_port
 
 SMALL = ModelSettings(local_model="qwen2.5-0.5b")
 
@@ -68,9 +68,9 @@ def test_parts_are_found_through_their_installed_packages() -> None:
 def test_parts_are_joined_in_order_then_trusted(tmp_path: Path) -> None:
     parts, joined = _fake_parts(tmp_path / "parts")
     models = tmp_path / "models"
-    expected = {"expected_size": len(joined), "expected_sha256": hashlib.sha256(joined).hexdigest()}
+    size, sha = len(joined), hashlib.sha256(joined).hexdigest()
 
-    path = ensure_model(SMALL, models, parts=parts, **expected)
+    path = ensure_model(SMALL, models, parts=parts, expected_size=size, expected_sha256=sha)
 
     assert path == models / "qwen2.5-0.5b.gguf"
     assert path.read_bytes() == joined
@@ -80,7 +80,7 @@ def test_parts_are_joined_in_order_then_trusted(tmp_path: Path) -> None:
         "qwen2.5-0.5b.gguf.sha256-ok",
     ]
     # Verified once: a second call reads no parts at all.
-    assert ensure_model(SMALL, models, parts=[], **expected) == path
+    assert ensure_model(SMALL, models, parts=[], expected_size=size, expected_sha256=sha) == path
 
 
 def test_a_corrupt_part_is_refused_and_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -152,7 +152,9 @@ def test_a_running_server_of_ours_is_reused_and_left_running(local_llm: LocalLLM
         assert second.reused
         assert second.pid is None
         assert second.base_url == running.base_url
-    with LocalModelServer(running.model_path, port=running.port, log_path=running.log_path) as again:
+    with LocalModelServer(
+        running.model_path, port=running.port, log_path=running.log_path
+    ) as again:
         assert again.reused  # the first one is still up
 
 

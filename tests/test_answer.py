@@ -1,0 +1,194 @@
+"""Answering over the real example index: extractive answers, refusals, access groups,
+citation checking of generated answers (scripted model) and the real local model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fakes import ScriptedChatModel
+from fixtures_llm import LocalLLM
+
+from assistant.answer import MODEL_DOWN, NO_SUPPORT, UNVERIFIED, Answer, Assistant
+from assistant.errors import ModelError
+from assistant.llm import build_chat_model
+from assistant.runtime import Runtime, open_runtime
+from assistant.settings import ModelSettings, Settings
+
+CONTRACT = {"answer", "refused", "mode", "citations", "retrieved", "model", "timings_ms"}
+SOURCE_FIELDS = {"n", "file", "page", "heading", "quote", "doc_id", "chunk_id", "score"}
+
+
+@pytest.fixture(scope="module")
+def runtime(indexed_examples: Settings) -> Iterator[Runtime]:
+    with open_runtime(indexed_examples, with_model=False) as opened:
+        yield opened
+
+
+def _scripted(runtime: Runtime, *replies: str | Exception) -> tuple[Assistant, ScriptedChatModel]:
+    chat = ScriptedChatModel(replies)
+    return Assistant(runtime.settings, runtime.assistant._retriever, chat), chat
+
+
+def _all_text(answer: Answer) -> str:
+    return " ".join(
+        [answer.answer, *(s.quote for s in answer.citations), *(s.quote for s in answer.retrieved)]
+    )
+
+
+def test_extractive_answer_cites_the_right_document(runtime: Runtime) -> None:
+    answer = runtime.assistant.ask("När ska sommarsemester sökas?", [])
+    assert not answer.refused
+    assert answer.mode == "extractive"
+    assert "31 mars" in answer.answer
+    assert "[1]" in answer.answer
+    assert answer.citations[0].file == "semester.md"
+    data: dict[str, Any] = answer.to_json()
+    assert data.keys() >= CONTRACT
+    assert all(c.keys() >= SOURCE_FIELDS for c in data["citations"] + data["retrieved"])
+    assert [r["n"] for r in data["retrieved"]] == list(range(1, len(data["retrieved"]) + 1))
+    assert {"retrieve", "first_token", "total"} <= data["timings_ms"].keys()
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Vad kostar ett busskort för pensionärer?", "sv"),
+        ("How do I apply for a fishing license?", "en"),
+    ],
+)
+def test_unsupported_questions_are_refused_in_their_language(
+    runtime: Runtime, question: str, lang: str
+) -> None:
+    answer = runtime.assistant.ask(question, [])
+    assert answer.refused
+    assert answer.answer == NO_SUPPORT[lang]
+    assert answer.citations == []
+    assert answer.retrieved  # the closest documents are shown instead
+
+
+def test_restricted_documents_never_reach_other_readers(runtime: Runtime) -> None:
+    question = "Hur stort är löneutrymmet 2025?"
+    outsider = runtime.assistant.ask(question, ["ekonomi"])
+    assert "3,4 procent" not in _all_text(outsider)
+    assert all(s.file != "lonerevision-2025-instruktion.md" for s in outsider.retrieved)
+    manager = runtime.assistant.ask(question, ["chefer"])
+    assert "3,4 procent" in manager.answer
+    assert manager.citations[0].file == "lonerevision-2025-instruktion.md"
+
+
+def test_a_generated_answer_is_checked_and_keeps_its_citations(runtime: Runtime) -> None:
+    assistant, chat = _scripted(runtime, "Sommarsemester söks senast den 31 mars [1].")
+    streamed = list(assistant.stream("När ska sommarsemester sökas?", [], mode="generative"))
+    answer = streamed[-1]
+    assert isinstance(answer, Answer)
+    assert "".join(x for x in streamed if isinstance(x, str)).strip().endswith("[1].")
+    assert answer.mode == "generative"
+    assert answer.answer == "Sommarsemester söks senast den 31 mars. [1]"
+    assert answer.citations[0].file == "semester.md"
+    assert "31 mars" in answer.citations[0].quote
+    prompt = chat.calls[0][1]["content"]
+    assert "[1] " in prompt
+    assert prompt.rstrip().endswith("Fråga: När ska sommarsemester sökas?")
+
+
+def test_an_answer_citing_a_passage_that_does_not_support_it_is_caught(
+    runtime: Runtime,
+) -> None:
+    assistant, _ = _scripted(runtime, "Sommarsemester söks senast den 15 januari [1].")
+    answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
+    assert answer.unsupported == ["Sommarsemester söks senast den 15 januari."]
+    assert answer.notice == UNVERIFIED["sv"]
+    assert answer.mode == "extractive"
+    assert "15 januari" not in answer.answer
+    assert "31 mars" in answer.answer
+
+
+def test_a_failing_model_gives_the_extractive_answer_with_a_notice(runtime: Runtime) -> None:
+    assistant, _ = _scripted(runtime, ModelError("Model endpoint http://x failed: timeout"))
+    answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
+    assert answer.mode == "extractive"
+    assert answer.notice is not None
+    assert answer.notice.startswith(MODEL_DOWN["sv"].split("(")[0])
+    assert "31 mars" in answer.answer
+
+
+def test_no_support_is_decided_before_the_model_is_called(runtime: Runtime) -> None:
+    assistant, chat = _scripted(runtime, "Det kostar 400 kronor [1].")
+    answer = assistant.ask("Vad kostar ett busskort för pensionärer?", [], mode="generative")
+    assert answer.refused
+    assert chat.calls == []
+
+
+def test_the_models_own_refusal_is_a_refusal(runtime: Runtime) -> None:
+    assistant, _ = _scripted(runtime, "Jag hittar inget stöd för det i dokumenten.")
+    answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
+    assert answer.refused
+    assert answer.citations == []
+
+
+def test_follow_up_questions_are_rewritten_before_retrieval(runtime: Runtime) -> None:
+    assistant, chat = _scripted(
+        runtime,
+        "Hur stort är friskvårdsbidraget för den som arbetar deltid?",
+        "Vid lägre sysselsättning är bidraget 1 500 kronor [1].",
+    )
+    history = [
+        {"role": "user", "content": "Hur stort är friskvårdsbidraget?"},
+        {"role": "assistant", "content": "Det är 3 000 kronor per år. [1]"},
+    ]
+    answer = assistant.ask("Och om man jobbar deltid?", [], history, mode="generative")
+    assert answer.standalone_question.startswith("Hur stort är friskvårdsbidraget")
+    assert "Och om man jobbar deltid?" in chat.calls[0][1]["content"]
+    assert answer.citations[0].file == "friskvardsbidrag-2025.md"
+
+
+# -- the real local model (Qwen2.5 0.5B on llama.cpp) --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real(runtime: Runtime, local_llm: LocalLLM) -> Iterator[Assistant]:
+    chat = local_llm.chat_model()
+    try:
+        yield Assistant(runtime.settings, runtime.assistant._retriever, chat)
+    finally:
+        chat.close()
+
+
+def test_local_model_answers_with_a_checked_citation(real: Assistant) -> None:
+    answer = real.ask("Hur många tecken måste ett lösenord ha?", [], mode="generative")
+    assert not answer.refused
+    assert "14" in answer.answer
+    assert any(c.file == "it-sakerhet-nyanstallda.pptx" for c in answer.citations)
+    assert answer.timings_ms["first_token"] <= answer.timings_ms["total"]
+
+
+def test_local_model_is_not_asked_when_nothing_supports_an_answer(real: Assistant) -> None:
+    answer = real.ask("När öppnar simhallen på lördagar?", [], mode="generative")
+    assert answer.refused
+    assert answer.answer == NO_SUPPORT["sv"]
+    assert "generate" not in answer.timings_ms
+
+
+def test_local_model_never_sees_restricted_text(real: Assistant) -> None:
+    answer = real.ask("Hur stort är löneutrymmet 2025?", ["ekonomi"], mode="generative")
+    assert "3,4" not in _all_text(answer)
+
+
+def test_a_dead_endpoint_falls_back_quickly(runtime: Runtime) -> None:
+    from fixtures_llm import free_port
+
+    settings = ModelSettings(
+        provider="openai", base_url=f"http://127.0.0.1:{free_port()}/v1", model="x"
+    )
+    chat = build_chat_model(settings)
+    try:
+        assistant = Assistant(runtime.settings, runtime.assistant._retriever, chat)
+        answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
+    finally:
+        chat.close()
+    assert answer.notice is not None
+    assert "127.0.0.1" in answer.notice
+    assert "31 mars" in answer.answer
+    assert answer.timings_ms["total"] < 5000

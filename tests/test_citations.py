@@ -1,0 +1,85 @@
+"""Citation checking on hand-made passages: what passes, what is caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.citations import CitationChecker
+from assistant.retrieve import Passage
+from assistant.terms import TermMatcher
+
+
+def _passage(text: str, title: str = "Riktlinje") -> Passage:
+    return Passage(
+        chunk_id="c",
+        doc_id="d",
+        file="f.md",
+        source="/f.md",
+        title=title,
+        page=None,
+        page_label=None,
+        heading=None,
+        text=text,
+        score=1.0,
+        similarity=0.9,
+        payload={},
+    )
+
+
+PASSAGES = [
+    _passage("Friskvårdsbidraget är högst 3 000 kronor per kalenderår, inklusive moms."),
+    _passage("Sommarsemester söks senast den 31 mars. Chefen lämnar besked senast 30 april."),
+]
+
+
+@pytest.fixture(scope="module")
+def checker() -> CitationChecker:
+    return CitationChecker(TermMatcher(), min_support=0.5)
+
+
+def test_supported_claims_keep_their_citations(checker: CitationChecker) -> None:
+    checked = checker.check(
+        "Friskvårdsbidraget är 3 000 kronor per år [1]. Sommarsemestern söks senast 31 mars [2].",
+        PASSAGES,
+    )
+    assert checked.unsupported == []
+    assert checked.cited == [1, 2]
+    assert "[1]" in checked.text
+    assert "[2]" in checked.text
+
+
+def test_a_citation_to_a_passage_that_does_not_support_the_claim_is_caught(
+    checker: CitationChecker,
+) -> None:
+    checked = checker.check("Sommarsemester söks senast den 31 mars [1].", PASSAGES)
+    assert checked.unsupported == ["Sommarsemester söks senast den 31 mars."]
+    assert checked.text == ""
+
+
+def test_a_wrong_number_is_caught_even_with_the_right_words(checker: CitationChecker) -> None:
+    checked = checker.check(
+        "Friskvårdsbidraget är högst 5 000 kronor per kalenderår [1].", PASSAGES
+    )
+    assert checked.unsupported
+    assert checked.cited == []
+
+
+def test_markers_to_missing_passages_are_dropped_and_uncited_support_is_attached(
+    checker: CitationChecker,
+) -> None:
+    checked = checker.check(
+        "Chefen lämnar besked senast 30 april [7]. Friskvårdsbidraget är 3 000 kronor per "
+        "kalenderår. Distansarbete beviljas av förvaltningschefen [9].",
+        PASSAGES,
+    )
+    assert checked.cited == [1, 2]
+    assert [c.auto_cited for c in checked.claims] == [True, True, False]
+    assert checked.unsupported == ["Distansarbete beviljas av förvaltningschefen."]
+    assert "[7]" not in checked.text
+
+
+def test_quote_is_the_supporting_sentence(checker: CitationChecker) -> None:
+    checked = checker.check("Besked om semestern lämnas senast 30 april [2].", PASSAGES)
+    assert checker.quote(PASSAGES[1], checked.claims, 2) == (
+        "Chefen lämnar besked senast 30 april."
+    )

@@ -1,0 +1,218 @@
+"""The app, run by Streamlit's AppTest over a real index of the example documents: real
+parsers, the real e5 model, the real embedded Qdrant. Answers are extractive here, so no
+language model is needed; a generative answer is the same ``Answer`` and renders alike."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Button
+
+from assistant.factory import build_embedding
+from assistant.settings import load_settings
+from assistant.store import open_store
+from examples.build import build_examples
+from ingest.sync import IngestJob
+from ui.markup import answer_text, highlighted, text
+from ui.pdf_page import render_page
+
+APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+TIMEOUT = 60  # the first run of a test opens the store and loads the embedding model
+NO_SUPPORT = "Jag hittar inget stöd för det i dokumenten."
+
+
+@dataclass(frozen=True)
+class Index:
+    data_dir: Path
+    documents: int
+    chunks: int
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """The example documents, built and indexed once for this module (DATA_DIR/examples)."""
+    data_dir = tmp_path_factory.mktemp("ui") / "data"
+    build_examples(data_dir / "examples")
+    settings = load_settings(data_dir=data_dir)
+    store = open_store(settings)
+    embedder = build_embedding(settings.embedding)
+    try:
+        report = IngestJob(settings, store, embedder).run([data_dir / "examples"])
+        assert report.totals()["failed"] == 0
+        return Index(data_dir, len(store.doc_states()), store.count())
+    finally:
+        store.close()
+        embedder.close()
+
+
+Start = Callable[..., AppTest]
+
+
+@pytest.fixture
+def start(index: Index, monkeypatch: pytest.MonkeyPatch) -> Iterator[Start]:
+    """Runs the app against the index; afterwards the cached runtime (and store) is closed."""
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(index.data_dir))
+    monkeypatch.setenv("ASSISTANT_ANSWER__MODE", "extractive")
+
+    def run(demo_groups: Sequence[str] = ()) -> AppTest:
+        monkeypatch.setenv("ASSISTANT_UI__DEMO_GROUPS", json.dumps(list(demo_groups)))
+        app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        assert not app.exception, app.exception
+        return app
+
+    st.cache_resource.clear()
+    yield run
+    st.cache_resource.clear()  # on_release closes the runtime: the store has one owner
+
+
+def ask(app: AppTest, question: str) -> AppTest:
+    app.chat_input[0].set_value(question).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def shown(app: AppTest) -> str:
+    """Every piece of text the page shows, Markdown escapes removed."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
+             for e in getattr(app, kind)]  # fmt: skip
+    parts += [e.value for e in app.html]
+    return "\n".join(parts).replace("\\", "")
+
+
+def button(where: AppTest | Block, label: str) -> Button:
+    return next(b for b in where.button if b.label == label)
+
+
+def test_answer_with_citation_card(start: Start) -> None:
+    app = ask(start(), "När ska sommarsemester sökas?")
+    answer = next(m.value for m in app.markdown if "<sup><a href=" in m.value)
+    assert "31 mars" in answer
+    assert '<a href="#kalla-0-1"' in answer  # the marker links to its card
+    assert any(c.value.startswith("semester.md") for c in app.caption)
+    assert any(m.value.startswith('<span id="kalla-0-1"></span>**[1]**') for m in app.markdown)
+    assert any("<mark>" in h.value and "31 mars" in h.value for h in app.html)
+    assert app.get("download_button"), "each card offers the original file"
+    assert "Extraktivt svar" in shown(app)
+
+
+def test_no_support_lists_closest_documents(start: Start) -> None:
+    app = ask(start(), "Vad kostar ett busskort för pensionärer?")
+    assert [i.value for i in app.info] == [NO_SUPPORT]
+    text = shown(app)
+    assert "Närmaste dokument" in text
+    closest = next(m.value for m in app.markdown if m.value.startswith("- "))
+    assert closest.count("\n- ") >= 1, "several closest documents are listed"
+    assert not any(m.value.startswith('<span id="kalla-') for m in app.markdown), "no cards"
+
+
+def test_follow_up_keeps_the_conversation(start: Start) -> None:
+    app = ask(start(), "När ska sommarsemester sökas?")
+    ask(app, "Och när får man besked?")
+    assert len(app.session_state["turns"]) == 2
+    assert len(app.chat_message) == 4
+    assert "30 april" in shown(app)
+    button(app.sidebar, "Rensa samtalet").click().run()
+    assert app.session_state["turns"] == []
+
+
+def test_without_groups_restricted_documents_stay_hidden(start: Start) -> None:
+    app = ask(start(demo_groups=()), "Hur stort är löneutrymme 2025?")
+    text = shown(app)
+    assert "3,4 procent" not in text
+    assert "lonerevision-2025-instruktion.md" not in text
+    assert "lönerevision" not in text.lower()
+
+
+def test_with_the_group_restricted_documents_answer(start: Start) -> None:
+    app = ask(start(demo_groups=["chefer"]), "Hur stort är löneutrymme 2025?")
+    assert app.sidebar.multiselect[0].value == ["chefer"]
+    text = shown(app)
+    assert "lonerevision-2025-instruktion.md" in text
+    assert "3,4 procent" in text  # in the source viewer's passage
+
+
+def test_pdf_citation_shows_the_page(start: Start) -> None:
+    app = ask(start(), "Vad är högsta hotellpris i Stockholm?")
+    assert any(c.value.startswith("resepolicy.pdf · s. 3") for c in app.caption)
+    images = app.get("image")
+    assert images, "the source viewer shows the PDF page"
+    assert "resepolicy.pdf, sida 3" in images[0].captions  # type: ignore[attr-defined]
+
+
+def test_pdf_page_is_rendered_with_the_quote_marked(index: Index) -> None:
+    pdf = index.data_dir / "examples" / "ekonomi" / "resepolicy.pdf"
+    quote = "Kostnaden för en hotellnatt, inklusive frukost, får uppgå till högst följande belopp."
+    plain = _pixels(render_page(pdf, 3))
+    marked = _pixels(render_page(pdf, 3, quote))
+    assert plain.shape[0] > 1100  # A4 at 1.5x
+    assert plain.shape[1] > 800
+    changed = (plain != marked).any(axis=2)
+    assert changed.sum() > 1000, "the quote is marked on the page"
+    assert (marked[changed][:, 2] < plain[changed][:, 2]).all(), "marked in yellow (less blue)"
+    assert render_page(pdf, 99) is None
+
+
+def _pixels(png: bytes | None) -> np.ndarray:
+    assert png is not None
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_document_text_cannot_inject_html_or_markdown() -> None:
+    assert "<script>" not in highlighted("a <script>x</script> b", "x")
+    assert highlighted("Sök senast 31 mars.", "senast 31\nmars") == (
+        "Sök <mark>senast 31 mars</mark>."
+    )
+    assert text("<b>*fet*</b> $x$") == "&lt;b&gt;\\*fet\\*&lt;/b&gt; \\$x\\$"
+    assert answer_text("Ja. [2] Nej. [3]", "k", {2}).endswith("Nej. \\[3\\]")
+
+
+def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
+    app = start()
+    app.switch_page("pages/admin.py").run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Dokument"] == str(index.documents)
+    assert metrics["Textavsnitt"] == str(index.chunks)
+    assert app.text_area[0].value == str((index.data_dir / "examples").resolve())
+    assert "appen startades i extraktivt läge" in shown(app)
+
+
+def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path) -> None:
+    folder = tmp_path / "nytt"
+    folder.mkdir()
+    (folder / "cykelpolicy.md").write_text(
+        "# Cykelpolicy\n\nTjänstecyklar lånas ut av fordonsenheten i kommunhuset. "
+        "Cykeln ska lämnas tillbaka samma dag före klockan 16.\n",
+        encoding="utf-8",
+    )
+    app = start()
+    app.switch_page("pages/admin.py").run()
+    app.text_area[0].input(str(folder)).run()
+    button(app, "Synkronisera nu").click().run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Dokument"] == str(index.documents + 1)
+    assert int(metrics["Textavsnitt"]) > index.chunks
+    assert any("Synkroniseringen är klar" in s.value for s in app.success)
+
+    again = start()
+    again.switch_page("pages/admin.py").run()
+    assert again.text_area[0].value == str(folder.resolve()), "last roots are remembered"
+
+    st.cache_resource.clear()  # the app lets go of the store; the index holds the file
+    settings = load_settings(data_dir=index.data_dir)
+    store = open_store(settings)
+    try:
+        assert len(store.doc_states()) == index.documents + 1
+        assert str(store.count()) == metrics["Textavsnitt"]
+    finally:
+        store.close()

@@ -1,0 +1,88 @@
+"""An answer on screen: its text with linked citation markers, the citation cards, the
+no-support state with the closest documents, notices, removed sentences and who answered.
+
+Generative and extractive answers render the same way: both are a checked ``Answer``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.answer import Answer, Source
+from assistant.settings import Settings
+from ui import markup
+from ui.source_viewer import source_viewer
+
+
+def render_answer(answer: Answer, key: str, endpoint: str) -> None:
+    """Everything about one answer; ``key`` makes its widgets and anchors unique."""
+    if answer.notice:
+        st.warning(markup.text(answer.notice), icon=":material/warning:")
+    if answer.refused:
+        _no_support(answer)
+    else:
+        cited = {c.n for c in answer.citations}
+        st.markdown(markup.answer_text(answer.answer, key, cited), unsafe_allow_html=True)
+        if answer.citations:
+            st.markdown("**Källor**")
+        passages = {r.chunk_id: r.quote for r in answer.retrieved}
+        for source in answer.citations:
+            citation_card(source, passages.get(source.chunk_id, source.quote), key)
+    if answer.unsupported:
+        with st.expander("Borttaget: saknar stöd i källorna"):
+            for sentence in answer.unsupported:
+                st.markdown(f"- {markup.text(sentence)}")
+    st.caption(_answered_by(answer, endpoint))
+
+
+def citation_card(source: Source, passage: str, key: str) -> None:
+    """Number, document, page, heading, the quoted passage and its source viewer."""
+    with st.container(border=True):
+        badge = " :orange-badge[Upphävd eller ersatt]" if source.superseded else ""
+        st.markdown(
+            f'<span id="{markup.anchor(key, source.n)}"></span>'
+            f"**[{source.n}]** {markup.text(source.title or source.file)}{badge}",
+            unsafe_allow_html=True,
+        )
+        st.caption(markup.text(_where(source)))
+        st.markdown("> " + markup.text(" ".join(source.quote.split())))
+        with st.expander("Visa källan", icon=":material/description:"):
+            source_viewer(source, passage, f"{key}-{source.n}")
+
+
+def _no_support(answer: Answer) -> None:
+    st.info(markup.text(answer.answer), icon=":material/search_off:")
+    if not answer.retrieved:
+        return
+    st.markdown("**Närmaste dokument** (svarar inte på frågan, men ligger närmast):")
+    lines = [
+        f"- {markup.text(s.title or s.file)}: {markup.text(_where(s))}" for s in answer.retrieved
+    ]
+    st.markdown("\n".join(lines))
+
+
+def _where(source: Source) -> str:
+    parts = [source.file]
+    if source.page:
+        parts.append(f"s. {source.page}")
+    if source.heading:
+        parts.append(source.heading)
+    return " · ".join(parts)
+
+
+def _answered_by(answer: Answer, endpoint: str) -> str:
+    seconds = answer.timings_ms.get("total", 0.0) / 1000
+    if answer.model == "extractive":
+        who = "Extraktivt svar: meningar ur dokumenten, ingen språkmodell"
+    else:
+        who = f"Genererat av {answer.model} ({endpoint}), kontrollerat mot källorna"
+    took = f"{seconds:.1f}".replace(".", ",")
+    return markup.text(f"{who} · {took} s")
+
+
+def endpoint_label(settings: Settings) -> str:
+    """Where the chat model is, in words an admin recognises."""
+    model = settings.model
+    if model.provider == "local":
+        return f"lokal modell {model.local_model} på 127.0.0.1:{model.local_port}"
+    return f"{model.provider}: {model.model} på {model.base_url}"

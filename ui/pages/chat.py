@@ -1,0 +1,147 @@
+"""Fråga: staff ask a question and get a short answer with sources they can open."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from assistant.answer import Answer
+from assistant.errors import AssistantError, InputError
+from assistant.runtime import Runtime
+from assistant.settings import Settings
+from ui import markup
+from ui.components import endpoint_label, render_answer
+from ui.state import (
+    Turn,
+    app_runtime,
+    app_settings,
+    chosen_groups,
+    chosen_mode,
+    clear_conversation,
+    conversation,
+    history,
+    remember,
+    remembered,
+)
+
+MODES = {"generative": "generativt", "extractive": "extraktivt"}
+
+
+def main() -> None:
+    settings = app_settings()
+    runtime = app_runtime(settings)
+    _sidebar(settings, runtime)
+    st.title(settings.ui.title)
+    turns = conversation()
+    if not turns:
+        st.caption(
+            "Ställ en fråga om kommunens riktlinjer och rutiner. Svaret bygger bara på "
+            "organisationens egna dokument och visar källorna, så att du kan kontrollera det."
+        )
+    endpoint = endpoint_label(settings)
+    for i, turn in enumerate(turns):
+        _show_turn(turn, str(i), endpoint)
+    question = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
+    if question and question.strip():
+        _ask(question.strip(), settings, runtime, turns, endpoint)
+
+
+def _show_turn(turn: Turn, key: str, endpoint: str) -> None:
+    with st.chat_message("user"):
+        st.markdown(markup.text(turn.question))
+    with st.chat_message("assistant"):
+        render_answer(turn.answer, key, endpoint)
+
+
+def _ask(
+    question: str, settings: Settings, runtime: Runtime, turns: list[Turn], endpoint: str
+) -> None:
+    with st.chat_message("user"):
+        st.markdown(markup.text(question))
+    with st.chat_message("assistant"):
+        placeholder = st.empty()
+        answer = _stream(question, settings, runtime, turns, placeholder)
+        if answer is None:
+            return
+        with placeholder.container():
+            render_answer(answer, str(len(turns)), endpoint)
+    turns.append(Turn(question, answer))
+
+
+def _stream(
+    question: str,
+    settings: Settings,
+    runtime: Runtime,
+    turns: list[Turn],
+    placeholder: DeltaGenerator,
+) -> Answer | None:
+    """Show the model's text as it arrives; return the checked answer (None on failure)."""
+    written = ""
+    placeholder.caption("Söker i dokumenten …")
+    try:
+        for item in runtime.assistant.stream(
+            question,
+            chosen_groups(settings),
+            history(turns),
+            chosen_mode(settings, runtime),
+        ):
+            if isinstance(item, Answer):
+                return item
+            written += item
+            placeholder.markdown(markup.text(written) + " ▌")
+    except InputError as exc:
+        placeholder.error(f"Frågan kunde inte besvaras: {exc}")
+    except AssistantError as exc:
+        placeholder.error(f"En tjänst svarar inte, försök igen om en stund. ({exc})")
+    return None
+
+
+def _sidebar(settings: Settings, runtime: Runtime) -> None:
+    with st.sidebar:
+        st.warning(
+            "**Demo: inte inloggning.** Behörighetsgrupperna här är bara för att prova "
+            "appen; de skyddar ingenting.",
+            icon=":material/shield:",
+        )
+        if settings.ui.allow_group_switch:
+            options = sorted({*settings.ui.known_groups, *settings.ui.demo_groups})
+            st.multiselect(
+                "Mina grupper (demo)",
+                options,
+                key=remembered("groups", list(settings.ui.demo_groups)),
+                on_change=remember,
+                args=("groups",),
+                placeholder="Inga: bara dokument som alla får läsa",
+            )
+        else:
+            groups = ", ".join(chosen_groups(settings)) or "inga (bara öppna dokument)"
+            st.markdown(f"**Grupper (demo):** {markup.text(groups)}")
+        _mode_choice(settings, runtime)
+        st.button(
+            "Rensa samtalet",
+            on_click=clear_conversation,
+            icon=":material/delete_sweep:",
+            width="stretch",
+        )
+
+
+def _mode_choice(settings: Settings, runtime: Runtime) -> None:
+    if runtime.chat is None:
+        st.radio("Svarsläge", ["extraktivt"], disabled=True, horizontal=True)
+        why = runtime.model_problem or "appen startades i extraktivt läge"
+        st.caption(f"Ingen språkmodell: {markup.text(why)}. Svaren citerar dokumenten.")
+        return
+    st.radio(
+        "Svarsläge",
+        list(MODES),
+        format_func=MODES.__getitem__,
+        key=remembered("mode", settings.answer.mode),
+        on_change=remember,
+        args=("mode",),
+        horizontal=True,
+        help="Generativt: språkmodellen skriver ett kort svar med källor. "
+        "Extraktivt: de meningar i dokumenten som bäst svarar på frågan.",
+    )
+
+
+main()
