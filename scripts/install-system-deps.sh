@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the assistant needs: Tesseract with Swedish for scanned PDFs, libmagic
-# for file-type sniffing, and DejaVu fonts for the example PDFs. Installs only what is
+# for file-type sniffing, DejaVu fonts for the example PDFs, and a C++ toolchain with
+# cmake to build llama.cpp's Python bindings (no Linux wheel exists). Installs only what is
 # missing; without root it prints the command to run instead.
 set -euo pipefail
 
@@ -10,6 +11,8 @@ if ! tesseract --list-langs 2>/dev/null | grep -qx swe; then need+=(tesseract-oc
 if ! tesseract --list-langs 2>/dev/null | grep -qx eng; then need+=(tesseract-ocr-eng); fi
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 ldconfig -p 2>/dev/null | grep -q libmagic.so.1 || need+=(libmagic1)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -119,7 +119,9 @@ def test_follow_up_keeps_the_conversation(start: Start) -> None:
     ask(app, "Och när får man besked?")
     assert len(app.session_state["turns"]) == 2
     assert len(app.chat_message) == 4
-    assert "30 april" in shown(app)
+    follow_up = app.session_state["turns"][1].answer
+    assert "sommarsemester" in follow_up.standalone_question, "earlier turns were sent"
+    assert "30 april" in follow_up.answer
     button(app.sidebar, "Rensa samtalet").click().run()
     assert app.session_state["turns"] == []
 
@@ -157,7 +159,9 @@ def test_pdf_page_is_rendered_with_the_quote_marked(index: Index) -> None:
     assert plain.shape[1] > 800
     changed = (plain != marked).any(axis=2)
     assert changed.sum() > 1000, "the quote is marked on the page"
-    assert (marked[changed][:, 2] < plain[changed][:, 2]).all(), "marked in yellow (less blue)"
+    blue_drop = plain[changed][:, 2] - marked[changed][:, 2]
+    assert (blue_drop >= 0).all(), "marked in yellow: blue only goes down"
+    assert blue_drop.mean() > 50
     assert render_page(pdf, 99) is None
 
 
