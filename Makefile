@@ -42,8 +42,9 @@ pytest: setup
 
 test: lint typecheck pytest  ## Everything CI checks
 
-bench: setup  ## Ingestion benchmark on ../shared/corpus/sv-public (prints figures)
+bench: setup  ## Ingestion (sv-public corpus) and answer-latency benchmarks (print figures)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.answer
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
