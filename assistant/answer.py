@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from llama_index.core.utils import get_tokenizer
+
 from assistant.citations import CitationChecker, Claim
 from assistant.errors import ModelError
 from assistant.extractive import best_sentences, render
@@ -91,10 +93,16 @@ class Answer:
     lang: str = "sv"
     unsupported: list[str] = field(default_factory=list)
     notice: str | None = None
+    # Every passage retrieval ranked (top_k), for evaluation; not part of the JSON contract.
+    ranked: list[Source] = field(default_factory=list, repr=False)
+    # Prompt and answer size in tokens (tiktoken cl100k, an estimate for other tokenizers).
+    tokens: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The documented contract of ``assistant ask --json``."""
         data = asdict(self)
+        del data["ranked"]
+        data.pop("tokens")
         for key in ("citations", "retrieved"):
             data[key] = [_contract(s) for s in data[key]]
         return data
@@ -157,6 +165,7 @@ class Assistant:
             "standalone_question": standalone,
             "lang": lang,
             "timings_ms": timings,
+            "ranked": [Source.of(i, p) for i, p in enumerate(retrieval.passages, start=1)],
         }
         if not retrieval.supported:
             timings["first_token"] = timings["total"] = _ms(started)
@@ -168,9 +177,10 @@ class Assistant:
             yield answer
             return
         raw: list[str] = []
+        messages = self._prompt(question, context, lang)
         try:
             for delta in self._chat.stream(
-                self._prompt(question, context, lang),
+                messages,
                 max_tokens=self._settings.model.max_answer_tokens,
                 temperature=self._settings.model.temperature,
             ):
@@ -187,7 +197,13 @@ class Assistant:
             return
         timings["generate"] = _ms(t0) - timings["retrieve"]
         timings["total"] = _ms(started)
-        yield self._checked("".join(raw), retrieval, context, lang, base)
+        answer = self._checked("".join(raw), retrieval, context, lang, base)
+        count = get_tokenizer()
+        answer.tokens = {
+            "prompt": sum(len(count(m["content"])) for m in messages),
+            "answer": len(count("".join(raw))),
+        }
+        yield answer
 
     # -- steps ---------------------------------------------------------------------------
 

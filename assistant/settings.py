@@ -257,6 +257,24 @@ class UISettings(_Section):
     )
 
 
+class EvalSettings(_Section):
+    """How evaluation suites run."""
+
+    suites_dir: Path = Field(
+        Path(__file__).resolve().parents[1] / "evals" / "suites",
+        description="Folder of the golden sets (JSONL) the admin page offers.",
+    )
+    thresholds_file: Path = Field(
+        Path(__file__).resolve().parents[1] / "evals" / "thresholds.toml",
+        description="Minimum metric values for `assistant eval run --gate`.",
+    )
+    judge: ModelSettings | None = Field(
+        None,
+        description="An OpenAI-compatible model that grades faithfulness and correctness; "
+        "none: those metrics are skipped with a note.",
+    )
+
+
 class Settings(BaseSettings):
     """The settings root."""
 
@@ -278,6 +296,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
     ui: UISettings = Field(default_factory=UISettings)
 
     @property
@@ -291,6 +310,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def evals_dir(self) -> Path:
+        return self.data_dir / "evals"
 
     def collection_name(self) -> str:
         """Named after what shapes the vectors, so a change starts a fresh collection."""

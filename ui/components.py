@@ -40,8 +40,8 @@ def citation_card(source: Source, passage: str, key: str) -> None:
     with st.container(border=True):
         badge = " :orange-badge[Upphävd eller ersatt]" if source.superseded else ""
         st.markdown(
-            f'<span id="{markup.anchor(key, source.n)}"></span>'
-            f"**[{source.n}]** {markup.text(source.title or source.file)}{badge}",
+            f"**[{source.n}] {markup.text(source.title or source.file)}**{badge}"
+            f'<span id="{markup.anchor(key, source.n)}"></span>',
             unsafe_allow_html=True,
         )
         st.caption(markup.text(_where(source)))

@@ -42,18 +42,16 @@ def _index(status: dict[str, Any]) -> None:
     if "busy" in status:
         st.error(markup.text(status["busy"]))
         return
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     left.metric("Dokument", status["documents"])
-    middle.metric("Textavsnitt", status["chunks"])
-    right.metric("Senast indexerat", _when(status["last_indexed_at"]))
+    right.metric("Textavsnitt", status["chunks"])
+    formats = ", ".join(f"{name} {n}" for name, n in status["formats"].items()) or "–"
     store = status["store"]
     kind = "inbäddad Qdrant" if store["kind"] == "embedded" else "Qdrant-server"
+    st.markdown(
+        markup.text(f"Format: {formats}\nSenast indexerat: {_when(status['last_indexed_at'])}")
+    )
     st.caption(markup.text(f"{kind} · {store['location']} · samling {store['collection']}"))
-    if status["formats"]:
-        st.dataframe(
-            [{"Format": name, "Dokument": n} for name, n in status["formats"].items()],
-            hide_index=True,
-        )
     if status["incomplete_documents"]:
         st.warning(
             "Ofullständigt indexerade (synkronisera igen): "

@@ -33,8 +33,9 @@ def main() -> None:
     _sidebar(settings, runtime)
     st.title(settings.ui.title)
     turns = conversation()
+    hint = st.empty()
     if not turns:
-        st.caption(
+        hint.caption(
             "Ställ en fråga om kommunens riktlinjer och rutiner. Svaret bygger bara på "
             "organisationens egna dokument och visar källorna, så att du kan kontrollera det."
         )
@@ -43,6 +44,7 @@ def main() -> None:
         _show_turn(turn, str(i), endpoint)
     question = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
     if question and question.strip():
+        hint.empty()
         _ask(question.strip(), settings, runtime, turns, endpoint)
 
 
@@ -111,7 +113,7 @@ def _sidebar(settings: Settings, runtime: Runtime) -> None:
                 key=remembered("groups", list(settings.ui.demo_groups)),
                 on_change=remember,
                 args=("groups",),
-                placeholder="Inga: bara dokument som alla får läsa",
+                placeholder="Inga (bara öppna dokument)",
             )
         else:
             groups = ", ".join(chosen_groups(settings)) or "inga (bara öppna dokument)"
@@ -127,7 +129,7 @@ def _sidebar(settings: Settings, runtime: Runtime) -> None:
 
 def _mode_choice(settings: Settings, runtime: Runtime) -> None:
     if runtime.chat is None:
-        st.radio("Svarsläge", ["extraktivt"], disabled=True, horizontal=True)
+        st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
         why = runtime.model_problem or "appen startades i extraktivt läge"
         st.caption(f"Ingen språkmodell: {markup.text(why)}. Svaren citerar dokumenten.")
         return

@@ -1,0 +1,115 @@
+"""Golden sets: JSONL files of questions with their expected answer and evidence.
+
+One case per line::
+
+    {"id": str, "question": str, "answer": str, "source_file": str, "source_page": int|null,
+     "evidence": str, "type": "factual"|"multi-hop"|"summary"|"unanswerable",
+     "lang": "sv"|"en", "sources": [{"file": str, "page": int|null, "evidence": str}]}
+
+Optional: ``groups`` (access groups a reader needs; a run without any of them must
+refuse the case) and ``note``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+
+TYPES = ("factual", "multi-hop", "summary", "unanswerable")
+REQUIRED = {"id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang"}
+OPTIONAL = {"sources", "groups", "note"}
+
+
+@dataclass(frozen=True)
+class Gold:
+    """One passage a correct answer rests on."""
+
+    file: str
+    page: int | None
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    question: str
+    answer: str
+    type: str
+    lang: str
+    gold: tuple[Gold, ...]  # source_file/evidence first, then ``sources``
+    groups: tuple[str, ...] = ()
+    note: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def files(self) -> set[str]:
+        return {g.file for g in self.gold if g.file}
+
+    def expects_refusal(self, run_groups: Sequence[str]) -> bool:
+        """Unanswerable, or answerable only for groups this run does not have."""
+        if self.type == "unanswerable":
+            return True
+        return bool(self.groups) and not set(self.groups) & {g.lower() for g in run_groups}
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read and check a golden set; InputError naming the line on any problem."""
+    cases: list[Case] = []
+    seen: set[str] = set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"Cannot read the suite {path}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name} line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not JSON ({exc})") from exc
+        case = _case(data, where)
+        if case.id in seen:
+            raise InputError(f"{where}: duplicate id {case.id!r}")
+        seen.add(case.id)
+        cases.append(case)
+    if not cases:
+        raise InputError(f"{path} holds no cases")
+    return cases
+
+
+def _case(data: Any, where: str) -> Case:
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: a case must be a JSON object")
+    missing = REQUIRED - data.keys()
+    unknown = data.keys() - REQUIRED - OPTIONAL
+    if missing or unknown:
+        raise InputError(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    if data["type"] not in TYPES or data["lang"] not in ("sv", "en"):
+        raise InputError(f"{where}: type must be one of {TYPES} and lang sv or en")
+    page = data["source_page"]
+    if page is not None and (not isinstance(page, int) or page < 1):
+        raise InputError(f"{where}: source_page must be a 1-based number or null")
+    gold = []
+    if data["source_file"]:
+        gold.append(Gold(str(data["source_file"]), page, str(data["evidence"])))
+    for source in data.get("sources") or []:
+        gold.append(Gold(str(source["file"]), source.get("page"), str(source.get("evidence", ""))))
+    if data["type"] != "unanswerable" and not gold:
+        raise InputError(f"{where}: an answerable case needs a source_file")
+    return Case(
+        id=str(data["id"]),
+        question=str(data["question"]),
+        answer=str(data["answer"]),
+        type=data["type"],
+        lang=data["lang"],
+        gold=tuple(dict.fromkeys(gold)),
+        groups=tuple(str(g).lower() for g in data.get("groups") or ()),
+        note=str(data.get("note", "")),
+        raw=data,
+    )

@@ -1,0 +1,181 @@
+"""Per-case metrics and their aggregates. Definitions (k = 10 passages retrieved):
+
+* ``doc_hit@1`` / ``doc_hit@5``: a gold file is the file of the first / one of the first
+  five passages. ``doc_mrr``: reciprocal rank of the first gold file among the distinct
+  files of the ranked passages. ``ndcg@10``: nDCG of that distinct-file ranking with
+  binary relevance (gold file or not), via llama-index's ``NDCG``.
+* ``page_hit@5`` (cases with a gold page): one of the first five passages is from a gold
+  file *and* page. ``evidence_hit@5``: one of them contains a gold evidence sentence.
+* ``citation_precision``: cited passages that contain gold evidence or come from a gold
+  source page (a gold file, for formats without pages), over all cited passages.
+  ``citation_recall``: gold evidence items covered by some cited passage.
+* ``refused`` / ``expected_refusal`` feed ``refusal_accuracy``, ``refusal_precision`` and
+  ``refusal_recall`` (refusal is the positive class).
+* ``answer_f1``: token F1 of the answer against the reference (lower-cased, NFC,
+  punctuation and citation markers removed, numbers joined: "3 000" = "3000", Swedish
+  and English stop words dropped).
+
+Evidence matching: NFC and runs of whitespace collapsed to one space on both sides;
+nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG
+from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
+from spacy.lang.sv.stop_words import STOP_WORDS as _SV_STOP
+
+from assistant.answer import Answer, Source
+from evals.dataset import Case, Gold
+
+K = 10
+_STOP = frozenset(_SV_STOP) | frozenset(_EN_STOP)
+
+
+def normalise(text: str) -> str:
+    """The evidence matching rule: NFC, whitespace runs collapsed to one space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _contains(passage: str, gold: Gold) -> bool:
+    return bool(gold.evidence) and normalise(gold.evidence) in normalise(passage)
+
+
+def _from_gold_page(source: Source, gold: Gold) -> bool:
+    return source.file == gold.file and (gold.page is None or source.page == gold.page)
+
+
+def retrieval_metrics(case: Case, ranked: Sequence[Source]) -> dict[str, float]:
+    top = list(ranked[:K])
+    files = [s.file for s in top]
+    distinct = list(dict.fromkeys(files))
+    gold_files = sorted(case.files)
+    metrics = {
+        "doc_hit@1": float(bool(files) and files[0] in case.files),
+        "doc_hit@5": float(any(f in case.files for f in files[:5])),
+        "doc_mrr": MRR().compute(expected_ids=gold_files, retrieved_ids=distinct).score,
+        "ndcg@10": NDCG().compute(expected_ids=gold_files, retrieved_ids=distinct).score,
+    }
+    if any(g.evidence for g in case.gold):
+        metrics["evidence_hit@5"] = float(
+            any(_contains(s.quote, g) for s in top[:5] for g in case.gold)
+        )
+    paged = [g for g in case.gold if g.page is not None]
+    if paged:
+        metrics["page_hit@5"] = float(
+            any(s.file == g.file and s.page == g.page for s in top[:5] for g in paged)
+        )
+    return metrics
+
+
+def answer_metrics(case: Case, answer: Answer, passages: dict[str, str]) -> dict[str, float]:
+    """Citation and answer metrics of an answerable case; ``passages`` maps chunk id to
+    the full passage text (citations carry only the quoted sentence)."""
+    metrics: dict[str, float] = {"answer_f1": token_f1(answer.answer, case.answer)}
+    if answer.refused:
+        metrics["answer_f1"] = 0.0
+    cited = answer.citations
+
+    def supports(source: Source, gold: Gold) -> bool:
+        text = passages.get(source.chunk_id, source.quote)
+        return _contains(text, gold) or _from_gold_page(source, gold)
+
+    if cited:
+        metrics["citation_precision"] = sum(
+            any(supports(s, g) for g in case.gold) for s in cited
+        ) / len(cited)
+    if case.gold:
+        metrics["citation_recall"] = sum(
+            any(supports(s, g) for s in cited) for g in case.gold
+        ) / len(case.gold)
+    return metrics
+
+
+_NUMBER_GAP = re.compile(r"(?<=\d)[\s\u00a0](?=\d{3}\b)")
+_MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+def tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text).lower()
+    text = _MARKER.sub(" ", text)
+    text = _NUMBER_GAP.sub("", text)
+    words = re.findall(r"\w+(?:[.,]\d+)?", text)
+    return [w for w in words if w not in _STOP]
+
+
+def token_f1(got: str, expected: str) -> float:
+    a, b = tokens(got), tokens(expected)
+    if not a or not b:
+        return float(a == b)
+    common = sum((Counter(a) & Counter(b)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(a), common / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.fmean(present), 4) if present else None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+METRICS = (
+    "doc_hit@1",
+    "doc_hit@5",
+    "doc_mrr",
+    "page_hit@5",
+    "evidence_hit@5",
+    "ndcg@10",
+    "citation_precision",
+    "citation_recall",
+    "answer_f1",
+    "faithfulness",
+    "correctness",
+)
+
+
+def aggregate(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Mean of every metric over the cases that define it, refusal figures, latency, cost."""
+    summary: dict[str, Any] = {
+        name: mean(r["metrics"].get(name) for r in results) for name in METRICS
+    }
+    tp = sum(r["refused"] and r["expected_refusal"] for r in results)
+    fp = sum(r["refused"] and not r["expected_refusal"] for r in results)
+    fn = sum(not r["refused"] and r["expected_refusal"] for r in results)
+    summary["refusal_accuracy"] = (
+        round(sum(r["refused"] == r["expected_refusal"] for r in results) / len(results), 4)
+        if results
+        else None
+    )
+    summary["refusal_precision"] = round(tp / (tp + fp), 4) if tp + fp else None
+    summary["refusal_recall"] = round(tp / (tp + fn), 4) if tp + fn else None
+    for stage in ("retrieve", "first_token", "total"):
+        values = [r["timings_ms"][stage] for r in results if stage in r["timings_ms"]]
+        summary[f"latency_{stage}_p50_ms"] = percentile(values, 0.5)
+        summary[f"latency_{stage}_p95_ms"] = percentile(values, 0.95)
+    summary["tokens_in"] = sum(r["tokens"].get("prompt", 0) for r in results)
+    summary["tokens_out"] = sum(r["tokens"].get("answer", 0) for r in results)
+    summary["cases"] = len(results)
+    return summary
+
+
+def by_group(results: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """``aggregate`` per value of ``key`` (case type or language)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        groups.setdefault(str(r[key]), []).append(r)
+    return {name: aggregate(rs) for name, rs in sorted(groups.items())}
