@@ -123,12 +123,14 @@ def _log_file(result: FileResult) -> None:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+def _progress(
+    enabled: bool, label: str = "Indexing"
+) -> Iterator[Callable[[int, int, str], None] | None]:
     if not enabled:
         yield None
         return
     bar = Progress(
-        TextColumn("[bold]Indexing"),
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -309,6 +311,124 @@ def ui(
             err.print(f"The assistant is at http://{host}:{port} (Ctrl-C stops it).")
             with suppress(KeyboardInterrupt):
                 subprocess.run(command, env=env, check=False)
+
+
+eval_app = typer.Typer(help="Evaluation suites: run golden sets, compare runs, gate changes.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[
+        Path, typer.Argument(help="Golden set (JSONL), e.g. evals/suites/examples.jsonl")
+    ],
+    groups: Groups = "",
+    mode: Annotated[
+        str | None, typer.Option(help="generative or extractive (default: settings).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write report.html and report.md to this folder.")
+    ] = None,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="Exit 1 when a metric is below its threshold.")
+    ] = False,
+    data_dir: DataDir = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Run every case through the app's answer path with the given groups; report figures."""
+    from assistant.runtime import open_runtime
+    from evals.report import write_reports
+    from evals.runner import gate as check_gate
+    from evals.runner import load_thresholds, run_suite, save_run
+
+    if mode not in (None, "generative", "extractive"):
+        err.print("[red]Error:[/red] --mode must be generative or extractive", highlight=False)
+        raise typer.Exit(2)
+    member_of = [g.strip().lower() for g in groups.split(",") if g.strip()]
+    with _edge():
+        settings = _settings(data_dir)
+        wants_model = (mode or settings.answer.mode) == "generative"
+        judge = _judge(settings)
+        with open_runtime(settings, with_model=wants_model) as runtime:
+            if runtime.model_problem:
+                err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
+            with _progress(enabled=err.is_terminal and not json_out, label="Evaluating") as bar:
+                run = run_suite(
+                    dataset,
+                    runtime,
+                    groups=member_of,
+                    mode=mode,
+                    judge=judge,
+                    progress=bar,  # type: ignore[arg-type]
+                )
+        folder = save_run(run, settings.evals_dir)
+        if report:
+            report.mkdir(parents=True, exist_ok=True)
+            write_reports(run, None, report)
+        failures = check_gate(
+            run["summary"], load_thresholds(settings.eval.thresholds_file, run["suite"])
+        )
+    run["report"] = str(folder / "report.html")
+    run["gate"] = {"passed": not failures, "failures": failures}
+    if json_out:
+        _emit(run)
+    else:
+        _print_summary(run)
+    if gate and failures:
+        raise typer.Exit(1)
+
+
+def _judge(settings: Settings) -> Any:
+    if settings.eval.judge is None:
+        return None
+    from assistant.llm import build_chat_model
+    from evals.judge import Judge
+
+    return Judge(build_chat_model(settings.eval.judge))
+
+
+def _print_summary(run: dict[str, Any]) -> None:
+    s = run["summary"]
+    typer.echo(
+        f"{run['id']}: {s['cases']} cases, {run['mode']}, {run['model']}, {run['seconds']} s"
+    )
+    for name, value in s.items():
+        if value is not None and name != "cases":
+            typer.echo(
+                f"  {name:26} {value:.3f}" if isinstance(value, float) else f"  {name:26} {value}"
+            )
+    if run["judge_note"]:
+        typer.echo(f"  ({run['judge_note']})")
+    typer.echo(f"Report: {run['report']}")
+    for failure in run["gate"]["failures"]:
+        typer.echo(f"Below threshold: {failure}")
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[str, typer.Argument(help="Earlier run: id or folder.")],
+    run_b: Annotated[str, typer.Argument(help="Later run: id or folder.")],
+    data_dir: DataDir = None,
+    json_out: JsonOut = False,
+) -> None:
+    """What improved and what regressed from RUN_A to RUN_B, per metric and per case."""
+    from evals.runner import compare, load_run
+
+    with _edge():
+        settings = _settings(data_dir)
+        diff = compare(load_run(run_a, settings.evals_dir), load_run(run_b, settings.evals_dir))
+    if json_out:
+        _emit(diff)
+        return
+    typer.echo(f"{diff['a']} -> {diff['b']}")
+    for name, d in diff["metrics"].items():
+        if d["delta"]:
+            typer.echo(f"  {name:26} {d['a']:.3f} -> {d['b']:.3f} ({d['delta']:+.3f})")
+    for title in ("improved", "regressed"):
+        typer.echo(f"{title.capitalize()}: {len(diff[title])} cases")
+        for case in diff[title]:
+            moves = ", ".join(f"{c['metric']} {c['a']:.2f}->{c['b']:.2f}" for c in case["changes"])
+            typer.echo(f"  {case['id']}: {case['question']} ({moves})")
 
 
 def main() -> None:

@@ -109,12 +109,14 @@ def _sync(settings: Settings, runtime: Runtime, last: dict[str, Any] | None) -> 
     result = st.session_state.get("sync_result")
     if result is not None:
         t = result["totals"]
-        st.success(
-            f"Synkroniseringen är klar på {result['seconds']:.1f} s: {t['new']} nya, "
+        summary = (
+            f"Synkroniseringen är klar på {_seconds(result['seconds'])} s: {t['new']} nya, "
             f"{t['changed']} ändrade, {t['unchanged']} oförändrade, {t['removed']} borttagna "
             f"och {t['failed']} överhoppade filer; {t['chunks']} nya textavsnitt."
         )
-        _errors([f for f in result["files"] if f["status"] == "failed"])
+        if t["failed"]:
+            summary += " Filerna som hoppades över och varför står under Senaste synkronisering."
+        st.success(summary)
 
 
 def _run_sync(settings: Settings, runtime: Runtime, roots: list[Path]) -> None:
@@ -163,6 +165,10 @@ def _model(settings: Settings, runtime: Runtime) -> None:
         st.error("Ingen språkmodell, svaren blir extraktiva: " + markup.text(runtime.model_problem))
     else:
         st.info("Ingen språkmodell laddad: appen startades i extraktivt läge.")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
 
 
 def _when(stamp: str | None) -> str:

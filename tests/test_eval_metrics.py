@@ -1,0 +1,95 @@
+"""The evaluation metrics on small cases computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.answer import Answer, Source
+from evals.dataset import Case, Gold
+from evals.metrics import aggregate, answer_metrics, normalise, retrieval_metrics, token_f1
+
+
+def _src(n: int, file: str, text: str, page: int | None = None) -> Source:
+    return Source(n, file, page, None, text, "d", f"c{n}", 0.9)
+
+
+CASE = Case(
+    id="c1",
+    question="Hur stort är friskvårdsbidraget?",
+    answer="3 000 kronor per år",
+    type="factual",
+    lang="sv",
+    gold=(Gold("friskvard.md", None, "Bidraget är högst 3 000 kronor per år."),),
+)
+
+
+def test_matching_rule_is_nfc_and_whitespace_only() -> None:
+    decomposed = "fo\u0308rskola"  # o + combining diaeresis
+    assert normalise(f"  {decomposed}\n\t i  kommunen ") == "förskola i kommunen"
+    assert normalise("Förskola") != normalise("förskola")  # case is kept
+
+
+def test_retrieval_metrics_by_hand() -> None:
+    ranked = [
+        _src(1, "semester.md", "Semester söks i mars."),
+        _src(2, "semester.md", "Mer om semester."),
+        _src(3, "friskvard.md", "Bidraget är högst  3 000 kronor\nper år. Kvitto krävs."),
+        _src(4, "resor.pdf", "Hotell.", page=2),
+    ]
+    m = retrieval_metrics(CASE, ranked)
+    assert m["doc_hit@1"] == 0.0
+    assert m["doc_hit@5"] == 1.0
+    assert m["doc_mrr"] == pytest.approx(1 / 2)  # distinct files: semester, friskvard, resor
+    assert m["ndcg@10"] == pytest.approx(1 / math.log2(3))
+    assert m["evidence_hit@5"] == 1.0
+    assert "page_hit@5" not in m  # no gold page for a Markdown file
+
+
+def test_page_hit_needs_file_and_page() -> None:
+    case = Case("c2", "q", "a", "factual", "sv", (Gold("resor.pdf", 3, "Hotell i Stockholm."),))
+    wrong_page = retrieval_metrics(case, [_src(1, "resor.pdf", "Hotell.", page=2)])
+    right_page = retrieval_metrics(case, [_src(1, "resor.pdf", "Hotell.", page=3)])
+    assert (wrong_page["page_hit@5"], right_page["page_hit@5"]) == (0.0, 1.0)
+    assert wrong_page["evidence_hit@5"] == 0.0
+
+
+def test_citation_precision_and_recall_by_hand() -> None:
+    cited = [_src(1, "friskvard.md", "Bidraget är högst"), _src(2, "semester.md", "Semester.")]
+    answer = Answer("3 000 kr [1] [2]", False, "generative", cited, cited, "m", {})
+    passages = {"c1": "Bidraget är högst 3 000 kronor per år.", "c2": "Semester."}
+    m = answer_metrics(CASE, answer, passages)
+    assert m["citation_precision"] == 0.5  # one of two cited passages holds the evidence
+    assert m["citation_recall"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "f1"),
+    [
+        ("3000 kronor per år [1]", "3 000 kronor per år", 1.0),
+        # got: bidraget 3000 kronor; expected: 3000 kronor per år -> P 2/3, R 2/4
+        ("Bidraget är 3 000 kronor.", "3 000 kronor per år", 2 * (2 / 3) * (1 / 2) / (7 / 6)),
+        ("Inget svar", "3 000 kronor per år", 0.0),
+    ],
+)
+def test_answer_f1_swedish_normalisation(got: str, expected: str, f1: float) -> None:
+    # "är" is a stop word, "3 000" and "3000" are one token, the marker goes.
+    assert token_f1(got, expected) == pytest.approx(f1, abs=1e-4)
+
+
+def test_refusal_figures_treat_refusal_as_positive() -> None:
+    def r(refused: bool, expected: bool) -> dict[str, object]:
+        return {
+            "refused": refused,
+            "expected_refusal": expected,
+            "metrics": {},
+            "timings_ms": {"total": 1000.0},
+            "tokens": {},
+        }
+
+    s = aggregate([r(True, True), r(True, False), r(False, True), r(False, False)])
+    assert s["refusal_accuracy"] == 0.5
+    assert s["refusal_precision"] == 0.5
+    assert s["refusal_recall"] == 0.5
+    assert s["latency_total_p50_ms"] == 1000.0
