@@ -137,6 +137,17 @@ def test_without_groups_restricted_documents_stay_hidden(start: Start) -> None:
     assert "lönerevision" not in text.lower()
 
 
+def test_demo_group_switch_in_the_sidebar(start: Start) -> None:
+    app = start(demo_groups=())
+    app.sidebar.multiselect[0].select("chefer").run()
+    ask(app, "Hur stort är löneutrymme 2025?")
+    assert "3,4 procent" in shown(app)
+    app.switch_page("pages/admin.py").run()
+    app.switch_page("pages/chat.py").run()
+    assert app.sidebar.multiselect[0].value == ["chefer"], "the choice survives a page switch"
+    assert [w.value for w in app.warning if "Demo" not in w.value] == []
+
+
 def test_with_the_group_restricted_documents_answer(start: Start) -> None:
     app = ask(start(demo_groups=["chefer"]), "Hur stort är löneutrymme 2025?")
     assert app.sidebar.multiselect[0].value == ["chefer"]
@@ -179,6 +190,64 @@ def test_document_text_cannot_inject_html_or_markdown() -> None:
     )
     assert text("<b>*fet*</b> $x$") == "&lt;b&gt;\\*fet\\*&lt;/b&gt; \\$x\\$"
     assert answer_text("Ja. [2] Nej. [3]", "k", {2}).endswith("Nej. \\[3\\]")
+
+
+def test_a_store_owned_elsewhere_is_a_message(start: Start, index: Index) -> None:
+    store = open_store(load_settings(data_dir=index.data_dir))  # another owner
+    try:
+        app = start()
+        assert "används redan av en annan process" in app.error[0].value
+        assert "in use by" in app.caption[0].value
+        assert not app.chat_input, "no pages without the store"
+    finally:
+        store.close()
+
+
+def _generative_answer() -> None:
+    """A generative answer with everything that can come with it (rendered by AppTest)."""
+    from assistant.answer import Answer, Source
+    from ui.components import render_answer
+
+    source = Source(
+        n=2,
+        file="gammal-policy.md",
+        page=None,
+        heading="Policy > Ersättning",
+        quote="Ersättningen är 100 kronor.",
+        doc_id="d",
+        chunk_id="c2",
+        score=0.9,
+        title="Gammal <policy>",
+        source="/finns/inte/gammal-policy.md",
+        superseded=True,
+    )
+    answer = Answer(
+        answer="Ersättningen är 100 kronor [2].",
+        refused=False,
+        mode="generative",
+        citations=[source],
+        retrieved=[source],
+        model="qwen2.5-1.5b",
+        timings_ms={"total": 2345.0},
+        unsupported=["Den höjs nästa år [2]."],
+        notice="Modellens svar gick inte att belägga i dokumenten.",
+    )
+    render_answer(answer, "g", "lokal modell på 127.0.0.1:8765")
+
+
+def test_generative_answer_renders_like_any_answer() -> None:
+    app = AppTest.from_function(_generative_answer).run()
+    assert not app.exception, app.exception
+    assert app.warning[0].value.startswith("Modellens svar gick inte att belägga")
+    assert '<a href="#kalla-g-2"' in app.markdown[0].value
+    assert "Gammal &lt;policy&gt;" in app.markdown[2].value  # the title is escaped
+    assert ":orange-badge[Upphävd eller ersatt]" in app.markdown[2].value
+    assert app.expander[-1].label == "Borttaget: saknar stöd i källorna"
+    assert "Den höjs nästa år" in shown(app)
+    assert "finns inte längre" in shown(app), "a vanished original is said, not offered"
+    assert not app.get("download_button")
+    assert "qwen2.5-1.5b (lokal modell på 127.0.0.1:8765)" in shown(app)
+    assert "2,3 s" in shown(app)
 
 
 def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:

@@ -38,9 +38,8 @@ def render_answer(answer: Answer, key: str, endpoint: str) -> None:
 def citation_card(source: Source, passage: str, key: str) -> None:
     """Number, document, page, heading, the quoted passage and its source viewer."""
     with st.container(border=True):
-        badge = " :orange-badge[Upphävd eller ersatt]" if source.superseded else ""
         st.markdown(
-            f"**[{source.n}] {markup.text(source.title or source.file)}**{badge}"
+            f"**[{source.n}] {markup.text(source.title or source.file)}**{_badge(source)}"
             f'<span id="{markup.anchor(key, source.n)}"></span>',
             unsafe_allow_html=True,
         )
@@ -55,10 +54,16 @@ def _no_support(answer: Answer) -> None:
     if not answer.retrieved:
         return
     st.markdown("**Närmaste dokument** (svarar inte på frågan, men ligger närmast):")
+    nearest = {s.doc_id: s for s in reversed(answer.retrieved)}  # the best passage of each
     lines = [
-        f"- {markup.text(s.title or s.file)}: {markup.text(_where(s))}" for s in answer.retrieved
+        f"- {markup.text(s.title or s.file)}: {markup.text(_where(s))}{_badge(s)}"
+        for s in sorted(nearest.values(), key=lambda s: s.n)
     ]
     st.markdown("\n".join(lines))
+
+
+def _badge(source: Source) -> str:
+    return " :orange-badge[Upphävd eller ersatt]" if source.superseded else ""
 
 
 def _where(source: Source) -> str:

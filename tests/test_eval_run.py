@@ -1,0 +1,170 @@
+"""`assistant eval` end to end over the indexed examples: JSON, reports, access, gate,
+compare. Extractive mode, so no language model is needed here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import Settings
+
+CASES = [
+    {
+        "id": "sem-1",
+        "question": "När ska sommarsemester sökas?",
+        "answer": "Senast den 31 mars.",
+        "source_file": "semester.md",
+        "source_page": None,
+        "evidence": "Sommarsemester söks senast den 31 mars.",
+        "type": "factual",
+        "lang": "sv",
+    },
+    {
+        "id": "hotell-1",
+        "question": "Vad är högsta hotellpris i Stockholm?",
+        "answer": "1 800 kr per natt inklusive frukost.",
+        "source_file": "resepolicy.pdf",
+        "source_page": 3,
+        "evidence": "Stockholm, Göteborg och Malmö 1 800 kr",
+        "type": "factual",
+        "lang": "sv",
+    },
+    {
+        "id": "buss-1",
+        "question": "Vad kostar ett busskort för pensionärer?",
+        "answer": "",
+        "source_file": "",
+        "source_page": None,
+        "evidence": "",
+        "type": "unanswerable",
+        "lang": "sv",
+    },
+    {
+        "id": "lon-1",
+        "question": "Hur stort är löneutrymmet 2025?",
+        "answer": "3,4 procent av lönesumman.",
+        "source_file": "lonerevision-2025-instruktion.md",
+        "source_page": None,
+        "evidence": "Kommunstyrelsen har beslutat om ett totalt löneutrymme på 3,4 procent",
+        "type": "factual",
+        "lang": "sv",
+        "groups": ["chefer", "hr"],
+    },
+]
+
+
+def _cli(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "eval", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), **env},
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("suite") / "mini.jsonl"
+    path.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in CASES) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(indexed_examples: Settings, suite: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    public = _cli(indexed_examples, "run", str(suite), "--mode", "extractive", "--json")
+    assert public.returncode == 0, public.stderr
+    managers = _cli(
+        indexed_examples, "run", str(suite), "--mode", "extractive", "--groups", "chefer", "--json"
+    )
+    assert managers.returncode == 0, managers.stderr
+    return json.loads(public.stdout), json.loads(managers.stdout)
+
+
+def test_a_run_reports_every_metric(runs: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    public, _ = runs
+    s = public["summary"]
+    for name in ("doc_hit@1", "doc_hit@5", "doc_mrr", "page_hit@5", "evidence_hit@5"):
+        assert s[name] == 1.0, name
+    assert s["ndcg@10"] > 0.9
+    assert s["refusal_accuracy"] == 1.0
+    assert {
+        "citation_precision",
+        "citation_recall",
+        "answer_f1",
+        "latency_total_p95_ms",
+    } <= s.keys()
+    assert public["judge"] is None
+    assert "skipped" in public["judge_note"]
+    assert set(public["by_type"]) == {"factual", "unanswerable"}
+
+
+def test_groups_decide_what_a_run_may_see(runs: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    public, managers = runs
+    lon_public = next(r for r in public["results"] if r["id"] == "lon-1")
+    assert lon_public["expected_refusal"]
+    assert lon_public["refused"]
+    report = Path(public["report"]).read_text()
+    assert "3,4 procent" not in report
+    assert "3,4 procent" not in json.dumps(public, ensure_ascii=False)
+    lon_managers = next(r for r in managers["results"] if r["id"] == "lon-1")
+    assert not lon_managers["refused"]
+    assert "3,4 procent" in lon_managers["got"]
+
+
+def test_reports_are_written(runs: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    _, managers = runs
+    folder = Path(managers["report"]).parent
+    html = (folder / "report.html").read_text()
+    assert "<svg" in html
+    assert "Compared with the previous run" in html
+    assert "| doc_hit@5 |" in (folder / "report.md").read_text()
+
+
+def test_compare_and_gate(
+    indexed_examples: Settings,
+    suite: Path,
+    runs: tuple[dict[str, Any], dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    public, _ = runs
+    # A "change" that makes every answer a refusal: the two answerable cases regress.
+    worse = _cli(
+        indexed_examples,
+        "run",
+        str(suite),
+        "--mode",
+        "extractive",
+        "--json",
+        ASSISTANT_RETRIEVAL__MIN_SIMILARITY="0.99",
+        ASSISTANT_RETRIEVAL__STRONG_SIMILARITY="0.99",
+    )
+    assert worse.returncode == 0, worse.stderr
+    worse_id = json.loads(worse.stdout)["id"]
+    diff = _cli(indexed_examples, "compare", public["id"], worse_id, "--json")
+    assert diff.returncode == 0, diff.stderr
+    moved = json.loads(diff.stdout)
+    assert sorted(c["id"] for c in moved["regressed"]) == ["hotell-1", "sem-1"]
+    assert moved["improved"] == []
+    assert moved["metrics"]["refusal_accuracy"]["delta"] == -0.5
+    back = json.loads(_cli(indexed_examples, "compare", worse_id, public["id"], "--json").stdout)
+    assert sorted(c["id"] for c in back["improved"]) == ["hotell-1", "sem-1"]
+    strict = tmp_path / "strict.toml"
+    strict.write_text('[default]\n"answer_f1" = 0.99\n')
+    gated = _cli(
+        indexed_examples,
+        "run",
+        str(suite),
+        "--mode",
+        "extractive",
+        "--gate",
+        ASSISTANT_EVAL__THRESHOLDS_FILE=str(strict),
+    )
+    assert gated.returncode == 1
+    assert "Below threshold: answer_f1" in gated.stdout
