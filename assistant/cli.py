@@ -307,6 +307,7 @@ def ui(
                 sys.executable, "-m", "streamlit", "run", str(app_file),
                 "--server.address", host, "--server.port", str(port),
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
             ]  # fmt: skip
             err.print(f"The assistant is at http://{host}:{port} (Ctrl-C stops it).")
             with suppress(KeyboardInterrupt):

@@ -22,7 +22,7 @@ from assistant.settings import load_settings
 from assistant.store import open_store
 from examples.build import build_examples
 from ingest.sync import IngestJob
-from ui.markup import answer_text, highlighted, text
+from ui import markup
 from ui.pdf_page import render_page
 
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
@@ -184,12 +184,12 @@ def _pixels(png: bytes | None) -> np.ndarray:
 
 
 def test_document_text_cannot_inject_html_or_markdown() -> None:
-    assert "<script>" not in highlighted("a <script>x</script> b", "x")
-    assert highlighted("Sök senast 31 mars.", "senast 31\nmars") == (
+    assert "<script>" not in markup.highlighted("a <script>x</script> b", "x")
+    assert markup.highlighted("Sök senast 31 mars.", "senast 31\nmars") == (
         "Sök <mark>senast 31 mars</mark>."
     )
-    assert text("<b>*fet*</b> $x$") == "&lt;b&gt;\\*fet\\*&lt;/b&gt; \\$x\\$"
-    assert answer_text("Ja. [2] Nej. [3]", "k", {2}).endswith("Nej. \\[3\\]")
+    assert markup.text("<b>*fet*</b> $x$") == "&lt;b&gt;\\*fet\\*&lt;/b&gt; \\$x\\$"
+    assert markup.answer_text("Ja. [2] Nej. [3]", "k", {2}).endswith("Nej. \\[3\\]")
 
 
 def test_a_store_owned_elsewhere_is_a_message(start: Start, index: Index) -> None:
