@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 # llama-cpp-python has no Linux wheel: it is built from source, portable across CPUs.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF
 
-.PHONY: setup run ingest status test lint typecheck pytest bench clean
+.PHONY: setup run ingest status test lint typecheck pytest eval bench clean
 
 $(BIN)/assistant: pyproject.toml
 	bash scripts/install-system-deps.sh
@@ -41,6 +41,15 @@ pytest: setup
 	$(BIN)/pytest
 
 test: lint typecheck pytest  ## Everything CI checks
+
+CORPUS ?= ../shared/corpus/sv-public
+
+eval: setup  ## Run both shipped suites (examples as hr+chefer; sv-public) with the defaults
+	$(BIN)/assistant examples --data-dir $(DATA_DIR)
+	$(BIN)/assistant ingest $(DATA_DIR)/examples --data-dir $(DATA_DIR)
+	$(BIN)/assistant eval run evals/suites/examples.jsonl --groups hr,chefer --data-dir $(DATA_DIR)
+	$(BIN)/assistant ingest $(CORPUS) --data-dir $(DATA_DIR)/sv-public
+	$(BIN)/assistant eval run evals/suites/sv-public.jsonl --data-dir $(DATA_DIR)/sv-public
 
 bench: setup  ## Ingestion (sv-public corpus) and answer-latency benchmarks (print figures)
 	$(BIN)/python -m bench.ingest
