@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -25,7 +25,7 @@ from assistant.settings import Settings, load_settings
 from ingest.report import FileResult
 
 if TYPE_CHECKING:
-    from assistant.answer import Answer
+    from assistant.answer import Answer, Mode
 
 app = typer.Typer(
     name="assistant",
@@ -49,6 +49,13 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # pypdf narrates its repair attempts on damaged files; the report already says "corrupt".
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def _mode(mode: str | None) -> Mode | None:
+    if mode not in (None, "generative", "extractive"):
+        err.print("[red]Error:[/red] --mode must be generative or extractive", highlight=False)
+        raise typer.Exit(2)
+    return cast("Mode | None", mode)
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -231,9 +238,7 @@ def ask(
     """
     from assistant.runtime import open_runtime
 
-    if mode not in (None, "generative", "extractive"):
-        err.print("[red]Error:[/red] --mode must be generative or extractive", highlight=False)
-        raise typer.Exit(2)
+    _mode(mode)
     member_of = [g.strip().lower() for g in groups.split(",") if g.strip()]
     with _edge():
         settings = _settings(data_dir)
@@ -242,7 +247,7 @@ def ask(
             if runtime.model_problem and not json_out:
                 err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
             answer = None
-            for item in runtime.assistant.stream(question, member_of, mode=mode):  # type: ignore[arg-type]
+            for item in runtime.assistant.stream(question, member_of, mode=_mode(mode)):
                 if isinstance(item, str):
                     if not json_out:
                         sys.stdout.write(item)
@@ -342,9 +347,7 @@ def eval_run(
     from evals.runner import gate as check_gate
     from evals.runner import load_thresholds, run_suite, save_run
 
-    if mode not in (None, "generative", "extractive"):
-        err.print("[red]Error:[/red] --mode must be generative or extractive", highlight=False)
-        raise typer.Exit(2)
+    _mode(mode)
     member_of = [g.strip().lower() for g in groups.split(",") if g.strip()]
     with _edge():
         settings = _settings(data_dir)
@@ -358,9 +361,9 @@ def eval_run(
                     dataset,
                     runtime,
                     groups=member_of,
-                    mode=mode,
+                    mode=_mode(mode),
                     judge=judge,
-                    progress=bar,  # type: ignore[arg-type]
+                    progress=bar,
                 )
         folder = save_run(run, settings.evals_dir)
         if report:

@@ -181,7 +181,8 @@ def compare(a: dict[str, Any], b: dict[str, Any], *, min_change: float = 0.2) ->
         if isinstance(old, (int, float)) and isinstance(new, (int, float)):
             deltas[name] = {"a": old, "b": new, "delta": round(new - old, 4)}
     before = {r["id"]: r for r in a["results"]}
-    improved, regressed = [], []
+    improved: list[dict[str, Any]] = []
+    regressed: list[dict[str, Any]] = []
     for case in b["results"]:
         old_case = before.get(case["id"])
         if old_case is None:

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from assistant.llm import ChatModel, build_chat_model
-from assistant.local_model import LocalModelServer, ensure_model
+from assistant.local_model import LocalModelServer
+from assistant.model_files import ensure_model
 from assistant.settings import ModelSettings
 
 
