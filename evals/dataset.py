@@ -7,7 +7,9 @@ One case per line::
      "lang": "sv"|"en", "sources": [{"file": str, "page": int|null, "evidence": str}]}
 
 Optional: ``groups`` (access groups a reader needs; a run without any of them must
-refuse the case) and ``note``.
+refuse the case), ``asked_as`` (the groups this one case is asked with, e.g. ``[]`` to
+check that a reader without a group gets a refusal; only groups the run has count) and
+``note``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from assistant.errors import InputError
 
 TYPES = ("factual", "multi-hop", "summary", "unanswerable")
 REQUIRED = {"id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang"}
-OPTIONAL = {"sources", "groups", "note"}
+OPTIONAL = {"sources", "groups", "asked_as", "note"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Case:
     lang: str
     gold: tuple[Gold, ...]  # source_file/evidence first, then ``sources``
     groups: tuple[str, ...] = ()
+    asked_as: tuple[str, ...] | None = None
     note: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -50,11 +53,19 @@ class Case:
     def files(self) -> set[str]:
         return {g.file for g in self.gold if g.file}
 
+    def reader_groups(self, run_groups: Sequence[str]) -> list[str]:
+        """The groups this case is asked with: the run's, narrowed by ``asked_as``."""
+        run = sorted({g.lower() for g in run_groups})
+        if self.asked_as is None:
+            return run
+        return [g for g in run if g in self.asked_as]
+
     def expects_refusal(self, run_groups: Sequence[str]) -> bool:
-        """Unanswerable, or answerable only for groups this run does not have."""
+        """Unanswerable, or answerable only for groups the reader does not have."""
         if self.type == "unanswerable":
             return True
-        return bool(self.groups) and not set(self.groups) & {g.lower() for g in run_groups}
+        readers = set(self.reader_groups(run_groups))
+        return bool(self.groups) and not set(self.groups) & readers
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -110,6 +121,7 @@ def _case(data: Any, where: str) -> Case:
         lang=data["lang"],
         gold=tuple(dict.fromkeys(gold)),
         groups=tuple(str(g).lower() for g in data.get("groups") or ()),
+        asked_as=(tuple(str(g).lower() for g in data["asked_as"]) if "asked_as" in data else None),
         note=str(data.get("note", "")),
         raw=data,
     )

@@ -43,7 +43,7 @@ def run_suite(
     for done, case in enumerate(cases):
         if progress:
             progress(done, len(cases), case.id)
-        answer = runtime.assistant.ask(case.question, groups, mode=mode)
+        answer = runtime.assistant.ask(case.question, case.reader_groups(groups), mode=mode)
         results.append(_result(case, answer, groups, judge))
     if progress:
         progress(len(cases), len(cases), "")
@@ -103,6 +103,7 @@ def _result(
         "got": answer.answer,
         "refused": answer.refused,
         "expected_refusal": expected_refusal,
+        "asked_as": case.reader_groups(groups),
         "mode": answer.mode,
         "notice": answer.notice,
         "unsupported": answer.unsupported,

@@ -27,7 +27,7 @@ SV_PUBLIC = SUITES / "sv-public.jsonl"
 EXAMPLES = SUITES / "examples.jsonl"
 
 REQUIRED = ("id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang")
-OPTIONAL = frozenset({"sources", "groups", "note"})
+OPTIONAL = frozenset({"sources", "groups", "asked_as", "note"})
 SOURCE_KEYS = frozenset({"file", "page", "evidence"})
 TYPES = frozenset({"factual", "multi-hop", "summary", "unanswerable"})
 LANGS = frozenset({"sv", "en"})
@@ -119,9 +119,10 @@ def case_problems(case: dict[str, Any]) -> list[str]:
         problems.append(f"{label}: source_file must be a file name only")
     if "note" in case and not isinstance(case["note"], str):
         problems.append(f"{label}: note must be a string")
-    groups = case.get("groups", [])
-    if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
-        problems.append(f"{label}: groups must be a list of group names")
+    for key in ("groups", "asked_as"):
+        groups = case.get(key, [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
+            problems.append(f"{label}: {key} must be a list of group names")
 
     if case["type"] == "unanswerable":
         if case["source_file"] or case["source_page"] is not None or case["evidence"]:
@@ -175,7 +176,7 @@ def test_sv_public_mix() -> None:
 def test_examples_mix() -> None:
     cases = load_suite(EXAMPLES)
     restricted = [c for c in cases if c.get("groups") and c["type"] != "unanswerable"]
-    refused = [c for c in cases if c.get("groups") == [] and c["type"] == "unanswerable"]
+    refused = [c for c in cases if c.get("asked_as") == [] and c["type"] == "unanswerable"]
     assert len(restricted) >= 4
     assert len(refused) >= 2
     assert all(c.get("note") for c in refused), "say in note why a reader gets a refusal"

@@ -1,7 +1,7 @@
 """The web app: ``streamlit run ui/app.py`` (or ``assistant ui``, which also starts the model).
 
 Opens the one runtime of this process (nothing is ingested here) and hands over to the
-pages: Fråga for everyone, Admin for the index. Errors of the project become messages.
+pages: Fråga for everyone, Admin for the index, Utvärdering for measuring answers. Errors of the project become messages.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main() -> None:
         [
             st.Page("pages/chat.py", title="Fråga", icon=":material/chat:", default=True),
             st.Page("pages/admin.py", title="Admin", icon=":material/settings:"),
+            st.Page("pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"),
         ]
     )
     page.run()

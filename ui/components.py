@@ -13,6 +13,8 @@ from assistant.settings import Settings
 from ui import markup
 from ui.source_viewer import source_viewer
 
+MODES = {"generative": "generativt", "extractive": "extraktivt"}
+
 
 def render_answer(answer: Answer, key: str, endpoint: str) -> None:
     """Everything about one answer; ``key`` makes its widgets and anchors unique."""

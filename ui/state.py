@@ -23,6 +23,8 @@ from assistant.settings import Settings, load_settings
 SYNC_LOCK = threading.Lock()
 # pdfium is not thread-safe: a sync (which parses PDFs) and page rendering take turns.
 PDFIUM_LOCK = threading.Lock()
+# One evaluation at a time: a run keeps the CPU busy answering every case of a suite.
+EVAL_LOCK = threading.Lock()
 
 
 def app_settings() -> Settings:
@@ -107,6 +109,11 @@ def chosen_mode(settings: Settings, runtime: Runtime) -> Mode:
         return "extractive"
     mode: Mode = st.session_state.get("mode", settings.answer.mode)
     return mode
+
+
+def offered_groups(settings: Settings) -> list[str]:
+    """The groups a demo viewer (or an evaluation) may be given: known and demo groups."""
+    return _normalised([*settings.ui.known_groups, *settings.ui.demo_groups])
 
 
 def _normalised(groups: Sequence[str]) -> list[str]:

@@ -1,4 +1,7 @@
-"""Admin: what the index holds, how the last sync went, a sync now, and the model in use."""
+"""Admin: what the index holds, how the last sync went, a sync now, and the model in use.
+
+Measuring the answers has its own page, Utvärdering (``ui/pages/evaluation.py``).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,11 @@ def main() -> None:
     _last_run(status.get("last_run"))
     _sync(settings, runtime, status.get("last_run"))
     _model(settings, runtime)
-    # The evaluation section (evals/) goes here, below the model it evaluates.
+    st.page_link(
+        "pages/evaluation.py",
+        label="Mät svarens kvalitet med en testsvit under Utvärdering",
+        icon=":material/fact_check:",
+    )
 
 
 def _index(status: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from assistant.errors import AssistantError, InputError
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 from ui import markup
-from ui.components import endpoint_label, render_answer
+from ui.components import MODES, endpoint_label, render_answer
 from ui.state import (
     Turn,
     app_runtime,
@@ -23,9 +23,6 @@ from ui.state import (
     remember,
     remembered,
 )
-
-MODES = {"generative": "generativt", "extractive": "extraktivt"}
-
 
 def main() -> None:
     settings = app_settings()
