@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.embeddings import EmbeddingModel
+from assistant.language import detect_language
 from assistant.settings import RetrievalSettings
 from assistant.sparse import SparseEncoder
 from assistant.store import Hit, SearchMode, VectorStore
@@ -119,7 +120,7 @@ class Retriever:
             ),
             default=0.0,
         )
-        supported = self._supported(top, term_coverage)
+        supported = self._supported(top, term_coverage, detect_language(question))
         return Retrieval(question, passages, term_coverage, supported, weights)
 
     def _term_weights(self, question: str, groups: Sequence[str]) -> dict[str, float]:
@@ -163,11 +164,14 @@ class Retriever:
         floor = min(known.values(), default=0.0)
         return {h.id: known.get(h.id, floor) for h in hits}
 
-    def _supported(self, top: list[Passage], term_coverage: float) -> bool:
+    def _supported(self, top: list[Passage], term_coverage: float, lang: str) -> bool:
         if not top:
             return False
         best = max(p.similarity for p in top)
         s = self._settings
+        if all(p.payload.get("doc_lang", lang) != lang for p in top):
+            # Asked in one language, documents in another: shared words say nothing.
+            return best >= s.min_similarity
         if best >= s.strong_similarity:
             return term_coverage >= s.min_term_coverage / 2
         return best >= s.min_similarity and term_coverage >= s.min_term_coverage

@@ -291,3 +291,161 @@ def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path
         assert str(store.count()) == metrics["Textavsnitt"]
     finally:
         store.close()
+
+
+# -- Utvärdering ---------------------------------------------------------------------------
+
+SUITE = [  # the golden format of evals/suites (shape as in tests/test_eval_run.py)
+    {
+        "id": "sem-1",
+        "question": "När ska sommarsemester sökas?",
+        "answer": "Senast den 31 mars.",
+        "source_file": "semester.md",
+        "source_page": None,
+        "evidence": "Sommarsemester söks senast den 31 mars.",
+        "type": "factual",
+        "lang": "sv",
+    },
+    {
+        "id": "hotell-1",
+        "question": "Vad är högsta hotellpris i Stockholm?",
+        "answer": "1 800 kr per natt inklusive frukost.",
+        "source_file": "resepolicy.pdf",
+        "source_page": 3,
+        "evidence": "Stockholm, Göteborg och Malmö 1 800 kr",
+        "type": "factual",
+        "lang": "sv",
+    },
+    {
+        "id": "buss-1",
+        "question": "Vad kostar ett busskort för pensionärer?",
+        "answer": "",
+        "source_file": "",
+        "source_page": None,
+        "evidence": "",
+        "type": "unanswerable",
+        "lang": "sv",
+    },
+]
+
+
+def _jsonl(cases: Sequence[dict[str, object]]) -> bytes:
+    return ("\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n").encode()
+
+
+@pytest.fixture
+def suites_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A suites folder of its own for the evaluation page (set before ``start``)."""
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    monkeypatch.setenv("ASSISTANT_EVAL__SUITES_DIR", str(folder))
+    return folder
+
+
+def evaluation(app: AppTest) -> AppTest:
+    app.switch_page("pages/evaluation.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def run_evaluation(app: AppTest) -> str:
+    """Click "Kör utvärdering"; the id of the run it made."""
+    button(app, "Kör utvärdering").click().run()
+    assert not app.exception, app.exception
+    assert any(s.value.startswith("Klar: 3 frågor") for s in app.success)
+    run_id: str = app.session_state["eval_view"]
+    return run_id
+
+
+def table(app: AppTest, column: str) -> list[dict[str, object]]:
+    """The rows of the (first) dataframe with this column."""
+    frame = next(d.value for d in app.dataframe if column in d.value.columns)
+    rows: list[dict[str, object]] = frame.to_dict("records")
+    return rows
+
+
+def test_evaluation_runs_a_suite_and_shows_the_report(
+    start: Start, index: Index, suites_dir: Path
+) -> None:
+    (suites_dir / "mini.jsonl").write_bytes(_jsonl(SUITE))
+    app = evaluation(start())
+    assert app.selectbox[0].value == suites_dir / "mini.jsonl"
+    assert app.multiselect[0].value == [], "the viewer's (demo) groups by default"
+    assert app.radio[0].value == "extraktivt", "no chat model: extractive only"
+
+    run_id = run_evaluation(app)
+    assert app.selectbox(key="eval_view").value == run_id, "the new run is shown"
+    metrics = table(app, "Betyder")
+    assert [r["Mått"] for r in metrics[:3]] == ["doc_hit@5", "evidence_hit@5", "ndcg@10"]
+    values = {r["Mått"]: r["Värde"] for r in metrics}
+    assert values["doc_hit@5"] == "1,000"
+    assert values["refusal_accuracy"] == "1,000"
+    assert values["latency_total_p95_ms"].endswith(" ms")
+    assert any("Klarar alla" in s.value for s in app.success), "passes the default thresholds"
+    gate = {r["Mått"]: r["Resultat"] for r in table(app, "Resultat")}
+    assert gate["doc_hit@5"] == "klarar"
+    assert any(s.value.startswith("Fall som inte klarade sig") for s in app.subheader)
+
+    frames = app.get("iframe")
+    assert len(frames) == 1, "the run's report.html is embedded"
+    assert f"<h1>Evaluation {run_id}</h1>" in frames[0].proto.srcdoc
+    downloads = [b.proto.label for b in app.get("download_button")]
+    assert downloads == ["Ladda ned report.html", "Ladda ned report.md"]
+
+    history = table(app, "Körning")
+    assert history[0]["Körning"] == run_id
+    assert history[0]["Grupper"] == "inga (bara öppna dokument)"
+    assert history[0]["doc_hit@5"] == 1.0
+    assert (index.data_dir / "evals" / run_id / "report.html").is_file()
+
+
+def test_evaluation_compares_two_runs(start: Start, suites_dir: Path) -> None:
+    suite = suites_dir / "mini.jsonl"
+    suite.write_bytes(_jsonl(SUITE))
+    app = evaluation(start())
+    first = run_evaluation(app)
+    wrong = {**SUITE[0], "source_file": "cykelpolicy.md", "evidence": "Cyklar lånas ut."}
+    suite.write_bytes(_jsonl([wrong, *SUITE[1:]]))  # the reference now points elsewhere
+    app.multiselect[0].select("chefer").run()
+    second = run_evaluation(app)
+
+    failing = [e.label for e in app.expander if e.label.startswith("sem-1")]
+    assert len(failing) == 1, "the failing case is listed"
+    assert "belägget hittades inte" in failing[0]
+    assert any("Under gränsvärdet: doc_hit@5" in e.value for e in app.error)
+    groups = {r["Körning"]: r["Grupper"] for r in table(app, "Körning")}
+    assert groups[first] == "inga (bara öppna dokument)"
+    assert groups[second] == "chefer", "each run is labelled with its groups"
+
+    app.selectbox(key="eval_a").select(first).run()
+    app.selectbox(key="eval_b").select(second).run()
+    assert not app.exception, app.exception
+    deltas = {r["Mått"]: r for r in table(app, "Förändring")}
+    assert deltas["doc_hit@5"]["Före (A)"] == "1,000"
+    assert deltas["doc_hit@5"]["Efter (B)"] == "0,500"
+    assert deltas["doc_hit@5"]["Förändring"] == "−0,500"
+    assert deltas["refusal_accuracy"]["Förändring"] == "±0"
+    text = shown(app)
+    assert "Körningarna gjordes med olika grupper." in text
+    assert "Blev bättre (0)" in text
+    assert "Blev sämre (1)" in text
+    assert "- sem-1: När ska sommarsemester sökas? (doc_hit@5 1,000 → 0,000" in text
+
+
+def test_evaluation_takes_an_uploaded_suite(start: Start, index: Index, suites_dir: Path) -> None:
+    app = evaluation(start())
+    assert "Det finns inga testsviter" in shown(app)
+    assert button(app, "Kör utvärdering").disabled
+
+    app.file_uploader[0].set_value(("trasig.jsonl", b'{"id": "x"}\n', "application/jsonl")).run()
+    assert "Testsviten kunde inte användas" in app.error[0].value
+    assert "missing" in app.error[0].value
+    assert button(app, "Kör utvärdering").disabled, "nothing kept"
+
+    uploaded = _jsonl(SUITE[:1])
+    app.file_uploader[0].set_value(("min svit.jsonl", uploaded, "application/jsonl")).run()
+    assert not app.exception, app.exception
+    kept = index.data_dir / "evals" / "uploads" / "min-svit.jsonl"
+    assert kept.read_bytes() == uploaded
+    assert app.selectbox[0].value == kept
+    assert not button(app, "Kör utvärdering").disabled

@@ -1,7 +1,8 @@
 """The web app: ``streamlit run ui/app.py`` (or ``assistant ui``, which also starts the model).
 
 Opens the one runtime of this process (nothing is ingested here) and hands over to the
-pages: Fråga for everyone, Admin for the index, Utvärdering for measuring answers. Errors of the project become messages.
+pages: Fråga for everyone, Admin for the index, Utvärdering for measuring the answers.
+Errors of the project become messages.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ui.state import (
     remembered,
 )
 
+
 def main() -> None:
     settings = app_settings()
     runtime = app_runtime(settings)

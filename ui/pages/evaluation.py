@@ -1,0 +1,229 @@
+"""Utvärdering: run a golden set through the app's own answer path, read the run's report,
+and follow the history of runs. Runs happen in the app's process, with its runtime.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from assistant.answer import Mode
+from assistant.errors import AssistantError, InputError
+from assistant.runtime import Runtime
+from assistant.settings import Settings
+from evals.runner import compare, list_runs, load_run, load_thresholds, run_suite, save_run
+from evals.views import save_upload, suites
+from ui import markup
+from ui.components import MODES
+from ui.eval_views import groups_label, show_comparison, show_history, show_run, when
+from ui.state import EVAL_LOCK, app_runtime, app_settings, chosen_groups, offered_groups
+
+UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
+
+
+def main() -> None:
+    settings = app_settings()
+    runtime = app_runtime(settings)
+    st.title("Utvärdering")
+    st.caption(
+        "Kör en testsvit (frågor med facit) genom samma svarsväg som sidan Fråga och se hur "
+        "sökning, källhänvisningar och svar håller. Svaren bygger bara på dokument som de "
+        "valda grupperna får läsa."
+    )
+    _new_run(settings, runtime)
+    runs = list_runs(settings.evals_dir)
+    st.header("Resultat", divider="gray")
+    if not runs:
+        st.caption("Ingen utvärdering har körts ännu.")
+        return
+    _chosen_run(settings, runs)
+    st.header("Historik", divider="gray")
+    show_history(runs)
+    _comparison(settings, runs)
+
+
+# -- a new run -------------------------------------------------------------------------
+
+
+def _new_run(settings: Settings, runtime: Runtime) -> None:
+    st.header("Kör en utvärdering", divider="gray")
+    uploads = settings.evals_dir / UPLOADS
+    offered = suites(settings.eval.suites_dir, uploads)
+    if st.session_state.get("eval_suite") not in offered:
+        st.session_state.pop("eval_suite", None)  # e.g. a file removed since
+    if offered:
+        suite = st.selectbox(
+            "Testsvit",
+            offered,
+            format_func=lambda p: p.name + (" (uppladdad)" if p.parent == uploads else ""),
+            key="eval_suite",
+        )
+    else:
+        suite = None
+        st.info(
+            markup.text(f"Det finns inga testsviter i {settings.eval.suites_dir}. ")
+            + "Ladda upp en JSONL-fil nedan.",
+            icon=":material/info:",
+        )
+    _upload(uploads)
+    groups = st.multiselect(
+        "Kör som grupperna",
+        offered_groups(settings),
+        default=chosen_groups(settings),
+        disabled=not settings.ui.allow_group_switch,
+        placeholder="Inga (bara öppna dokument)",
+        help="Varje fråga ställs som en läsare med just dessa grupper; svar och rapport "
+        "innehåller bara det de får läsa.",
+    )
+    mode = _mode(runtime)
+    if settings.eval.judge is not None:
+        st.caption(markup.text(f"Domarmodellen {settings.eval.judge.model} bedömer svaren."))
+    if (
+        st.button(
+            "Kör utvärdering", type="primary", icon=":material/play_arrow:", disabled=not suite
+        )
+        and suite
+    ):
+        _evaluate(settings, runtime, suite, groups, mode)
+
+
+def _upload(uploads: Path) -> None:
+    with st.expander("Ladda upp en egen testsvit", icon=":material/upload:"):
+        st.file_uploader(
+            "JSONL, en fråga per rad, i samma format som evals/suites",
+            type=["jsonl"],
+            key="eval_upload",
+            on_change=_keep_upload,
+            args=(uploads,),
+        )
+    problem = st.session_state.pop("eval_upload_problem", None)
+    if problem:
+        st.error(f"Testsviten kunde inte användas: {markup.text(problem)}")
+
+
+def _keep_upload(uploads: Path) -> None:
+    file = st.session_state.get("eval_upload")
+    if file is None:
+        return
+    try:
+        path = save_upload(file.name, file.getvalue(), uploads)
+    except InputError as exc:
+        st.session_state["eval_upload_problem"] = str(exc)
+        return
+    st.session_state["eval_suite"] = path
+
+
+def _mode(runtime: Runtime) -> Mode:
+    if runtime.chat is None:
+        st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
+        why = runtime.model_problem or "appen startades i extraktivt läge"
+        st.caption(f"Ingen språkmodell: {markup.text(why)}.")
+        return "extractive"
+    choice = st.radio(
+        "Svarsläge",
+        list(MODES),
+        index=list(MODES).index(runtime.settings.answer.mode),
+        format_func=MODES.__getitem__,
+        horizontal=True,
+    )
+    return "generative" if choice == "generative" else "extractive"
+
+
+def _evaluate(
+    settings: Settings, runtime: Runtime, suite: Path, groups: list[str], mode: Mode
+) -> None:
+    if not EVAL_LOCK.acquire(blocking=False):
+        st.warning("En utvärdering pågår redan. Vänta tills den är klar.")
+        return
+    bar = st.progress(0.0, text="Startar …")
+
+    def progress(done: int, total: int, case_id: str) -> None:
+        text = f"{done} av {total} frågor" + (f" · {case_id}" if case_id else "")
+        bar.progress(done / total if total else 1.0, text=markup.text(text))
+
+    try:
+        run = run_suite(
+            suite, runtime, groups=groups, mode=mode, judge=_judge(settings), progress=progress
+        )
+        save_run(run, settings.evals_dir)
+    except InputError as exc:
+        bar.empty()
+        st.error(f"Utvärderingen kunde inte starta: {markup.text(str(exc))}")
+        return
+    except AssistantError as exc:
+        bar.empty()
+        st.error(f"Utvärderingen avbröts: {markup.text(str(exc))}")
+        return
+    finally:
+        EVAL_LOCK.release()
+    bar.empty()
+    st.session_state["eval_view"] = run["id"]  # the new run is the one shown below
+    st.success(
+        f"Klar: {run['summary']['cases']} frågor på {run['seconds']:.0f} s. Resultatet står nedan."
+    )
+
+
+def _judge(settings: Settings) -> Any:
+    """The grading model of ``eval.judge``, as ``assistant eval run`` builds it."""
+    if settings.eval.judge is None:
+        return None
+    from assistant.llm import build_chat_model
+    from evals.judge import Judge
+
+    return Judge(build_chat_model(settings.eval.judge))
+
+
+# -- stored runs -----------------------------------------------------------------------
+
+
+def _label(runs: list[dict[str, Any]]) -> dict[str, str]:
+    return {
+        r["id"]: f"{when(r['started_at'])} · {r['suite']} · {MODES.get(r['mode'], r['mode'])} "
+        f"· grupper: {groups_label(r['groups'])}"
+        for r in runs
+    }
+
+
+def _chosen_run(settings: Settings, runs: list[dict[str, Any]]) -> None:
+    labels = _label(runs)
+    if st.session_state.get("eval_view") not in labels:
+        st.session_state.pop("eval_view", None)
+    run_id = st.selectbox(
+        "Visa körning", list(labels), format_func=labels.__getitem__, key="eval_view"
+    )
+    folder = Path(next(r["folder"] for r in runs if r["id"] == run_id))
+    run = load_run(folder, settings.evals_dir)
+    try:
+        thresholds: dict[str, float] | None = load_thresholds(
+            settings.eval.thresholds_file, run["suite"]
+        )
+    except InputError as exc:
+        thresholds = None
+        st.warning(f"Gränsvärdena kunde inte läsas: {markup.text(str(exc))}")
+    show_run(run, folder, thresholds)
+
+
+def _comparison(settings: Settings, runs: list[dict[str, Any]]) -> None:
+    st.subheader("Jämför två körningar")
+    if len(runs) < 2:
+        st.caption("Jämförelsen blir tillgänglig när minst två körningar finns.")
+        return
+    labels = _label(runs)
+    ids = list(labels)
+    before, after = st.columns(2)
+    a = before.selectbox("Före (A)", ids, index=1, format_func=labels.__getitem__, key="eval_a")
+    b = after.selectbox("Efter (B)", ids, index=0, format_func=labels.__getitem__, key="eval_b")
+    if a == b:
+        st.caption("Välj två olika körningar.")
+        return
+    run_a, run_b = load_run(a, settings.evals_dir), load_run(b, settings.evals_dir)
+    if run_a["suite"] != run_b["suite"]:
+        st.warning("Körningarna gäller olika testsviter; bara gemensamma fall jämförs.")
+    if run_a["groups"] != run_b["groups"]:
+        st.info("Körningarna gjordes med olika grupper.", icon=":material/group:")
+    show_comparison(compare(run_a, run_b))
+
+
+main()
