@@ -133,17 +133,7 @@ class Retriever:
         weights = {}
         for word in self._terms.words(question):
             stem = self._terms.stem(word)
-            df = 0
-            if stem is not None:
-                df = len(
-                    self._store.search(
-                        dense=None,
-                        sparse=([stem], [1.0]),
-                        groups=groups,
-                        limit=_DF_CAP,
-                        mode=SearchMode.SPARSE,
-                    )
-                )
+            df = 0 if stem is None else self._store.passages_with_term(stem, groups, _DF_CAP)
             weights[word] = math.log(1 + (total - df + 0.5) / (df + 0.5))
         return weights
 

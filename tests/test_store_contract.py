@@ -163,3 +163,10 @@ def test_edge_store_has_one_owner(tmp_path: Path) -> None:
     finally:
         owner.close()
     EdgeStore.open(settings).close()  # free again once the owner closed
+
+
+def test_term_counts_respect_access_groups(store: VectorStore) -> None:
+    _fill(store)
+    [term] = SparseEncoder().terms("lönerevisionen")
+    assert store.passages_with_term(term, ["hr"], cap=10) == 1
+    assert store.passages_with_term(term, ["ekonomi"], cap=10) == 0

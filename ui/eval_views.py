@@ -39,10 +39,13 @@ PASSED = {True: "klarar", False: "under gränsen", None: "mäts inte"}
 def show_run(run: dict[str, Any], folder: Path, thresholds: dict[str, float] | None) -> None:
     """One stored run: what it was, the gate, the metrics, failing cases and its report."""
     summary = run["summary"]
+    mode = MODES.get(run["mode"], run["mode"])
+    if run["mode"] == "generative":
+        mode += f" med {run['model']}"
     st.markdown(
         markup.text(
-            f"{run['suite']} · {summary['cases']} frågor · {MODES.get(run['mode'], run['mode'])} "
-            f"· {run['model']} · {_seconds(run['seconds'])} s · {when(run['started_at'])}"
+            f"{run['suite']} · {summary['cases']} frågor · {mode} · "
+            f"{seconds(run['seconds'])} s · {when(run['started_at'])}"
         )
         + f"  \n**Grupper:** {markup.text(groups_label(run['groups']))}"
     )
@@ -70,7 +73,7 @@ def _gate(summary: dict[str, Any], thresholds: dict[str, float] | None) -> None:
     if below:
         names = ", ".join(
             f"{r['metric']} {number(r['metric'], r['value'])} "
-            f"< {number(r['metric'], r['threshold'])}"
+            f"(minst {number(r['metric'], r['threshold'])})"
             for r in below
         )
         st.error(f"Under gränsvärdet: {markup.text(names)}", icon=":material/close:")
@@ -227,5 +230,5 @@ def when(stamp: str) -> str:
         return stamp
 
 
-def _seconds(value: float) -> str:
+def seconds(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")

@@ -123,6 +123,15 @@ class EdgeStore:
         records = self._shard.retrieve(list(ids), with_payload=True, with_vector=False)
         return [Hit(str(r.id), 0.0, dict(r.payload or {})) for r in records]
 
+    def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
+        request = qe.QueryRequest(
+            limit=cap,
+            query=qe.Query.Nearest(qe.SparseVector([term], [1.0]), using=SPARSE),
+            filter=_access(groups),
+            with_payload=False,
+        )
+        return len(self._shard.query(request))
+
     def search(
         self,
         *,
@@ -133,9 +142,7 @@ class EdgeStore:
         mode: SearchMode = SearchMode.HYBRID,
         prefetch_limit: int = 50,
     ) -> list[Hit]:
-        access = qe.Filter(
-            must=[qe.FieldCondition("groups", match=qe.MatchAny(readable_by(groups)))]
-        )
+        access = _access(groups)
         dense_q = qe.Query.Nearest(dense, using=DENSE) if dense is not None else None
         sparse_q = (
             qe.Query.Nearest(qe.SparseVector(*sparse), using=SPARSE) if sparse is not None else None
@@ -160,6 +167,10 @@ class EdgeStore:
             Hit(str(p.id), float(p.score), dict(p.payload or {}))
             for p in self._shard.query(request)
         ]
+
+
+def _access(groups: Sequence[str]) -> qe.Filter:
+    return qe.Filter(must=[qe.FieldCondition("groups", match=qe.MatchAny(readable_by(groups)))])
 
 
 def _match(key: str, value: str) -> qe.FieldCondition:

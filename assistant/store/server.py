@@ -141,6 +141,17 @@ class ServerStore:
         records = self._client.retrieve(self.collection, list(ids), with_payload=True)
         return [Hit(str(r.id), 0.0, dict(r.payload or {})) for r in records]
 
+    def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
+        response = self._client.query_points(
+            self.collection,
+            query=models.SparseVector(indices=[term], values=[1.0]),
+            using=SPARSE,
+            query_filter=_access(groups),
+            limit=cap,
+            with_payload=False,
+        )
+        return len(response.points)
+
     def search(
         self,
         *,
@@ -151,11 +162,7 @@ class ServerStore:
         mode: SearchMode = SearchMode.HYBRID,
         prefetch_limit: int = 50,
     ) -> list[Hit]:
-        access = models.Filter(
-            must=[
-                models.FieldCondition(key="groups", match=models.MatchAny(any=readable_by(groups)))
-            ]
-        )
+        access = _access(groups)
         sparse_vec = (
             models.SparseVector(indices=sparse[0], values=sparse[1]) if sparse is not None else None
         )
@@ -189,6 +196,12 @@ class ServerStore:
                 with_payload=True,
             )
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
+
+
+def _access(groups: Sequence[str]) -> models.Filter:
+    return models.Filter(
+        must=[models.FieldCondition(key="groups", match=models.MatchAny(any=readable_by(groups)))]
+    )
 
 
 def _match(key: str, value: str) -> models.FieldCondition:

@@ -17,7 +17,14 @@ from evals.runner import compare, list_runs, load_run, load_thresholds, run_suit
 from evals.views import save_upload, suites
 from ui import markup
 from ui.components import MODES
-from ui.eval_views import groups_label, show_comparison, show_history, show_run, when
+from ui.eval_views import (
+    groups_label,
+    seconds,
+    show_comparison,
+    show_history,
+    show_run,
+    when,
+)
 from ui.state import EVAL_LOCK, app_runtime, app_settings, chosen_groups, offered_groups
 
 UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
@@ -161,7 +168,8 @@ def _evaluate(
     bar.empty()
     st.session_state["eval_view"] = run["id"]  # the new run is the one shown below
     st.success(
-        f"Klar: {run['summary']['cases']} frågor på {run['seconds']:.0f} s. Resultatet står nedan."
+        f"Klar: {run['summary']['cases']} frågor på {seconds(run['seconds'])} s. "
+        "Resultatet står nedan."
     )
 
 
