@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the assistant needs: Tesseract with Swedish for scanned PDFs, libmagic
 # for file-type sniffing, DejaVu fonts for the example PDFs, and a C++ toolchain with
-# cmake to build llama.cpp's Python bindings (no Linux wheel exists). Installs only what is
+# cmake to build llama.cpp's Python bindings (no Linux wheel exists), and Chromium for
+# the browser test. Installs only what is
 # missing; without root it prints the command to run instead.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ if ! tesseract --list-langs 2>/dev/null | grep -qx eng; then need+=(tesseract-oc
 ldconfig -p 2>/dev/null | grep -q libmagic.so.1 || need+=(libmagic1)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
+# Debian's Chromium for the browser test (Playwright drives it; it never downloads one).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
