@@ -38,6 +38,12 @@ MODEL_DOWN = {
     "en": "The language model is not answering right now ({reason}). Here are the sentences "
     "in the documents that best answer the question.",
 }
+MODEL_FOUND_NOTHING = {
+    "sv": "Språkmodellen hittade inget svar i utdragen, men de liknar frågan. Här är de "
+    "meningar i dokumenten som bäst svarar på den.",
+    "en": "The language model found no answer in the excerpts, though they match the "
+    "question. Here are the sentences in the documents that best answer it.",
+}
 UNVERIFIED = {
     "sv": "Modellens svar gick inte att belägga i dokumenten. Här är de meningar som bäst "
     "svarar på frågan.",
@@ -303,7 +309,11 @@ class Assistant:
         base: dict[str, Any],
     ) -> Answer:
         if _is_refusal(raw, lang):
-            return self._refusal(context, lang, base, "generative")
+            # Small models refuse answerable questions too often; retrieval already found
+            # support, so show the documents' best sentences (or refuse if there are none).
+            answer = self._extractive(retrieval, context, base, mode="extractive")
+            answer.notice = None if answer.refused else MODEL_FOUND_NOTHING[lang]
+            return answer
         checked = self._checker.check(raw, context)
         if not checked.text:
             answer = self._extractive(retrieval, context, base, mode="extractive")

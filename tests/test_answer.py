@@ -10,7 +10,14 @@ import pytest
 from fakes import ScriptedChatModel
 from fixtures_llm import LocalLLM
 
-from assistant.answer import MODEL_DOWN, NO_SUPPORT, UNVERIFIED, Answer, Assistant
+from assistant.answer import (
+    MODEL_DOWN,
+    MODEL_FOUND_NOTHING,
+    NO_SUPPORT,
+    UNVERIFIED,
+    Answer,
+    Assistant,
+)
 from assistant.errors import ModelError
 from assistant.llm import build_chat_model
 from assistant.runtime import Runtime, open_runtime
@@ -121,11 +128,15 @@ def test_no_support_is_decided_before_the_model_is_called(runtime: Runtime) -> N
     assert chat.calls == []
 
 
-def test_the_models_own_refusal_is_a_refusal(runtime: Runtime) -> None:
+def test_a_model_refusing_despite_support_gives_the_documents_sentences(
+    runtime: Runtime,
+) -> None:
     assistant, _ = _scripted(runtime, "Jag hittar inget stöd för det i dokumenten.")
     answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
-    assert answer.refused
-    assert answer.citations == []
+    assert not answer.refused
+    assert answer.mode == "extractive"
+    assert answer.notice == MODEL_FOUND_NOTHING["sv"]
+    assert "31 mars" in answer.answer
 
 
 def test_follow_up_questions_are_rewritten_before_retrieval(runtime: Runtime) -> None:

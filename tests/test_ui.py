@@ -142,8 +142,8 @@ def test_demo_group_switch_in_the_sidebar(start: Start) -> None:
     app.sidebar.multiselect[0].select("chefer").run()
     ask(app, "Hur stort är löneutrymme 2025?")
     assert "3,4 procent" in shown(app)
-    app.switch_page("pages/admin.py").run()
-    app.switch_page("pages/chat.py").run()
+    app.switch_page("app_pages/admin.py").run()
+    app.switch_page("app_pages/chat.py").run()
     assert app.sidebar.multiselect[0].value == ["chefer"], "the choice survives a page switch"
     assert [w.value for w in app.warning if "Demo" not in w.value] == []
 
@@ -252,7 +252,7 @@ def test_generative_answer_renders_like_any_answer() -> None:
 
 def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     app = start()
-    app.switch_page("pages/admin.py").run()
+    app.switch_page("app_pages/admin.py").run()
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Dokument"] == str(index.documents)
@@ -270,7 +270,7 @@ def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path
         encoding="utf-8",
     )
     app = start()
-    app.switch_page("pages/admin.py").run()
+    app.switch_page("app_pages/admin.py").run()
     app.text_area[0].input(str(folder)).run()
     button(app, "Synkronisera nu").click().run()
     assert not app.exception, app.exception
@@ -280,7 +280,7 @@ def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path
     assert any("Synkroniseringen är klar" in s.value for s in app.success)
 
     again = start()
-    again.switch_page("pages/admin.py").run()
+    again.switch_page("app_pages/admin.py").run()
     assert again.text_area[0].value == str(folder.resolve()), "last roots are remembered"
 
     st.cache_resource.clear()  # the app lets go of the store; the index holds the file
@@ -346,7 +346,7 @@ def suites_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def evaluation(app: AppTest) -> AppTest:
-    app.switch_page("pages/evaluation.py").run()
+    app.switch_page("app_pages/evaluation.py").run()
     assert not app.exception, app.exception
     return app
 

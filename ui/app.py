@@ -36,13 +36,20 @@ def main() -> None:
     except AssistantError as exc:
         st.error("**Appen kunde inte starta.** " + markup.text(str(exc)))
         st.stop()
+    # Not in a folder named ``pages/``: Streamlit would serve such files on their own
+    # (without this script) when a page's URL is opened first after a restart.
+    evaluation = st.Page(
+        "app_pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"
+    )
     page = st.navigation(
         [
-            st.Page("pages/chat.py", title="Fråga", icon=":material/chat:", default=True),
-            st.Page("pages/admin.py", title="Admin", icon=":material/settings:"),
-            st.Page("pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"),
+            st.Page("app_pages/chat.py", title="Fråga", icon=":material/chat:", default=True),
+            st.Page("app_pages/admin.py", title="Admin", icon=":material/settings:"),
+            evaluation,
         ]
     )
+    # The evaluation's tables need the width; reading is easier in a narrower column.
+    st.set_page_config(layout="wide" if page == evaluation else "centered")
     page.run()
 
 

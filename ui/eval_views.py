@@ -49,7 +49,12 @@ def show_run(run: dict[str, Any], folder: Path, thresholds: dict[str, float] | N
         )
         + f"  \n**Grupper:** {markup.text(groups_label(run['groups']))}"
     )
-    st.caption(markup.text(f"Körning {run['id']}. " + (run.get("judge_note") or "")))
+    judge = (
+        f"Domarmodell: {run['judge']}."
+        if run.get("judge")
+        else "Ingen domarmodell (eval.judge): trohet och korrekthet mättes inte."
+    )
+    st.caption(markup.text(f"Körning {run['id']}. {judge}"))
     _gate(summary, thresholds)
     st.subheader("Mått")
     st.dataframe(

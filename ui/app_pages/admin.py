@@ -1,6 +1,6 @@
 """Admin: what the index holds, how the last sync went, a sync now, and the model in use.
 
-Measuring the answers has its own page, Utvärdering (``ui/pages/evaluation.py``).
+Measuring the answers has its own page, Utvärdering (``ui/app_pages/evaluation.py``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def main() -> None:
     _sync(settings, runtime, status.get("last_run"))
     _model(settings, runtime)
     st.page_link(
-        "pages/evaluation.py",
+        "app_pages/evaluation.py",
         label="Mät svarens kvalitet med en testsvit under Utvärdering",
         icon=":material/fact_check:",
     )

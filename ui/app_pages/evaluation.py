@@ -167,6 +167,8 @@ def _evaluate(
         EVAL_LOCK.release()
     bar.empty()
     st.session_state["eval_view"] = run["id"]  # the new run is the one shown below
+    for key in ("eval_a", "eval_b"):  # and compared with the one before it
+        st.session_state.pop(key, None)
     st.success(
         f"Klar: {run['summary']['cases']} frågor på {seconds(run['seconds'])} s. "
         "Resultatet står nedan."
