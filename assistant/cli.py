@@ -343,6 +343,7 @@ def eval_run(
 ) -> None:
     """Run every case through the app's answer path with the given groups; report figures."""
     from assistant.runtime import open_runtime
+    from evals.judge import build_judge
     from evals.report import write_reports
     from evals.runner import gate as check_gate
     from evals.runner import load_thresholds, run_suite, save_run
@@ -352,7 +353,7 @@ def eval_run(
     with _edge():
         settings = _settings(data_dir)
         wants_model = (mode or settings.answer.mode) == "generative"
-        judge = _judge(settings)
+        judge = build_judge(settings)
         with open_runtime(settings, with_model=wants_model) as runtime:
             if runtime.model_problem:
                 err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
@@ -380,15 +381,6 @@ def eval_run(
         _print_summary(run)
     if gate and failures:
         raise typer.Exit(1)
-
-
-def _judge(settings: Settings) -> Any:
-    if settings.eval.judge is None:
-        return None
-    from assistant.llm import build_chat_model
-    from evals.judge import Judge
-
-    return Judge(build_chat_model(settings.eval.judge))
 
 
 def _print_summary(run: dict[str, Any]) -> None:

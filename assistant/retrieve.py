@@ -107,8 +107,9 @@ class Retriever:
         )
         similarity = self._similarities(dense, groups, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
-        # Documents in force before superseded ones (a stable sort keeps Qdrant's order).
-        passages.sort(key=lambda p: p.payload.get("superseded") == "true")
+        # Documents in force before superseded ones; equal scores in a fixed order, so a
+        # question gets the same passages every time.
+        passages.sort(key=lambda p: (p.payload.get("superseded") == "true", -p.score, p.chunk_id))
         top = passages[: s.context_passages]
         weights = self._term_weights(question, groups)
         term_coverage = max(

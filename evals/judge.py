@@ -20,7 +20,8 @@ from llama_index.core.llms import (
 from pydantic import PrivateAttr
 
 from assistant.errors import ModelError
-from assistant.llm import ChatModel
+from assistant.llm import ChatModel, build_chat_model
+from assistant.settings import Settings
 
 
 class _JudgeLLM(CustomLLM):
@@ -83,3 +84,10 @@ class Judge:
             "faithfulness_reason": (faithful.feedback or "")[:300],
             "correctness_reason": (correct.feedback or "")[:300],
         }
+
+
+def build_judge(settings: Settings) -> Judge | None:
+    """The judge ``eval.judge`` names, or None when none is configured."""
+    if settings.eval.judge is None:
+        return None
+    return Judge(build_chat_model(settings.eval.judge))

@@ -49,7 +49,9 @@ def run_suite(
         progress(len(cases), len(cases), "")
     stamp = datetime.now(UTC)
     return {
-        "id": f"{stamp:%Y%m%d-%H%M%S}-{path.stem}-{mode}-{uuid.uuid4().hex[:4]}",
+        # Sortable to the millisecond, unique even within one.
+        "id": f"{stamp:%Y%m%d-%H%M%S}{stamp.microsecond // 1000:03d}-{path.stem}-{mode}"
+        f"-{uuid.uuid4().hex[:4]}",
         "suite": path.stem,
         "suite_path": str(path),
         "mode": mode,
@@ -154,7 +156,7 @@ def load_run(ref: str | Path, evals_dir: Path) -> dict[str, Any]:
 def list_runs(evals_dir: Path) -> list[dict[str, Any]]:
     """Stored runs, newest first, without their per-case results."""
     runs = []
-    for path in sorted(evals_dir.glob("*/run.json"), reverse=True):
+    for path in sorted(evals_dir.glob("*/run.json"), key=lambda p: p.parent.name, reverse=True):
         data = json.loads(path.read_text("utf-8"))
         data.pop("results", None)
         data["folder"] = str(path.parent)

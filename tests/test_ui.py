@@ -259,6 +259,9 @@ def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     assert metrics["Textavsnitt"] == str(index.chunks)
     assert app.text_area[0].value == str((index.data_dir / "examples").resolve())
     assert "appen startades i extraktivt läge" in shown(app)
+    assert [p.value for p in app.page_link] == [
+        "Mät svarens kvalitet med en testsvit under Utvärdering"
+    ]
 
 
 def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path) -> None:
@@ -397,7 +400,7 @@ def test_evaluation_runs_a_suite_and_shows_the_report(
 
     history = table(app, "Körning")
     assert history[0]["Körning"] == run_id
-    assert history[0]["Grupper"] == "inga (bara öppna dokument)"
+    assert history[0]["Grupper"] == "inga"
     assert history[0]["doc_hit@5"] == 1.0
     assert (index.data_dir / "evals" / run_id / "report.html").is_file()
 
@@ -405,7 +408,8 @@ def test_evaluation_runs_a_suite_and_shows_the_report(
 def test_evaluation_compares_two_runs(start: Start, suites_dir: Path) -> None:
     suite = suites_dir / "mini.jsonl"
     suite.write_bytes(_jsonl(SUITE))
-    app = evaluation(start())
+    app = evaluation(start(["chefer"]))
+    app.multiselect[0].unselect("chefer").run()  # first run as a reader without groups
     first = run_evaluation(app)
     wrong = {**SUITE[0], "source_file": "cykelpolicy.md", "evidence": "Cyklar lånas ut."}
     suite.write_bytes(_jsonl([wrong, *SUITE[1:]]))  # the reference now points elsewhere
@@ -417,11 +421,12 @@ def test_evaluation_compares_two_runs(start: Start, suites_dir: Path) -> None:
     assert "belägget hittades inte" in failing[0]
     assert "Under gränsvärdet: doc_hit@5 0,500 (minst 0,900)" in shown(app)
     groups = {r["Körning"]: r["Grupper"] for r in table(app, "Körning")}
-    assert groups[first] == "inga (bara öppna dokument)"
+    assert groups[first] == "inga"
     assert groups[second] == "chefer", "each run is labelled with its groups"
 
+    assert app.selectbox(key="eval_b").value == second, "a new run is compared by default"
+    assert not app.warning, [w.value for w in app.warning]
     app.selectbox(key="eval_a").select(first).run()
-    app.selectbox(key="eval_b").select(second).run()
     assert not app.exception, app.exception
     deltas = {r["Mått"]: r for r in table(app, "Förändring")}
     assert deltas["doc_hit@5"]["Före (A)"] == "1,000"
@@ -434,6 +439,11 @@ def test_evaluation_compares_two_runs(start: Start, suites_dir: Path) -> None:
     assert "Blev sämre (1)" in text
     regressed = next(line for line in text.splitlines() if line.startswith("- sem-1: "))
     assert "doc_hit@5 1,000 → 0,000" in regressed
+
+    outsider = evaluation(start())  # a viewer without groups never sees the chefer run
+    listed = [r["Körning"] for r in table(outsider, "Körning")]
+    assert first in listed
+    assert second not in listed
 
 
 def test_evaluation_takes_an_uploaded_suite(start: Start, index: Index, suites_dir: Path) -> None:

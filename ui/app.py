@@ -49,7 +49,7 @@ def main() -> None:
         ]
     )
     # The evaluation's tables need the width; reading is easier in a narrower column.
-    st.set_page_config(layout="wide" if page == evaluation else "centered")
+    st.set_page_config(layout="wide" if page.url_path == evaluation.url_path else "centered")
     page.run()
 
 

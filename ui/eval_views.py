@@ -150,7 +150,7 @@ def show_history(runs: list[dict[str, Any]]) -> None:
             "Startad": when(r["started_at"]),
             "Svit": r["suite"],
             "Läge": MODES.get(r["mode"], r["mode"]),
-            "Grupper": groups_label(r["groups"]),
+            "Grupper": ", ".join(r["groups"]) or "inga",
             "Modell": r["model"],
             "Frågor": r["cases"],
             **{name: r[name] for name in KEY_METRICS},

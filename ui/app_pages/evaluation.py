@@ -13,6 +13,7 @@ from assistant.answer import Mode
 from assistant.errors import AssistantError, InputError
 from assistant.runtime import Runtime
 from assistant.settings import Settings
+from evals.judge import build_judge
 from evals.runner import compare, list_runs, load_run, load_thresholds, run_suite, save_run
 from evals.views import save_upload, suites
 from ui import markup
@@ -25,7 +26,7 @@ from ui.eval_views import (
     show_run,
     when,
 )
-from ui.state import EVAL_LOCK, app_runtime, app_settings, chosen_groups, offered_groups
+from ui.state import EVAL_LOCK, app_runtime, app_settings, chosen_groups
 
 UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
 
@@ -40,7 +41,9 @@ def main() -> None:
         "valda grupperna får läsa."
     )
     _new_run(settings, runtime)
-    runs = list_runs(settings.evals_dir)
+    # A run's report quotes what its groups may read: show only runs the viewer may see.
+    viewer = set(chosen_groups(settings))
+    runs = [r for r in list_runs(settings.evals_dir) if set(r["groups"]) <= viewer]
     st.header("Resultat", divider="gray")
     if not runs:
         st.caption("Ingen utvärdering har körts ännu.")
@@ -60,31 +63,34 @@ def _new_run(settings: Settings, runtime: Runtime) -> None:
     offered = suites(settings.eval.suites_dir, uploads)
     if st.session_state.get("eval_suite") not in offered:
         st.session_state.pop("eval_suite", None)  # e.g. a file removed since
-    if offered:
-        suite = st.selectbox(
-            "Testsvit",
-            offered,
-            format_func=lambda p: p.name + (" (uppladdad)" if p.parent == uploads else ""),
-            key="eval_suite",
-        )
-    else:
-        suite = None
+    if not offered:
         st.info(
             markup.text(f"Det finns inga testsviter i {settings.eval.suites_dir}. ")
             + "Ladda upp en JSONL-fil nedan.",
             icon=":material/info:",
         )
-    _upload(uploads)
-    groups = st.multiselect(
+    left, middle, right = st.columns(3, gap="medium")
+    suite: Path | None = left.selectbox(
+        "Testsvit",
+        offered,
+        format_func=lambda p: p.name + (" (uppladdad)" if p.parent == uploads else ""),
+        key="eval_suite",
+        placeholder="Ingen testsvit ännu",
+        disabled=not offered,
+    )
+    viewer = chosen_groups(settings)
+    groups = middle.multiselect(
         "Kör som grupperna",
-        offered_groups(settings),
-        default=chosen_groups(settings),
+        viewer,  # never more than the viewer's own groups
+        default=viewer,
         disabled=not settings.ui.allow_group_switch,
         placeholder="Inga (bara öppna dokument)",
         help="Varje fråga ställs som en läsare med just dessa grupper; svar och rapport "
         "innehåller bara det de får läsa.",
     )
-    mode = _mode(runtime)
+    with right:
+        mode = _mode(runtime)
+    _upload(uploads)
     if settings.eval.judge is not None:
         st.caption(markup.text(f"Domarmodellen {settings.eval.judge.model} bedömer svaren."))
     if (
@@ -152,7 +158,7 @@ def _evaluate(
 
     try:
         run = run_suite(
-            suite, runtime, groups=groups, mode=mode, judge=_judge(settings), progress=progress
+            suite, runtime, groups=groups, mode=mode, judge=build_judge(settings), progress=progress
         )
         save_run(run, settings.evals_dir)
     except InputError as exc:
@@ -166,23 +172,15 @@ def _evaluate(
     finally:
         EVAL_LOCK.release()
     bar.empty()
-    st.session_state["eval_view"] = run["id"]  # the new run is the one shown below
-    for key in ("eval_a", "eval_b"):  # and compared with the one before it
-        st.session_state.pop(key, None)
+    # Show the new run below, and compare it with the one before it.
+    st.session_state["eval_view"] = st.session_state["eval_b"] = run["id"]
+    earlier = [r["id"] for r in list_runs(settings.evals_dir) if r["id"] != run["id"]]
+    if earlier:
+        st.session_state["eval_a"] = earlier[0]
     st.success(
         f"Klar: {run['summary']['cases']} frågor på {seconds(run['seconds'])} s. "
         "Resultatet står nedan."
     )
-
-
-def _judge(settings: Settings) -> Any:
-    """The grading model of ``eval.judge``, as ``assistant eval run`` builds it."""
-    if settings.eval.judge is None:
-        return None
-    from assistant.llm import build_chat_model
-    from evals.judge import Judge
-
-    return Judge(build_chat_model(settings.eval.judge))
 
 
 # -- stored runs -----------------------------------------------------------------------
@@ -222,9 +220,12 @@ def _comparison(settings: Settings, runs: list[dict[str, Any]]) -> None:
         return
     labels = _label(runs)
     ids = list(labels)
+    for key, default in (("eval_a", ids[1]), ("eval_b", ids[0])):  # the two newest at first
+        if st.session_state.get(key) not in labels:
+            st.session_state[key] = default
     before, after = st.columns(2)
-    a = before.selectbox("Före (A)", ids, index=1, format_func=labels.__getitem__, key="eval_a")
-    b = after.selectbox("Efter (B)", ids, index=0, format_func=labels.__getitem__, key="eval_b")
+    a = before.selectbox("Före (A)", ids, format_func=labels.__getitem__, key="eval_a")
+    b = after.selectbox("Efter (B)", ids, format_func=labels.__getitem__, key="eval_b")
     if a == b:
         st.caption("Välj två olika körningar.")
         return
