@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button
 
-from assistant.factory import build_embedding
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.store import open_store
-from examples.build import build_examples
-from ingest.sync import IngestJob
+from ingest.report import load_latest
 from ui import markup
 from ui.pdf_page import render_page
 
@@ -38,20 +37,18 @@ class Index:
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    """The example documents, built and indexed once for this module (DATA_DIR/examples)."""
+def index(
+    tmp_path_factory: pytest.TempPathFactory, indexed_examples: Settings, example_docs: Path
+) -> Index:
+    """A copy of the session's indexed examples (DATA_DIR/examples holds the documents)."""
     data_dir = tmp_path_factory.mktemp("ui") / "data"
-    build_examples(data_dir / "examples")
-    settings = load_settings(data_dir=data_dir)
-    store = open_store(settings)
-    embedder = build_embedding(settings.embedding)
+    shutil.copytree(indexed_examples.data_dir, data_dir)
+    shutil.copytree(example_docs, data_dir / "examples")
+    store = open_store(load_settings(data_dir=data_dir))
     try:
-        report = IngestJob(settings, store, embedder).run([data_dir / "examples"])
-        assert report.totals()["failed"] == 0
         return Index(data_dir, len(store.doc_states()), store.count())
     finally:
         store.close()
-        embedder.close()
 
 
 Start = Callable[..., AppTest]
@@ -257,7 +254,8 @@ def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Dokument"] == str(index.documents)
     assert metrics["Textavsnitt"] == str(index.chunks)
-    assert app.text_area[0].value == str((index.data_dir / "examples").resolve())
+    last_roots = load_latest(index.data_dir / "reports")["roots"]  # type: ignore[index]
+    assert app.text_area[0].value == "\n".join(last_roots), "the last sync's folders"
     assert "appen startades i extraktivt läge" in shown(app)
     assert [p.value for p in app.page_link] == [
         "Mät svarens kvalitet med en testsvit under Utvärdering"
