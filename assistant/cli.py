@@ -247,8 +247,10 @@ def ask(
             if runtime.model_problem and not json_out:
                 err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
             answer = None
+            streamed: list[str] = []
             for item in runtime.assistant.stream(question, member_of, mode=_mode(mode)):
                 if isinstance(item, str):
+                    streamed.append(item)
                     if not json_out:
                         sys.stdout.write(item)
                         sys.stdout.flush()
@@ -258,19 +260,18 @@ def ask(
     if json_out:
         _emit(answer.to_json())
         return
-    _print_answer(answer)
+    _print_answer(answer, "".join(streamed))
 
 
-def _print_answer(answer: Answer) -> None:
-    streamed = answer.mode == "generative" and not answer.refused and not answer.notice
+def _print_answer(answer: Answer, streamed: str) -> None:
+    """The checked answer (unless it is what was just streamed), then its sources."""
     if streamed:
         sys.stdout.write("\n")
-        if answer.unsupported:
-            typer.echo("\nChecked answer (sentences without support removed):")
-            typer.echo(answer.answer)
-    else:
-        if answer.notice:
-            typer.echo(answer.notice)
+    if answer.notice:
+        typer.echo(("\n" if streamed else "") + answer.notice)
+    if answer.unsupported and not answer.notice:
+        typer.echo("\nChecked answer (sentences without support removed):")
+    if answer.answer.strip() != streamed.strip():
         typer.echo(answer.answer)
     sources = answer.citations or ([] if not answer.refused else answer.retrieved)
     if sources:
