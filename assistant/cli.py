@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -298,6 +299,7 @@ def ui(
     import subprocess
     from contextlib import ExitStack
 
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     with _edge():
         settings = _settings(data_dir)
         with ExitStack() as stack:
@@ -316,8 +318,10 @@ def ui(
                 "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
             ]  # fmt: skip
             err.print(f"The assistant is at http://{host}:{port} (Ctrl-C stops it).")
+            from assistant.local_model import die_with_parent
+
             with suppress(KeyboardInterrupt):
-                subprocess.run(command, env=env, check=False)
+                subprocess.run(command, env=env, check=False, preexec_fn=die_with_parent)
 
 
 eval_app = typer.Typer(help="Evaluation suites: run golden sets, compare runs, gate changes.")
@@ -426,6 +430,11 @@ def eval_compare(
         for case in diff[title]:
             moves = ", ".join(f"{c['metric']} {c['a']:.2f}->{c['b']:.2f}" for c in case["changes"])
             typer.echo(f"  {case['id']}: {case['question']} ({moves})")
+
+
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    """`kill` (SIGTERM) stops the app as Ctrl-C does, so the model server stops with it."""
+    raise KeyboardInterrupt
 
 
 def main() -> None:

@@ -7,11 +7,13 @@ speaks the OpenAI protocol like any endpoint.
 
 from __future__ import annotations
 
+import ctypes
 import http.client
 import importlib.util
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,6 +31,16 @@ log = logging.getLogger(__name__)
 
 ALIAS = "local"
 HOST = "127.0.0.1"
+
+
+def die_with_parent() -> None:
+    """In the child: the kernel stops the server when its starter dies, even by kill -9."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class _Port(Enum):
@@ -165,6 +177,7 @@ class LocalModelServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=die_with_parent,
         )
         try:
             self._wait_ready(offset, started)
