@@ -17,6 +17,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button
+from test_eval_run import CASES
 
 from assistant.settings import Settings, load_settings
 from assistant.store import open_store
@@ -296,38 +297,7 @@ def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path
 
 # -- Utvärdering ---------------------------------------------------------------------------
 
-SUITE = [  # the golden format of evals/suites (shape as in tests/test_eval_run.py)
-    {
-        "id": "sem-1",
-        "question": "När ska sommarsemester sökas?",
-        "answer": "Senast den 31 mars.",
-        "source_file": "semester.md",
-        "source_page": None,
-        "evidence": "Sommarsemester söks senast den 31 mars.",
-        "type": "factual",
-        "lang": "sv",
-    },
-    {
-        "id": "hotell-1",
-        "question": "Vad är högsta hotellpris i Stockholm?",
-        "answer": "1 800 kr per natt inklusive frukost.",
-        "source_file": "resepolicy.pdf",
-        "source_page": 3,
-        "evidence": "Stockholm, Göteborg och Malmö 1 800 kr",
-        "type": "factual",
-        "lang": "sv",
-    },
-    {
-        "id": "buss-1",
-        "question": "Vad kostar ett busskort för pensionärer?",
-        "answer": "",
-        "source_file": "",
-        "source_page": None,
-        "evidence": "",
-        "type": "unanswerable",
-        "lang": "sv",
-    },
-]
+SUITE = CASES[:3]  # two answerable cases and one unanswerable
 
 
 def _jsonl(cases: Sequence[dict[str, object]]) -> bytes:
