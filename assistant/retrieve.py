@@ -25,7 +25,11 @@ from assistant.terms import TermMatcher
 _PHRASING = (
     "stor stort storlek lång långt länge mycket många ofta snabbt much many long often quickly"
 )
-_DF_CAP = 500  # counting a word's passages stops here; it is common by then
+_DF_CAP = 500
+# A passage holding (nearly) all of the question's content words may be a little less
+# similar than min_similarity: summaries ("Sammanfatta riktlinjen för bisysslor") are.
+_FULL_COVERAGE = 0.9
+_FULL_COVERAGE_SLACK = 0.015  # counting a word's passages stops here; it is common by then
 
 
 @dataclass(frozen=True)
@@ -158,11 +162,13 @@ class Retriever:
     def _supported(self, top: list[Passage], term_coverage: float, lang: str) -> bool:
         if not top:
             return False
-        best = max(p.similarity for p in top)
+        best = max(top, key=lambda p: p.similarity)
         s = self._settings
-        if all(p.payload.get("doc_lang", lang) != lang for p in top):
-            # Asked in one language, documents in another: shared words say nothing.
-            return best >= s.min_similarity
-        if best >= s.strong_similarity:
+        if best.payload.get("doc_lang", lang) != lang:
+            # Asked in one language, answered in another: shared words say nothing.
+            return best.similarity >= s.min_similarity
+        if best.similarity >= s.strong_similarity:
             return term_coverage >= s.min_term_coverage / 2
-        return best >= s.min_similarity and term_coverage >= s.min_term_coverage
+        if term_coverage >= _FULL_COVERAGE:  # every rare word of the question is there
+            return best.similarity >= s.min_similarity - _FULL_COVERAGE_SLACK
+        return best.similarity >= s.min_similarity and term_coverage >= s.min_term_coverage
