@@ -112,7 +112,7 @@ def chosen_mode(settings: Settings, runtime: Runtime) -> Mode:
 
 
 def offered_groups(settings: Settings) -> list[str]:
-    """The groups a demo viewer (or an evaluation) may be given: known and demo groups."""
+    """The groups the demo sidebar offers: known and demo groups."""
     return _normalised([*settings.ui.known_groups, *settings.ui.demo_groups])
 
 

@@ -20,6 +20,7 @@ from ui.state import (
     clear_conversation,
     conversation,
     history,
+    offered_groups,
     remember,
     remembered,
 )
@@ -104,10 +105,9 @@ def _sidebar(settings: Settings, runtime: Runtime) -> None:
             icon=":material/shield:",
         )
         if settings.ui.allow_group_switch:
-            options = sorted({*settings.ui.known_groups, *settings.ui.demo_groups})
             st.multiselect(
                 "Mina grupper (demo)",
-                options,
+                offered_groups(settings),
                 key=remembered("groups", list(settings.ui.demo_groups)),
                 on_change=remember,
                 args=("groups",),
