@@ -51,6 +51,18 @@ UNVERIFIED = {
     "sentences that best answer the question.",
 }
 
+VALIDITY = {
+    "sv": {
+        "superseded": "Obs: {refs} är upphävd eller ersatt. Kontrollera vad som gäller nu.",
+        "expired": "Obs: giltighetstiden för {refs} har gått ut.",
+    },
+    "en": {
+        "superseded": "Note: {refs} has been repealed or superseded. Check what applies now.",
+        "expired": "Note: the validity period of {refs} has ended.",
+    },
+}
+_SOURCE_WORD = {"sv": "källa", "en": "source"}
+
 
 @dataclass(frozen=True)
 class Source:
@@ -67,6 +79,7 @@ class Source:
     title: str = ""
     source: str = ""
     superseded: bool = False
+    expired: bool = False  # its valid-until date has passed
 
     @classmethod
     def of(cls, n: int, p: Passage, quote: str | None = None) -> Source:
@@ -81,7 +94,8 @@ class Source:
             score=round(p.similarity, 4),
             title=p.title,
             source=p.source,
-            superseded=p.payload.get("superseded") == "true",
+            superseded=p.validity() == "superseded",
+            expired=p.validity() == "expired",
         )
 
 
@@ -99,6 +113,8 @@ class Answer:
     lang: str = "sv"
     unsupported: list[str] = field(default_factory=list)
     notice: str | None = None
+    # Cited documents that are superseded or past their validity date, said in words.
+    validity_notice: str | None = None
     # Every passage retrieval ranked (top_k), for evaluation; not part of the JSON contract.
     ranked: list[Source] = field(default_factory=list, repr=False)
     # Prompt and answer size in tokens (tiktoken cl100k, an estimate for other tokenizers).
@@ -116,7 +132,10 @@ class Answer:
 
 def _contract(source: dict[str, Any]) -> dict[str, Any]:
     keys = ("n", "file", "page", "heading", "quote", "doc_id", "chunk_id", "score", "title")
-    return {k: source[k] for k in keys} | {"superseded": source["superseded"]}
+    return {k: source[k] for k in keys} | {
+        "superseded": source["superseded"],
+        "expired": source["expired"],
+    }
 
 
 class Assistant:
@@ -180,7 +199,7 @@ class Assistant:
         if mode == "extractive" or self._chat is None:
             answer = self._extractive(retrieval, context, base, mode="extractive")
             timings["first_token"] = timings["total"] = _ms(started)
-            yield answer
+            yield _with_validity(answer)
             return
         raw: list[str] = []
         messages = self._prompt(question, context, lang)
@@ -199,7 +218,7 @@ class Assistant:
             answer.notice = MODEL_DOWN[lang].format(reason=_short(exc))
             timings.setdefault("first_token", _ms(started))
             timings["total"] = _ms(started)
-            yield answer
+            yield _with_validity(answer)
             return
         timings["generate"] = _ms(t0) - timings["retrieve"]
         timings["total"] = _ms(started)
@@ -209,7 +228,7 @@ class Assistant:
             "prompt": sum(len(count(m["content"])) for m in messages),
             "answer": len(count("".join(raw))),
         }
-        yield answer
+        yield _with_validity(answer)
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -248,6 +267,7 @@ class Assistant:
         chosen: list[Passage] = []
         used = 0
         for p in retrieval.passages[: self._settings.retrieval.context_passages]:
+            p = self._retriever.widened(p)
             cost = int(p.payload.get("tokens") or len(p.text) // 4)
             if chosen and used + cost > budget:
                 break
@@ -336,6 +356,19 @@ class Assistant:
         )
 
 
+def _with_validity(answer: Answer) -> Answer:
+    """Say in words when a cited document is superseded or past its validity date."""
+    lang = answer.lang if answer.lang in VALIDITY else "sv"
+    notes = []
+    for kind in ("superseded", "expired"):
+        refs = [f"[{c.n}]" for c in answer.citations if getattr(c, kind)]
+        if refs:
+            label = f"{_SOURCE_WORD[lang]} {', '.join(refs)}"
+            notes.append(VALIDITY[lang][kind].format(refs=label))
+    answer.validity_notice = " ".join(notes) or None
+    return answer
+
+
 def _source_line(p: Passage, lang: str) -> str:
     parts = [p.title or p.file]
     if p.heading:
@@ -343,8 +376,11 @@ def _source_line(p: Passage, lang: str) -> str:
     line = " – ".join(parts)
     if p.page:
         line += f" ({'s.' if lang == 'sv' else 'p.'} {p.page})"
-    if p.payload.get("superseded") == "true":
+    validity = p.validity()
+    if validity == "superseded":
         line += " [UPPHÄVD/ERSATT]" if lang == "sv" else " [REPEALED/SUPERSEDED]"
+    elif validity == "expired":
+        line += " [GILTIGHETSTIDEN UTGÅNGEN]" if lang == "sv" else " [VALIDITY ENDED]"
     return line
 
 

@@ -281,9 +281,12 @@ def _print_answer(answer: Answer, streamed: str) -> None:
         where = ", ".join(
             x for x in (s.file, f"p. {s.page}" if s.page else "", s.heading or "") if x
         )
-        typer.echo(f"[{s.n}] {where}" + (" (superseded)" if s.superseded else ""))
+        flag = " (superseded)" if s.superseded else " (validity ended)" if s.expired else ""
+        typer.echo(f"[{s.n}] {where}{flag}")
         if answer.citations:
             typer.echo(f'    "{s.quote[:300]}"')
+    if answer.validity_notice:
+        typer.echo("\n" + answer.validity_notice)
     if answer.unsupported:
         typer.echo("\nRemoved, no support in the sources: " + " | ".join(answer.unsupported))
     typer.echo(f"\n({answer.model}, {answer.timings_ms.get('total', 0) / 1000:.1f} s)")

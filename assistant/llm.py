@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
+from assistant.endpoints import display_url, is_loopback, short
 from assistant.errors import ConfigError, ModelError
 from assistant.settings import ModelSettings
 
@@ -97,9 +97,9 @@ class OpenAIChatModel:
         except openai.APIConnectionError as exc:
             raise self._error(f"cannot connect ({exc.__cause__ or exc})") from exc
         except openai.APIStatusError as exc:
-            raise self._error(f"HTTP {exc.status_code}: {_short(exc.message)}") from exc
+            raise self._error(f"HTTP {exc.status_code}: {short(exc.message)}") from exc
         except (openai.OpenAIError, ValueError, AttributeError, TypeError, IndexError) as exc:
-            raise self._error(f"bad response ({type(exc).__name__}: {_short(str(exc))})") from exc
+            raise self._error(f"bad response ({type(exc).__name__}: {short(str(exc))})") from exc
         if not got_text:
             raise self._error("the answer was empty")
 
@@ -132,7 +132,7 @@ def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) ->
     read_s = min(settings.first_token_timeout_s, settings.timeout_s)
     timeout = openai.Timeout(read_s, connect=min(10.0, read_s))
     # Loopback is never reached through a proxy from the environment.
-    http_client = openai.DefaultHttpxClient(trust_env=False) if _is_loopback(url) else None
+    http_client = openai.DefaultHttpxClient(trust_env=False) if is_loopback(url) else None
     client: openai.OpenAI
     if settings.provider == "azure":
         if api_key is None:
@@ -147,7 +147,7 @@ def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) ->
             http_client=http_client,
         )
         name = f"azure:{settings.model}"
-        endpoint = f"{_display_url(url).rstrip('/')}/openai/deployments/{settings.model}"
+        endpoint = f"{display_url(url).rstrip('/')}/openai/deployments/{settings.model}"
     else:
         client = openai.OpenAI(
             base_url=url,
@@ -158,7 +158,7 @@ def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) ->
         )
         label = settings.local_model if settings.provider == "local" else settings.model
         name = f"{settings.provider}:{label}"
-        endpoint = _display_url(url)
+        endpoint = display_url(url)
     return OpenAIChatModel(
         client,
         model=settings.model,
@@ -172,23 +172,3 @@ def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) ->
 def _as_params(messages: list[dict[str, str]]) -> Any:
     """Our plain role/content dicts are what the SDK's typed message params describe."""
     return [{"role": m["role"], "content": m["content"]} for m in messages]
-
-
-def _display_url(url: str) -> str:
-    """The URL without credentials or query (which may carry keys)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def _is_loopback(url: str) -> bool:
-    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

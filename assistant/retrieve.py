@@ -1,25 +1,39 @@
 """Find the passages a reader may see that best answer a question, and judge whether
 they support an answer at all.
 
-Ranking happens inside Qdrant (dense e5 + Swedish BM25 fused by RRF, the access filter in
-every prefetch). Support is decided from two signals before any model is called: the
-cosine similarity of the best passages to the question, and how many of the question's
-content words the best passages contain.
+Ranking happens inside Qdrant (dense e5 + compound-aware BM25 fused by RRF, the access
+filter in every prefetch). An endpoint reranker, when configured, reorders the best
+candidates. Then documents in force go before superseded or expired ones, and passages
+that repeat another's text (versions of one regulation, copies) are dropped, so they do
+not crowd out the rest. Short passages can be widened with their neighbours for the
+model's context.
+
+Support is decided from two signals before any model is called: the cosine similarity of
+the best passages to the question, and how many of the question's content words the
+best passages contain.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from assistant.embeddings import EmbeddingModel
+from assistant.errors import ServiceError
 from assistant.language import detect_language
+from assistant.rerank import Reranker
 from assistant.settings import RetrievalSettings
 from assistant.sparse import SparseEncoder
-from assistant.store import Hit, SearchMode, VectorStore
+from assistant.store import Hit, SearchMode, VectorStore, chunk_point_id
 from assistant.terms import TermMatcher
+
+log = logging.getLogger(__name__)
 
 # How questions are asked, not what they are about: left out when weighing word overlap.
 _PHRASING = (
@@ -29,7 +43,14 @@ _DF_CAP = 500
 # A passage holding (nearly) all of the question's content words may be a little less
 # similar than min_similarity: summaries ("Sammanfatta riktlinjen för bisysslor") are.
 _FULL_COVERAGE = 0.9
-_FULL_COVERAGE_SLACK = 0.015  # counting a word's passages stops here; it is common by then
+_FULL_COVERAGE_SLACK = 0.015
+# Two passages are near-duplicates when this share of the shorter one's word 4-grams
+# is also in the other.
+_DUPLICATE_OVERLAP = 0.8
+_SHINGLE = 4
+# An expired passage goes below a passage in force that is nearly as similar to the question.
+_EXPIRED_MARGIN = 0.02
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,10 @@ class Passage:
     score: float  # rank score from Qdrant (RRF when hybrid)
     similarity: float  # cosine similarity to the question
     payload: dict[str, Any] = field(repr=False, compare=False)
+
+    def validity(self, today: date | None = None) -> str | None:
+        """'superseded', 'expired' (valid-until date passed) or None for a document in force."""
+        return validity(self.payload, today)
 
     @classmethod
     def from_hit(cls, hit: Hit, similarity: float) -> Passage:
@@ -88,12 +113,14 @@ class Retriever:
         embedder: EmbeddingModel,
         settings: RetrievalSettings,
         sparse: SparseEncoder | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._settings = settings
-        self._sparse = sparse or SparseEncoder()
+        self._sparse = sparse or SparseEncoder(compounds=settings.compounds)
         self._terms = TermMatcher(self._sparse)
+        self._reranker = reranker
 
     def retrieve(self, question: str, groups: Sequence[str]) -> Retrieval:
         """Passages for ``question`` that a member of ``groups`` may read."""
@@ -105,15 +132,15 @@ class Retriever:
             dense=dense,
             sparse=sparse,
             groups=groups,
-            limit=s.top_k,
+            # spare hits, so dropped duplicates do not shorten the list
+            limit=min(2 * s.top_k, s.candidates),
             mode=mode,
             prefetch_limit=s.candidates,
         )
         similarity = self._similarities(dense, groups, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
-        # Documents in force before superseded ones; equal scores in a fixed order, so a
-        # question gets the same passages every time.
-        passages.sort(key=lambda p: (p.payload.get("superseded") == "true", -p.score, p.chunk_id))
+        passages = self._reranked(question, passages)
+        passages = distinct(in_force_first(passages))[: s.top_k]
         top = passages[: s.context_passages]
         weights = self._term_weights(question, groups)
         term_coverage = max(
@@ -127,6 +154,63 @@ class Retriever:
         )
         supported = self._supported(top, term_coverage, detect_language(question))
         return Retrieval(question, passages, term_coverage, supported, weights)
+
+    def widened(self, passage: Passage) -> Passage:
+        """A short passage with its neighbouring chunks on the same page, for the model.
+
+        Chunks end at headings, so a hit can be a heading and two lines; the lines before
+        and after it often hold what the question needs. Neighbours come from the same
+        document version, so they have the same readers as the hit.
+        """
+        s = self._settings
+        tokens = _tokens(passage.payload, passage.text)
+        index = passage.payload.get("chunk_index")
+        key = passage.payload.get("index_key")
+        if not s.widen_below_tokens or tokens >= s.widen_below_tokens:
+            return passage
+        if not isinstance(index, int) or not key:
+            return passage
+        ids = {
+            i: chunk_point_id(passage.doc_id, str(key), i)
+            for i in (index - 1, index + 1)
+            if 0 <= i < int(passage.payload.get("chunk_count") or 0)
+        }
+        found = {h.id: h for h in self._store.get_points(list(ids.values()))}
+        before, after = found.get(ids.get(index - 1, "")), found.get(ids.get(index + 1, ""))
+        text = passage.text
+        for hit, at_end in ((after, True), (before, False)):
+            if hit is None or not _same_version_and_page(hit.payload, passage.payload):
+                continue
+            extra = _tokens(hit.payload, str(hit.payload.get("text", "")))
+            if tokens + extra > s.widen_to_tokens:
+                continue
+            text = _join(text, str(hit.payload["text"]), at_end)
+            tokens += extra
+        if text == passage.text:
+            return passage
+        payload = {**passage.payload, "tokens": tokens, "widened": True}
+        return dataclasses.replace(passage, text=text, payload=payload)
+
+    def _reranked(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """The best candidates in the reranker's order; the fused order if it fails."""
+        if self._reranker is None or not passages:
+            return passages
+        head = passages[: self._settings.rerank.candidates]
+        try:
+            scores = self._reranker.rerank(question, [p.text for p in head])
+        except ServiceError as exc:
+            log.warning("Reranker unavailable, keeping the fused order: %s", exc)
+            return passages
+        reranked = [
+            dataclasses.replace(p, score=float(score))
+            for p, score in sorted(zip(head, scores, strict=True), key=lambda ps: -ps[1])
+        ]
+        floor = min((p.score for p in reranked), default=0.0)
+        # The rest keep their order, below every reranked passage.
+        rest = [
+            dataclasses.replace(p, score=floor - 1 - i) for i, p in enumerate(passages[len(head) :])
+        ]
+        return reranked + rest
 
     def _term_weights(self, question: str, groups: Sequence[str]) -> dict[str, float]:
         """IDF of each content word of the question among the passages the reader may see.
@@ -172,3 +256,78 @@ class Retriever:
         if term_coverage >= _FULL_COVERAGE:  # every rare word of the question is there
             return best.similarity >= s.min_similarity - _FULL_COVERAGE_SLACK
         return best.similarity >= s.min_similarity and term_coverage >= s.min_term_coverage
+
+
+def validity(payload: dict[str, Any], today: date | None = None) -> str | None:
+    """'superseded', 'expired' (its valid-until date has passed) or None (in force)."""
+    if payload.get("superseded") == "true":
+        return "superseded"
+    valid_until = str(payload.get("valid_until") or "")
+    if _ISO_DATE.fullmatch(valid_until) and valid_until < (today or date.today()).isoformat():
+        return "expired"
+    return None
+
+
+def in_force_first(passages: Sequence[Passage], today: date | None = None) -> list[Passage]:
+    """Rank order that prefers documents in force.
+
+    A superseded document has a successor that says what applies now: its passages go
+    after every passage in force. A document past its valid-until date often has none
+    (the revision is late) and may still be the only one that answers: its passages go
+    below a passage in force only when that passage is nearly as similar to the question.
+    Equal scores keep a fixed order, so a question gets the same passages every time.
+    """
+    today = today or date.today()
+    ranked = sorted(passages, key=lambda p: (-p.score, p.chunk_id))
+    state = {p.chunk_id: p.validity(today) for p in ranked}
+    moved = True
+    while moved:
+        moved = False
+        for i in range(len(ranked) - 1):
+            a, b = ranked[i], ranked[i + 1]
+            if (
+                state[a.chunk_id] == "expired"
+                and state[b.chunk_id] is None
+                and b.similarity >= a.similarity - _EXPIRED_MARGIN
+            ):
+                ranked[i], ranked[i + 1] = b, a
+                moved = True
+    return sorted(ranked, key=lambda p: state[p.chunk_id] == "superseded")
+
+
+def distinct(passages: Sequence[Passage]) -> list[Passage]:
+    """``passages`` without those that repeat the text of one ranked before them."""
+    kept: list[tuple[Passage, frozenset[tuple[str, ...]]]] = []
+    for p in passages:
+        shingles = _shingles(p.text)
+        if not any(_overlap(shingles, other) >= _DUPLICATE_OVERLAP for _, other in kept):
+            kept.append((p, shingles))
+    return [p for p, _ in kept]
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return frozenset(tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1))
+
+
+def _overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    smaller = min(len(a), len(b))
+    return len(a & b) / smaller if smaller >= _SHINGLE else 0.0
+
+
+def _tokens(payload: dict[str, Any], text: str) -> int:
+    return int(payload.get("tokens") or len(text) // 4)
+
+
+def _same_version_and_page(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a.get(k) == b.get(k) for k in ("doc_id", "index_key", "page", "groups"))
+
+
+def _join(text: str, neighbour: str, at_end: bool) -> str:
+    """Join two consecutive chunks, without the text their overlap repeats."""
+    first, second = (text, neighbour) if at_end else (neighbour, text)
+    for size in range(min(len(first), len(second)), 20, -1):
+        if first.endswith(second[:size]):
+            second = second[size:]
+            break
+    return f"{first}\n{second.lstrip()}" if second.strip() else first

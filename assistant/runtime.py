@@ -16,6 +16,7 @@ from assistant.answer import Assistant
 from assistant.embeddings import EmbeddingModel
 from assistant.errors import AssistantError
 from assistant.factory import build_embedding
+from assistant.rerank import build_reranker
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.sparse import SparseEncoder
@@ -63,8 +64,11 @@ def open_runtime(settings: Settings, *, with_model: bool = True) -> Runtime:
         embedder = build_embedding(settings.embedding)
         stack.callback(embedder.close)
         chat, problem = _chat_model(settings, stack) if with_model else (None, None)
-        sparse = SparseEncoder()
-        retriever = Retriever(store, embedder, settings.retrieval, sparse)
+        sparse = SparseEncoder(compounds=settings.retrieval.compounds)
+        reranker = build_reranker(settings.retrieval.rerank)
+        if reranker is not None:
+            stack.callback(reranker.close)
+        retriever = Retriever(store, embedder, settings.retrieval, sparse, reranker)
         assistant = Assistant(settings, retriever, chat, sparse)
     except BaseException:
         stack.close()

@@ -12,6 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -131,6 +132,57 @@ class StoreSettings(_Section):
     timeout_s: float = Field(30.0, gt=0, description="Timeout for one server call.")
 
 
+RerankApi = Literal["tei", "cohere"]
+
+
+class RerankSettings(_Section):
+    """Whether and how the best passages are reranked before the answer is written."""
+
+    provider: Literal["none", "endpoint"] = Field(
+        "none",
+        description="'none' keeps the retrieval order; 'endpoint' asks a reranking endpoint "
+        "(text-embeddings-inference, vLLM, Jina, Cohere) to score the best passages.",
+    )
+    base_url: str | None = Field(
+        None,
+        description="Endpoint base URL, e.g. http://localhost:8080 (TEI, which serves "
+        "/rerank) or http://localhost:8000/v1 (vLLM, Cohere-style /v1/rerank).",
+    )
+    model: str | None = Field(
+        None,
+        description="Model name sent to a Cohere-style endpoint, e.g. BAAI/bge-reranker-v2-m3; "
+        "TEI serves one model and ignores it.",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="API key for the endpoint (sent as a Bearer token), if it needs one."
+    )
+    api: RerankApi = Field(
+        "tei",
+        description="'tei': POST {base_url}/rerank with query and texts; 'cohere': POST "
+        "{base_url}/v1/rerank with model, query and documents (a base_url ending in /v1 or "
+        "/v2 is used as is).",
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Timeout for one rerank call.")
+    candidates: int = Field(
+        20,
+        gt=0,
+        le=200,
+        description="How many of the top retrieved passages are reranked (TEI accepts 32 per "
+        "call unless started with a larger --max-client-batch-size).",
+    )
+
+    @model_validator(mode="after")
+    def _endpoint_needs_url(self) -> RerankSettings:
+        if self.provider != "endpoint":
+            return self
+        if not self.base_url:
+            raise ValueError("rerank.base_url is required when rerank.provider is 'endpoint'")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("rerank.base_url must be an http(s) URL with a host")
+        return self
+
+
 class RetrievalSettings(_Section):
     """How passages are found for a question, and when the documents do not answer it."""
 
@@ -139,11 +191,26 @@ class RetrievalSettings(_Section):
         description="'hybrid' fuses e5 vectors and Swedish BM25 inside Qdrant (RRF); "
         "'dense' or 'sparse' use one side only.",
     )
+    compounds: bool = Field(
+        True,
+        description="Split Swedish compounds (Hunspell dictionary) into their parts in the "
+        "BM25 index and in questions. Changing it starts a fresh collection.",
+    )
     candidates: int = Field(40, gt=0, le=500, description="Passages each side prefetches.")
+    rerank: RerankSettings = Field(default_factory=RerankSettings)
     top_k: int = Field(10, gt=0, le=50, description="Passages retrieved and ranked per question.")
     context_passages: int = Field(4, gt=0, le=20, description="Passages given to the model.")
     context_tokens: int = Field(
         1100, ge=200, description="Token budget for passages in the model's prompt."
+    )
+    widen_below_tokens: int = Field(
+        120,
+        ge=0,
+        description="A context passage shorter than this gets its neighbouring chunks on the "
+        "same page (0: never).",
+    )
+    widen_to_tokens: int = Field(
+        300, gt=0, description="At most this many tokens in a widened passage."
     )
     strong_similarity: float = Field(
         0.87,
@@ -327,6 +394,8 @@ class Settings(BaseSettings):
                 self.ingest.chunk_tokens,
                 self.ingest.chunk_overlap,
                 CHUNKER_VERSION,
+                ANALYSIS_VERSION,
+                self.retrieval.compounds,
             )
         )
         digest = hashlib.sha256(shape.encode()).hexdigest()[:10]
@@ -343,6 +412,9 @@ class Settings(BaseSettings):
 # Bump when parsing or chunking changes what a chunk holds: existing collections are then
 # left alone and a fresh one is built.
 CHUNKER_VERSION = 1
+# Bump when the sparse analysis of passages changes (assistant/sparse.py): 2 = English
+# passages analysed in English, compound parts indexed.
+ANALYSIS_VERSION = 2
 
 
 def load_settings(**overrides: Any) -> Settings:

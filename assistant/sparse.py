@@ -1,8 +1,16 @@
-"""Sparse BM25 vectors for Swedish text, computed on our side for both store back ends.
+"""Sparse BM25 vectors, computed on our side for both store back ends.
 
-Qdrant Edge's ``Bm25`` tokenises, removes stop words and stems (Snowball Swedish); the
+Qdrant Edge's ``Bm25`` tokenises, removes stop words and stems with Snowball; the
 collection applies IDF at query time (``Modifier.Idf``), so the same vectors serve the
 embedded engine and a server.
+
+- **Language.** A passage is analysed in its own language (Swedish, or English for
+  English passages). A question is analysed both ways and the terms joined: its language
+  does not tell which language the answering document is in.
+- **Compounds.** Swedish passages and questions also get the parts of their compounds
+  (``assistant.compounds``), so "förskoleplacering" meets "placering i förskolan".
+- **Inflections.** A question adds the forms of its words without a common ending, as
+  Snowball stems some forms apart ("löneutrymmet" and "löneutrymme").
 """
 
 from __future__ import annotations
@@ -11,30 +19,43 @@ import re
 
 from qdrant_edge import Bm25, Bm25Config
 
+from assistant.compounds import CompoundSplitter
+
 SparseVector = tuple[list[int], list[float]]
 
 
 class SparseEncoder:
-    def __init__(self, language: str = "swedish") -> None:
-        self._bm25 = Bm25(Bm25Config(language=language))
+    def __init__(self, compounds: bool = True) -> None:
+        self._sv = Bm25(Bm25Config(language="swedish"))
+        self._en = Bm25(Bm25Config(language="english"))
+        self._splitter = CompoundSplitter.swedish() if compounds else None
 
-    def document(self, text: str) -> SparseVector:
-        vector = self._bm25.embed_document(text)
+    @property
+    def compounds(self) -> bool:
+        return self._splitter is not None
+
+    def document(self, text: str, lang: str = "sv") -> SparseVector:
+        """A passage's vector, analysed in its language (``'sv'`` or ``'en'``)."""
+        if lang == "en":
+            vector = self._en.embed_document(text)
+        else:
+            vector = self._sv.embed_document(" ".join([text, *self._parts(text)]))
         return list(vector.indices), list(vector.values)
 
     def query(self, text: str) -> SparseVector:
-        """The question's stems, plus those of its words' nearest inflections.
-
-        Snowball stems some Swedish forms apart ("löneutrymmet" and "löneutrymme");
-        adding the forms without the last one or two letters of a common ending lets
-        the question meet the document's form.
-        """
-        vector = self._bm25.embed_query(" ".join([text, *_inflections(text)]))
-        return list(vector.indices), list(vector.values)
+        """The question's terms in Swedish (with compound parts and inflections) and English."""
+        swedish = " ".join([text, *_inflections(text), *self._parts(text)])
+        terms = dict.fromkeys(
+            [*self._sv.embed_query(swedish).indices, *self._en.embed_query(text).indices]
+        )
+        return list(terms), [1.0] * len(terms)
 
     def terms(self, text: str) -> frozenset[int]:
-        """The stemmed content words of a text (stop words removed), as token ids."""
-        return frozenset(self._bm25.embed_query(text).indices)
+        """The stemmed content words of a text (Swedish analysis, stop words removed)."""
+        return frozenset(self._sv.embed_query(text).indices)
+
+    def _parts(self, text: str) -> list[str]:
+        return self._splitter.parts(text) if self._splitter is not None else []
 
 
 _ENDINGS_1 = ("t", "n", "s", "a", "e")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ from assistant.errors import DocumentError, InputError, Reason
 from assistant.language import detect_language
 from assistant.settings import CHUNKER_VERSION, Settings
 from assistant.sparse import SparseEncoder
-from assistant.store import DocState, StoredPoint, VectorStore
+from assistant.store import DocState, StoredPoint, VectorStore, chunk_point_id
 from ingest.chunk import Chunk, Chunker
 from ingest.metadata import document_fields
 from ingest.model import ParsedDocument
@@ -34,7 +33,6 @@ from ingest.report import FileResult, RunReport
 from ingest.sources import SourceFile, discover, file_hash
 
 log = logging.getLogger(__name__)
-_POINT_NAMESPACE = uuid.UUID("0f3c8a52-7d1e-4b6a-9e8f-2c5d1a7b9e34")
 _UPSERT_BATCH = 256
 
 # Called before each file: (files done, files in all, file name).
@@ -57,7 +55,7 @@ class IngestJob:
         self._store = store
         self._embedder = embedder
         self._chunker = chunker or Chunker(settings.ingest)
-        self._sparse = sparse or SparseEncoder()
+        self._sparse = sparse or SparseEncoder(compounds=settings.retrieval.compounds)
 
     def run(
         self,
@@ -205,7 +203,8 @@ class IngestJob:
         }
         points = []
         for i, (chunk, vector) in enumerate(zip(chunks, dense, strict=True)):
-            indices, values = self._sparse.document(chunk.embed_text)
+            lang = detect_language(chunk.text) if len(chunk.text) > 200 else doc_lang
+            indices, values = self._sparse.document(chunk.embed_text, lang)
             payload = {
                 **common,
                 "chunk_index": i,
@@ -217,9 +216,9 @@ class IngestJob:
                 "heading": " > ".join(chunk.heading_path) or None,
                 "ocr": chunk.ocr,
                 "tokens": chunk.tokens,
-                "lang": detect_language(chunk.text) if len(chunk.text) > 200 else doc_lang,
+                "lang": lang,
             }
-            point_id = str(uuid.uuid5(_POINT_NAMESPACE, f"{source.doc_id}/{key}/{i}"))
+            point_id = chunk_point_id(source.doc_id, key, i)
             points.append(StoredPoint(point_id, vector, indices, values, payload))
         return points
 

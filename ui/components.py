@@ -20,6 +20,8 @@ def render_answer(answer: Answer, key: str, endpoint: str) -> None:
     """Everything about one answer; ``key`` makes its widgets and anchors unique."""
     if answer.notice:
         st.warning(markup.text(answer.notice), icon=":material/warning:")
+    if answer.validity_notice:
+        st.warning(markup.text(answer.validity_notice), icon=":material/history:")
     if answer.refused:
         _no_support(answer)
     else:
@@ -65,7 +67,9 @@ def _no_support(answer: Answer) -> None:
 
 
 def _badge(source: Source) -> str:
-    return " :orange-badge[Upphävd eller ersatt]" if source.superseded else ""
+    if source.superseded:
+        return " :orange-badge[Upphävd eller ersatt]"
+    return " :orange-badge[Giltighetstiden har gått ut]" if source.expired else ""
 
 
 def _where(source: Source) -> str:

@@ -20,6 +20,7 @@ from assistant.store.base import (
     SearchMode,
     StoredPoint,
     VectorStore,
+    chunk_point_id,
 )
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "SearchMode",
     "StoredPoint",
     "VectorStore",
+    "chunk_point_id",
     "open_store",
 ]
 

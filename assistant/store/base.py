@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -33,6 +34,14 @@ STATE_FIELDS = [
     "format",
     "indexed_at",
 ]
+
+
+_POINT_NAMESPACE = uuid.UUID("0f3c8a52-7d1e-4b6a-9e8f-2c5d1a7b9e34")
+
+
+def chunk_point_id(doc_id: str, index_key: str, chunk_index: int) -> str:
+    """The point id of a document version's chunk: stable, so neighbours can be looked up."""
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}/{index_key}/{chunk_index}"))
 
 
 class SearchMode(StrEnum):
