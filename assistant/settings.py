@@ -413,8 +413,8 @@ class Settings(BaseSettings):
 # left alone and a fresh one is built.
 CHUNKER_VERSION = 1
 # Bump when the sparse analysis of passages changes (assistant/sparse.py): 2 = English
-# passages analysed in English, compound parts indexed.
-ANALYSIS_VERSION = 2
+# passages analysed in English, compound parts indexed; 3 = parts weigh half.
+ANALYSIS_VERSION = 3
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -25,6 +25,8 @@ SparseVector = tuple[list[int], list[float]]
 
 
 class SparseEncoder:
+    part_weight = 0.5  # a compound part's weight, relative to a word of the text
+
     def __init__(self, compounds: bool = True) -> None:
         self._sv = Bm25(Bm25Config(language="swedish"))
         self._en = Bm25(Bm25Config(language="english"))
@@ -38,17 +40,27 @@ class SparseEncoder:
         """A passage's vector, analysed in its language (``'sv'`` or ``'en'``)."""
         if lang == "en":
             vector = self._en.embed_document(text)
-        else:
-            vector = self._sv.embed_document(" ".join([text, *self._parts(text)]))
-        return list(vector.indices), list(vector.values)
+            return list(vector.indices), list(vector.values)
+        whole = self._sv.embed_document(text)
+        terms = dict(zip(whole.indices, whole.values, strict=True))
+        parts = self._parts(text)
+        if parts:
+            # A part met only inside compounds weighs less than the word itself would.
+            extended = self._sv.embed_document(" ".join([text, *parts]))
+            for term, value in zip(extended.indices, extended.values, strict=True):
+                terms.setdefault(term, value * self.part_weight)
+        return list(terms), list(terms.values())
 
     def query(self, text: str) -> SparseVector:
-        """The question's terms in Swedish (with compound parts and inflections) and English."""
-        swedish = " ".join([text, *_inflections(text), *self._parts(text)])
+        """The question's terms in Swedish (with inflections and, weighing less, the parts
+        of its compounds) and in English."""
+        swedish = " ".join([text, *inflections(text)])
         terms = dict.fromkeys(
-            [*self._sv.embed_query(swedish).indices, *self._en.embed_query(text).indices]
+            [*self._sv.embed_query(swedish).indices, *self._en.embed_query(text).indices], 1.0
         )
-        return list(terms), [1.0] * len(terms)
+        for term in self._sv.embed_query(" ".join(self._parts(text))).indices:
+            terms.setdefault(term, self.part_weight)
+        return list(terms), list(terms.values())
 
     def terms(self, text: str) -> frozenset[int]:
         """The stemmed content words of a text (Swedish analysis, stop words removed)."""
@@ -62,7 +74,8 @@ _ENDINGS_1 = ("t", "n", "s", "a", "e")
 _ENDINGS_2 = ("et", "en", "er", "ar", "or", "na", "ns", "ts")
 
 
-def _inflections(text: str) -> list[str]:
+def inflections(text: str) -> list[str]:
+    """Forms of the text's longer words without a common ending (\"veckan\" -> \"vecka\")."""
     forms = []
     for word in re.findall(r"[^\W\d_]{6,}", text.lower()):
         if word.endswith(_ENDINGS_1):

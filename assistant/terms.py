@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
 from spacy.lang.sv.stop_words import STOP_WORDS as _SV_STOP
 
-from assistant.sparse import SparseEncoder
+from assistant.sparse import SparseEncoder, inflections
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _PHRASING = frozenset(
@@ -66,6 +66,8 @@ class TermMatcher:
         stem = self.stem(word)
         if stem is not None and stem in keys.stems:
             return True
+        if any(self.stem(form) in keys.stems for form in inflections(word)):
+            return True  # "veckan" in "två dagar per vecka"
         if keys.starts_with(word[: max(_PREFIX, len(word) - 4)]):
             return True
         return len(word) >= 2 * _PREFIX and self._compound_found(word, keys)

@@ -65,6 +65,8 @@ def run_suite(
             "collection": settings.collection_name(),
             "chunk_tokens": settings.ingest.chunk_tokens,
             "retrieval_mode": settings.retrieval.mode,
+            "compounds": settings.retrieval.compounds,
+            "rerank": settings.retrieval.rerank.provider,
             "context_passages": settings.retrieval.context_passages,
         },
         "started_at": stamp.isoformat(timespec="seconds"),
