@@ -170,3 +170,16 @@ def test_term_counts_respect_access_groups(store: VectorStore) -> None:
     [term] = SparseEncoder().terms("lönerevisionen")
     assert store.passages_with_term(term, ["hr"], cap=10) == 1
     assert store.passages_with_term(term, ["ekonomi"], cap=10) == 0
+
+
+def test_counts_follow_writes(store: VectorStore) -> None:
+    _fill(store)
+    [term] = SparseEncoder().terms("lönerevisionen")
+    before = store.count()
+    assert store.passages_with_term(term, ["hr"], cap=10) == 1
+    store.upsert(_points("b", "v2", chunk_count=2))
+    assert store.count() == before + 2
+    assert store.passages_with_term(term, ["hr"], cap=10) == 3
+    store.delete_doc("b")
+    assert store.count() == before - 1
+    assert store.passages_with_term(term, ["hr"], cap=10) == 0

@@ -27,6 +27,9 @@ from assistant.store.lock import StoreLock
 _RRF_K = 60
 
 
+_TERM_COUNTS_KEPT = 50_000
+
+
 class EdgeStore:
     kind = "embedded"
 
@@ -35,6 +38,14 @@ class EdgeStore:
         self._lock = lock
         self.location = str(path)
         self.collection = collection
+        # This process is the store's only writer (the lock), so read figures can be kept
+        # until the next write: counting is linear in the number of passages.
+        self._count: int | None = None
+        self._term_counts: dict[tuple[int, tuple[str, ...], int], int] = {}
+
+    def _changed(self) -> None:
+        self._count = None
+        self._term_counts.clear()
 
     @classmethod
     def open(cls, settings: Settings) -> EdgeStore:
@@ -80,6 +91,7 @@ class EdgeStore:
             for p in points
         ]
         self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
+        self._changed()
 
     def delete_doc(self, doc_id: str, keep_key: str | None = None) -> None:
         must_not: list[Any] | None = [_match("index_key", keep_key)] if keep_key else None
@@ -88,6 +100,7 @@ class EdgeStore:
                 qe.Filter(must=[_match("doc_id", doc_id)], must_not=must_not)
             )
         )
+        self._changed()
 
     def optimize(self) -> None:
         self._shard.flush()
@@ -103,7 +116,9 @@ class EdgeStore:
     # -- reading -------------------------------------------------------------------------
 
     def count(self) -> int:
-        return int(self._shard.count(qe.CountRequest(exact=True)))
+        if self._count is None:
+            self._count = int(self._shard.count(qe.CountRequest(exact=True)))
+        return self._count
 
     def doc_states(self) -> dict[str, DocState]:
         return fold_states(self._scroll_payloads(STATE_FIELDS))
@@ -124,13 +139,18 @@ class EdgeStore:
         return [Hit(str(r.id), 0.0, dict(r.payload or {})) for r in records]
 
     def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
-        request = qe.QueryRequest(
-            limit=cap,
-            query=qe.Query.Nearest(qe.SparseVector([term], [1.0]), using=SPARSE),
-            filter=_access(groups),
-            with_payload=False,
-        )
-        return len(self._shard.query(request))
+        key = (term, tuple(sorted(groups)), cap)
+        if key not in self._term_counts:
+            if len(self._term_counts) >= _TERM_COUNTS_KEPT:
+                self._term_counts.clear()
+            request = qe.QueryRequest(
+                limit=cap,
+                query=qe.Query.Nearest(qe.SparseVector([term], [1.0]), using=SPARSE),
+                filter=_access(groups),
+                with_payload=False,
+            )
+            self._term_counts[key] = len(self._shard.query(request))
+        return self._term_counts[key]
 
     def search(
         self,
