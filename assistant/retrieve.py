@@ -50,6 +50,7 @@ _DUPLICATE_OVERLAP = 0.8
 _SHINGLE = 4
 # An expired passage goes below a passage in force that is nearly as similar to the question.
 _EXPIRED_MARGIN = 0.02
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -140,7 +141,7 @@ class Retriever:
         similarity = self._similarities(dense, groups, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
         passages = self._reranked(question, passages)
-        passages = distinct(in_force_first(passages))[: s.top_k]
+        passages = distinct(in_force_first(passages, question))[: s.top_k]
         top = passages[: s.context_passages]
         weights = self._term_weights(question, groups)
         term_coverage = max(
@@ -268,18 +269,26 @@ def validity(payload: dict[str, Any], today: date | None = None) -> str | None:
     return None
 
 
-def in_force_first(passages: Sequence[Passage], today: date | None = None) -> list[Passage]:
+def in_force_first(
+    passages: Sequence[Passage], question: str = "", today: date | None = None
+) -> list[Passage]:
     """Rank order that prefers documents in force.
 
     A superseded document has a successor that says what applies now: its passages go
     after every passage in force. A document past its valid-until date often has none
     (the revision is late) and may still be the only one that answers: its passages go
     below a passage in force only when that passage is nearly as similar to the question.
-    Equal scores keep a fixed order, so a question gets the same passages every time.
+    A question naming a year in a document's title ("friskvårdsbidraget 2023") asks for
+    that document, in force or not. Equal scores keep a fixed order, so a question gets
+    the same passages every time.
     """
     today = today or date.today()
+    asked = set(_YEAR.findall(question))
     ranked = sorted(passages, key=lambda p: (-p.score, p.chunk_id))
-    state = {p.chunk_id: p.validity(today) for p in ranked}
+    state = {
+        p.chunk_id: None if asked & set(_YEAR.findall(p.title)) else p.validity(today)
+        for p in ranked
+    }
     moved = True
     while moved:
         moved = False

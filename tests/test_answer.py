@@ -203,3 +203,16 @@ def test_a_dead_endpoint_falls_back_quickly(runtime: Runtime) -> None:
     assert "127.0.0.1" in answer.notice
     assert "31 mars" in answer.answer
     assert answer.timings_ms["total"] < 5000
+
+
+def test_citing_a_replaced_guideline_says_so(runtime: Runtime) -> None:
+    answer = runtime.assistant.ask("Hur stort var friskvårdsbidraget 2023?", [])
+    cited = {c.file: c for c in answer.citations}
+    assert "friskvardsbidrag-2023.txt" in cited, [c.file for c in answer.citations]
+    assert cited["friskvardsbidrag-2023.txt"].superseded
+    assert answer.validity_notice is not None
+    assert "upphävd eller ersatt" in answer.validity_notice
+    current = runtime.assistant.ask("Hur stort är friskvårdsbidraget?", [])
+    assert current.citations[0].file == "friskvardsbidrag-2025.md"
+    assert not current.citations[0].superseded
+    assert current.to_json()["citations"][0]["expired"] is False

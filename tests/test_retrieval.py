@@ -4,6 +4,7 @@ parser, real e5, real Qdrant Edge."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date
 
@@ -86,11 +87,16 @@ def test_documents_in_force_come_first() -> None:
     expired = _passage("expired", "b", 0.8, 0.88, valid_until="2026-10-31")
     current = _passage("current", "c", 0.7, 0.87, valid_until="Tills vidare")
     weak = _passage("weak", "d", 0.6, 0.80, valid_until="2027-12-31")
-    ranked = [p.chunk_id for p in in_force_first([old, expired, current, weak], today)]
+    ranked = [p.chunk_id for p in in_force_first([old, expired, current, weak], "", today)]
     # Superseded after everything in force; expired below a nearly as similar one only.
     assert ranked == ["current", "expired", "weak", "old"]
     assert expired.validity(today) == "expired"
     assert expired.validity(date(2026, 10, 1)) is None
+    # A question naming the year in a document's title asks for that document.
+    old_2023 = dataclasses.replace(old, title="Riktlinje 2023")
+    asked = in_force_first([old_2023, current], "Vad gällde 2023?", today)
+    assert [p.chunk_id for p in asked] == ["old", "current"]
+    assert in_force_first([old_2023, current], "Vad gällde 2024?", today)[0] is current
 
 
 def test_near_duplicates_leave_the_ranking() -> None:
@@ -161,9 +167,7 @@ def test_one_version_of_a_duplicated_guideline_in_force_first(
     retrieval = _retriever(settings, store).retrieve("Hur stort är friskvårdsbidraget?", [])
     assert retrieval.passages[0].file == "friskvard-2025.md"
     # The superseded version repeats the rule word for word: only the one in force stays.
-    assert [p.file for p in retrieval.passages if "3 000 kronor" in p.text] == [
-        "friskvard-2025.md"
-    ]
+    assert [p.file for p in retrieval.passages if "3 000 kronor" in p.text] == ["friskvard-2025.md"]
 
 
 def test_a_short_hit_is_widened_with_its_neighbour_on_the_page(
