@@ -51,9 +51,10 @@ eval: setup  ## Run both shipped suites (examples as hr+chefer; sv-public) with 
 	$(BIN)/assistant ingest $(CORPUS) --data-dir $(DATA_DIR)/sv-public
 	$(BIN)/assistant eval run evals/suites/sv-public.jsonl --data-dir $(DATA_DIR)/sv-public
 
-bench: setup  ## Ingestion (sv-public corpus), answer-latency and 100k-chunk retrieval benchmarks (print figures)
+bench: setup  ## Ingestion, answer latency, retrieval configurations on both suites, 100k-chunk retrieval latency (print figures)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.answer
+	$(BIN)/python -m bench.retrieval --corpus $(CORPUS)
 	$(BIN)/python -m bench.scale
 
 clean:

@@ -137,6 +137,7 @@ class Retriever:
             limit=min(2 * s.top_k, s.candidates),
             mode=mode,
             prefetch_limit=s.candidates,
+            fusion=s.fusion,
         )
         similarity = self._similarities(dense, groups, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]

@@ -191,6 +191,11 @@ class RetrievalSettings(_Section):
         description="'hybrid' fuses e5 vectors and Swedish BM25 inside Qdrant (RRF); "
         "'dense' or 'sparse' use one side only.",
     )
+    fusion: Literal["rrf", "dbsf"] = Field(
+        "rrf",
+        description="How Qdrant fuses the dense and BM25 rankings in hybrid mode: reciprocal "
+        "rank fusion or distribution-based score fusion.",
+    )
     compounds: bool = Field(
         True,
         description="Split Swedish compounds (Hunspell dictionary) into their parts in the "

@@ -61,7 +61,7 @@ from assistant.factory import build_embedding
 from assistant.retrieve import Retriever
 from assistant.settings import CHUNKER_VERSION, Settings, load_settings
 from assistant.sparse import SparseEncoder
-from assistant.store import EVERYONE, DocState, Hit, SearchMode, StoredPoint
+from assistant.store import EVERYONE, DocState, Fusion, Hit, SearchMode, StoredPoint
 from assistant.store.edge import EdgeStore
 
 QUESTIONS = [
@@ -366,6 +366,7 @@ class _TimedStore:
         limit: int,
         mode: SearchMode = SearchMode.HYBRID,
         prefetch_limit: int = 50,
+        fusion: Fusion = "rrf",
     ) -> list[Hit]:
         hits: list[Hit] = self._timed(
             f"search ({mode.value})",
@@ -376,6 +377,7 @@ class _TimedStore:
                 limit=limit,
                 mode=mode,
                 prefetch_limit=prefetch_limit,
+                fusion=fusion,
             ),
         )
         return hits

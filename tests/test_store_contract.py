@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from qdrant_client import QdrantClient
@@ -15,7 +16,7 @@ from qdrant_client import QdrantClient
 from assistant.errors import StoreBusyError
 from assistant.settings import Settings, load_settings
 from assistant.sparse import SparseEncoder
-from assistant.store import EVERYONE, SearchMode, StoredPoint, VectorStore
+from assistant.store import EVERYONE, Fusion, SearchMode, StoredPoint, VectorStore
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
 
@@ -96,16 +97,18 @@ def test_delete_keeps_the_named_version(store: VectorStore) -> None:
     assert store.count() == 2
 
 
+@pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
 @pytest.mark.parametrize("mode", list(SearchMode))
 def test_search_applies_access_groups_inside_the_query(
-    store: VectorStore, mode: SearchMode
+    store: VectorStore, mode: SearchMode, fusion: Fusion
 ) -> None:
     _fill(store)
     sparse = SparseEncoder().query("lönerevision april")
     dense = [0.0, 1.0, 0.0, 0.0]
-    outsider = store.search(dense=dense, sparse=sparse, groups=["ekonomi"], limit=10, mode=mode)
+    options: dict[str, Any] = {"limit": 10, "mode": mode, "fusion": fusion}
+    outsider = store.search(dense=dense, sparse=sparse, groups=["ekonomi"], **options)
     assert all(h.payload["doc_id"] != "b" for h in outsider)
-    insider = store.search(dense=dense, sparse=sparse, groups=["hr"], limit=10, mode=mode)
+    insider = store.search(dense=dense, sparse=sparse, groups=["hr"], **options)
     assert insider[0].payload["doc_id"] == "b"
 
 

@@ -260,6 +260,9 @@ def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     last_roots = load_latest(index.data_dir / "reports")["roots"]  # type: ignore[index]
     assert app.text_area[0].value == "\n".join(last_roots), "the last sync's folders"
     assert "appen startades i extraktivt läge" in shown(app)
+    assert any(
+        "e5 och BM25" in c.value and "sammansatta ord delas" in c.value for c in app.caption
+    ), "the retrieval configuration"
     assert [p.value for p in app.page_link] == [
         "Mät svarens kvalitet med en testsvit under Utvärdering"
     ]

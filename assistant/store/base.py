@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 DENSE = "dense"  # the named dense vector
 SPARSE = "bm25"  # the named sparse vector (Swedish BM25, IDF applied by Qdrant)
@@ -42,6 +42,11 @@ _POINT_NAMESPACE = uuid.UUID("0f3c8a52-7d1e-4b6a-9e8f-2c5d1a7b9e34")
 def chunk_point_id(doc_id: str, index_key: str, chunk_index: int) -> str:
     """The point id of a document version's chunk: stable, so neighbours can be looked up."""
     return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}/{index_key}/{chunk_index}"))
+
+
+# How Qdrant fuses the dense and sparse rankings: reciprocal rank fusion, or
+# distribution-based score fusion (scores normalised by their spread).
+Fusion = Literal["rrf", "dbsf"]
 
 
 class SearchMode(StrEnum):
@@ -137,6 +142,7 @@ class VectorStore(Protocol):
         limit: int,
         mode: SearchMode = SearchMode.HYBRID,
         prefetch_limit: int = 50,
+        fusion: Fusion = "rrf",
     ) -> list[Hit]:
         """Top passages a reader of ``groups`` may see; the filter runs inside Qdrant."""
         ...

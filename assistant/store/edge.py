@@ -16,6 +16,7 @@ from assistant.store.base import (
     SPARSE,
     STATE_FIELDS,
     DocState,
+    Fusion,
     Hit,
     SearchMode,
     StoredPoint,
@@ -161,6 +162,7 @@ class EdgeStore:
         limit: int,
         mode: SearchMode = SearchMode.HYBRID,
         prefetch_limit: int = 50,
+        fusion: Fusion = "rrf",
     ) -> list[Hit]:
         access = _access(groups)
         dense_q = qe.Query.Nearest(dense, using=DENSE) if dense is not None else None
@@ -170,7 +172,11 @@ class EdgeStore:
         if mode is SearchMode.HYBRID and dense_q is not None and sparse_q is not None:
             request = qe.QueryRequest(
                 limit=limit,
-                query=qe.Fusion.Rrf(k=_RRF_K),  # type: ignore[arg-type]  # stub omits Rrf
+                query=(
+                    qe.Fusion.Rrf(k=_RRF_K)  # type: ignore[arg-type]  # stub omits Rrf
+                    if fusion == "rrf"
+                    else qe.Fusion.Dbsf()
+                ),
                 prefetches=[
                     qe.Prefetch(limit=prefetch_limit, query=dense_q, filter=access),
                     qe.Prefetch(limit=prefetch_limit, query=sparse_q, filter=access),

@@ -21,6 +21,7 @@ from assistant.store.base import (
     SPARSE,
     STATE_FIELDS,
     DocState,
+    Fusion,
     Hit,
     SearchMode,
     StoredPoint,
@@ -161,6 +162,7 @@ class ServerStore:
         limit: int,
         mode: SearchMode = SearchMode.HYBRID,
         prefetch_limit: int = 50,
+        fusion: Fusion = "rrf",
     ) -> list[Hit]:
         access = _access(groups)
         sparse_vec = (
@@ -178,7 +180,9 @@ class ServerStore:
                         limit=prefetch_limit,
                     ),
                 ],
-                query=models.FusionQuery(fusion=models.Fusion.RRF),
+                query=models.FusionQuery(
+                    fusion=models.Fusion.RRF if fusion == "rrf" else models.Fusion.DBSF
+                ),
                 query_filter=access,
                 limit=limit,
                 with_payload=True,

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from assistant.endpoints import display_url
 from assistant.errors import AssistantError, InputError
 from assistant.runtime import Runtime
 from assistant.settings import Settings
@@ -34,6 +35,7 @@ def main() -> None:
     st.title("Admin")
     status = index_status(settings, runtime.store)
     _index(status)
+    _retrieval(settings)
     _last_run(status.get("last_run"))
     _sync(settings, runtime, status.get("last_run"))
     _model(settings, runtime)
@@ -64,6 +66,18 @@ def _index(status: dict[str, Any]) -> None:
             "Ofullständigt indexerade (synkronisera igen): "
             + markup.text(", ".join(status["incomplete_documents"]))
         )
+
+
+def _retrieval(settings: Settings) -> None:
+    r = settings.retrieval
+    search = {"hybrid": "e5 och BM25 (RRF i Qdrant)", "dense": "bara e5", "sparse": "bara BM25"}
+    words = "sammansatta ord delas" if r.compounds else "sammansatta ord delas inte"
+    rerank = (
+        f"omrankning via {display_url(r.rerank.base_url or '')}"
+        if r.rerank.provider == "endpoint"
+        else "ingen omrankning"
+    )
+    st.caption(markup.text(f"Sökning: {search[r.mode]} · {words} · {rerank}"))
 
 
 def _last_run(run: dict[str, Any] | None) -> None:
