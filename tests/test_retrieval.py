@@ -183,3 +183,17 @@ def test_a_short_hit_is_widened_with_its_neighbour_on_the_page(
     assert widened.chunk_id == hit.chunk_id  # still cited as the hit
     off = _retriever(settings, store, widen_below_tokens=0)
     assert off.widened(hit).text == hit.text
+
+
+def test_a_missing_dictionary_is_a_clear_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    from assistant import compounds
+    from assistant.errors import ConfigError
+
+    monkeypatch.setattr(importlib.metadata, "files", lambda name: [])
+    with pytest.raises(ConfigError, match="hunspell-sv"):
+        compounds._dictionary_files()
+    SparseEncoder(compounds=False)  # still possible without the dictionary
