@@ -190,7 +190,7 @@ class Retriever:
             tokens += extra
         if text == passage.text:
             return passage
-        payload = {**passage.payload, "tokens": tokens, "widened": True}
+        payload = {**passage.payload, "tokens": tokens}
         return dataclasses.replace(passage, text=text, payload=payload)
 
     def _reranked(self, question: str, passages: list[Passage]) -> list[Passage]:

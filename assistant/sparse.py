@@ -32,10 +32,6 @@ class SparseEncoder:
         self._en = Bm25(Bm25Config(language="english"))
         self._splitter = CompoundSplitter.swedish() if compounds else None
 
-    @property
-    def compounds(self) -> bool:
-        return self._splitter is not None
-
     def document(self, text: str, lang: str = "sv") -> SparseVector:
         """A passage's vector, analysed in its language (``'sv'`` or ``'en'``)."""
         if lang == "en":
