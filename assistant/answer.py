@@ -83,6 +83,7 @@ class Source:
 
     @classmethod
     def of(cls, n: int, p: Passage, quote: str | None = None) -> Source:
+        validity = p.validity()
         return cls(
             n=n,
             file=p.file,
@@ -94,8 +95,8 @@ class Source:
             score=round(p.similarity, 4),
             title=p.title,
             source=p.source,
-            superseded=p.validity() == "superseded",
-            expired=p.validity() == "expired",
+            superseded=validity == "superseded",
+            expired=validity == "expired",
         )
 
 
@@ -149,7 +150,7 @@ class Assistant:
         self._settings = settings
         self._retriever = retriever
         self._chat = chat
-        self._terms = TermMatcher(sparse or SparseEncoder())
+        self._terms = TermMatcher(sparse or SparseEncoder(compounds=settings.retrieval.compounds))
         self._checker = CitationChecker(self._terms, settings.answer.min_claim_support)
 
     @property

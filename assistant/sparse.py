@@ -71,7 +71,7 @@ _ENDINGS_2 = ("et", "en", "er", "ar", "or", "na", "ns", "ts")
 
 
 def inflections(text: str) -> list[str]:
-    """Forms of the text's longer words without a common ending (\"veckan\" -> \"vecka\")."""
+    """Forms of the text's longer words without a common ending ("veckan" -> "vecka")."""
     forms = []
     for word in re.findall(r"[^\W\d_]{6,}", text.lower()):
         if word.endswith(_ENDINGS_1):

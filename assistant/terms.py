@@ -45,7 +45,7 @@ class Keys:
 
 class TermMatcher:
     def __init__(self, sparse: SparseEncoder | None = None) -> None:
-        self._sparse = sparse or SparseEncoder()
+        self._sparse = sparse or SparseEncoder(compounds=False)  # terms() needs no parts
 
     def words(self, text: str) -> list[str]:
         """Content words, lower-cased, in order, without repeats (BM25's stop words out too)."""
