@@ -33,6 +33,7 @@ run: setup $(VENV)/.model-installed  ## Set up, index the example documents, sta
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy

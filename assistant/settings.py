@@ -8,8 +8,6 @@ directory. Unknown keys are rejected.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -386,40 +384,6 @@ class Settings(BaseSettings):
     @property
     def evals_dir(self) -> Path:
         return self.data_dir / "evals"
-
-    def collection_name(self) -> str:
-        """Named after what shapes the vectors, so a change starts a fresh collection."""
-        shape = "|".join(
-            str(part)
-            for part in (
-                self.embedding.provider,
-                self.embedding.model,
-                self.embedding.dimensions,
-                self.embedding.passage_prefix,
-                self.ingest.chunk_tokens,
-                self.ingest.chunk_overlap,
-                CHUNKER_VERSION,
-                ANALYSIS_VERSION,
-                self.retrieval.compounds,
-            )
-        )
-        digest = hashlib.sha256(shape.encode()).hexdigest()[:10]
-        model = re.sub(r"[^a-z0-9]+", "-", self.embedding.model.lower()).strip("-")[:40]
-        return (
-            f"{self.store_collection_prefix()}_{model}_{self.embedding.dimensions}d_"
-            f"c{self.ingest.chunk_tokens}_{digest}"
-        )
-
-    def store_collection_prefix(self) -> str:
-        return re.sub(r"[^A-Za-z0-9_-]+", "-", self.store.collection_prefix) or "docs"
-
-
-# Bump when parsing or chunking changes what a chunk holds: existing collections are then
-# left alone and a fresh one is built.
-CHUNKER_VERSION = 1
-# Bump when the sparse analysis of passages changes (assistant/sparse.py): 2 = English
-# passages analysed in English, compound parts indexed; 3 = parts weigh half.
-ANALYSIS_VERSION = 3
 
 
 def load_settings(**overrides: Any) -> Settings:

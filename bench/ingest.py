@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.factory import build_embedding
+from assistant.models.factory import build_embedding
 from assistant.settings import load_settings
 from assistant.store.edge import EdgeStore
 from ingest.chunk import Chunker

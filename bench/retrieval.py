@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.runtime import open_runtime
+from assistant.query.runtime import open_runtime
 from assistant.settings import Settings, load_settings
 from evals.runner import run_suite, save_run
 from examples.build import build_examples

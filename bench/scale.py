@@ -45,7 +45,6 @@ import importlib.metadata
 import resource
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -56,13 +55,23 @@ import numpy as np
 from llama_index.core.base.embeddings.base import Embedding
 from spacy.lang.sv.stop_words import STOP_WORDS
 
-from assistant.embeddings import LocalE5Embedding
-from assistant.factory import build_embedding
-from assistant.retrieve import Retriever
-from assistant.settings import CHUNKER_VERSION, Settings, load_settings
-from assistant.sparse import SparseEncoder
-from assistant.store import EVERYONE, DocState, Fusion, Hit, SearchMode, StoredPoint
+from assistant.models.embeddings import LocalE5Embedding
+from assistant.models.factory import build_embedding
+from assistant.query.retrieve import Retriever
+from assistant.settings import Settings, load_settings
+from assistant.store import (
+    EVERYONE,
+    DocState,
+    Fusion,
+    Hit,
+    SearchMode,
+    StoredPoint,
+    chunk_point_id,
+)
 from assistant.store.edge import EdgeStore
+from assistant.store.record import ChunkRecord
+from assistant.text.sparse import SparseEncoder
+from ingest.sync import index_key
 
 QUESTIONS = [
     "Hur stort är friskvårdsbidraget och vad får det användas till?",
@@ -164,8 +173,8 @@ class _Corpus:
         own[: len(near)] = _unit(near)  # the first topics are what the questions ask about
         self.centres = _unit(1.3 * common + own)
 
-    def documents(self, total: int) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
-        """Per document: (point id, text to encode, payload) of each chunk, ``total`` in all."""
+    def documents(self, total: int) -> Iterator[list[tuple[str, str, ChunkRecord]]]:
+        """Per document: (point id, text to encode, record) of each chunk, ``total`` in all."""
         rng = np.random.default_rng(self.seed)
         made = 0
         doc = 0
@@ -177,15 +186,13 @@ class _Corpus:
 
     def _document(
         self, rng: np.random.Generator, doc: int, n: int
-    ) -> list[tuple[str, str, dict[str, Any]]]:
+    ) -> list[tuple[str, str, ChunkRecord]]:
         restricted = rng.random() < _RESTRICTED_SHARE
         groups = [str(rng.choice(_RESTRICTED))] if restricted else [EVERYONE]
         title = f"{self._words(rng, 1)[0].capitalize()} – {' '.join(self._words(rng, 3))}"
         doc_id = hashlib.sha256(f"doc-{doc}".encode()).hexdigest()[:32]
         content_hash = hashlib.sha256(f"content-{doc}".encode()).hexdigest()
-        key = hashlib.sha256(
-            f"{content_hash}|{','.join(groups)}|{CHUNKER_VERSION}".encode()
-        ).hexdigest()[:32]
+        key = index_key(content_hash, tuple(groups))
         common: dict[str, Any] = {
             "doc_id": doc_id,
             "index_key": key,
@@ -204,7 +211,7 @@ class _Corpus:
             "doc_type": str(rng.choice(["policy", "riktlinje", "rutin", "föreskrift"])),
         }
         if rng.random() < 0.03:
-            common["superseded"] = "true"
+            common["superseded"] = True
         chunks = []
         heading = ""
         for i in range(n):
@@ -212,21 +219,22 @@ class _Corpus:
                 heading = f"{i // 3 + 1}. {' '.join(self._words(rng, 3)).capitalize()}"
             words = self._words(rng, int(rng.integers(150, 251)))
             text = _sentences(rng, words)
-            payload = {
+            record = ChunkRecord(
                 **common,
-                "chunk_index": i,
-                "text": text,
-                "kind": "text",
-                "page": i // 2 + 1,
-                "page_label": str(i // 2 + 1),
-                "heading_path": [heading],
-                "heading": heading,
-                "ocr": False,
-                "tokens": int(len(words) * 1.7),
-                "lang": "sv",
-            }
-            point_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc_id}/{key}/{i}"))
-            chunks.append((point_id, f"{title} > {heading}\n\n{text}", payload))
+                chunk_index=i,
+                text=text,
+                kind="text",
+                page=i // 2 + 1,
+                page_label=str(i // 2 + 1),
+                heading_path=(heading,),
+                heading=heading,
+                ocr=False,
+                tokens=int(len(words) * 1.7),
+                lang="sv",
+            )
+            chunks.append(
+                (chunk_point_id(doc_id, key, i), f"{title} > {heading}\n\n{text}", record)
+            )
         return chunks
 
     def _words(self, rng: np.random.Generator, n: int) -> list[str]:
@@ -274,7 +282,7 @@ def _build(
     """Stream ``total`` chunks into the stores; each store takes the first ``n`` of them."""
     encoder = SparseEncoder()
     rng = np.random.default_rng(corpus.seed + 2)
-    pending: list[tuple[str, str, dict[str, Any]]] = []
+    pending: list[tuple[str, str, ChunkRecord]] = []
     sizes: list[int] = []
     done = 0
 
@@ -284,9 +292,9 @@ def _build(
         vectors = corpus.dense(rng, sizes).tolist()
         t1 = time.perf_counter()
         points = []
-        for (point_id, embed_text, payload), vector in zip(pending, vectors, strict=True):
+        for (point_id, embed_text, record), vector in zip(pending, vectors, strict=True):
             indices, values = encoder.document(embed_text, "sv")
-            points.append(StoredPoint(point_id, vector, indices, values, payload))
+            points.append(StoredPoint(point_id, vector, indices, values, record))
         t2 = time.perf_counter()
         for store, n in stores:
             if done < n:
@@ -302,7 +310,7 @@ def _build(
     t0 = time.perf_counter()
     for chunks in corpus.documents(total):
         t.docs += 1
-        t.restricted += len(chunks) if chunks[0][2]["groups"] != [EVERYONE] else 0
+        t.restricted += len(chunks) if chunks[0][2].groups != (EVERYONE,) else 0
         pending.extend(chunks)
         sizes.append(len(chunks))
         if len(pending) >= _BATCH:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.store.access import normalise_groups
 
 TYPES = ("factual", "multi-hop", "summary", "unanswerable")
 REQUIRED = {"id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang"}
@@ -55,7 +56,7 @@ class Case:
 
     def reader_groups(self, run_groups: Sequence[str]) -> list[str]:
         """The groups this case is asked with: the run's, narrowed by ``asked_as``."""
-        run = sorted({g.lower() for g in run_groups})
+        run = normalise_groups(run_groups)
         if self.asked_as is None:
             return run
         return [g for g in run if g in self.asked_as]
@@ -120,8 +121,10 @@ def _case(data: Any, where: str) -> Case:
         type=data["type"],
         lang=data["lang"],
         gold=tuple(dict.fromkeys(gold)),
-        groups=tuple(str(g).lower() for g in data.get("groups") or ()),
-        asked_as=(tuple(str(g).lower() for g in data["asked_as"]) if "asked_as" in data else None),
+        groups=tuple(normalise_groups(map(str, data.get("groups") or ()))),
+        asked_as=(
+            tuple(normalise_groups(map(str, data["asked_as"]))) if "asked_as" in data else None
+        ),
         note=str(data.get("note", "")),
         raw=data,
     )

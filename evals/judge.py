@@ -20,7 +20,8 @@ from llama_index.core.llms import (
 from pydantic import PrivateAttr
 
 from assistant.errors import ModelError
-from assistant.llm import ChatModel, build_chat_model
+from assistant.models.chat import ChatModel
+from assistant.models.factory import build_chat_model
 from assistant.settings import Settings
 
 

@@ -32,7 +32,7 @@ from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
 from spacy.lang.sv.stop_words import STOP_WORDS as _SV_STOP
 
-from assistant.answer import Answer, Source
+from assistant.query.answer import Answer, Source
 from evals.dataset import Case, Gold
 
 K = 10

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer, Mode
 from assistant.errors import InputError
-from assistant.runtime import Runtime
+from assistant.query.answer import Answer, Mode
+from assistant.query.runtime import Runtime
+from assistant.store import collection_name
 from evals.dataset import Case, load_cases
 from evals.judge import Judge
 from evals.metrics import aggregate, answer_metrics, by_group, retrieval_metrics
@@ -62,7 +63,7 @@ def run_suite(
         if judge
         else "no judge configured (eval.judge): faithfulness and correctness skipped",
         "config": {
-            "collection": settings.collection_name(),
+            "collection": collection_name(settings),
             "chunk_tokens": settings.ingest.chunk_tokens,
             "retrieval_mode": settings.retrieval.mode,
             "compounds": settings.retrieval.compounds,

@@ -20,6 +20,11 @@ from ingest.model import Block, ParsedDocument
 
 Tokenizer = Callable[[str], list[int]]
 
+# Bump when parsing or chunking changes what a chunk holds: every document's index key
+# changes with it, so the next sync replaces each document's chunks (new version first,
+# then the old one deleted), as for an edited file.
+CHUNKER_VERSION = 1
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -11,8 +11,8 @@ import re
 import zipfile
 from pathlib import Path
 
-from assistant.errors import DocumentError, Reason
 from assistant.settings import IngestSettings
+from ingest.errors import DocumentError, Reason
 
 MB = 1024 * 1024
 

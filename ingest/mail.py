@@ -18,8 +18,8 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from assistant.errors import DocumentError, Reason
 from ingest.clean import clean_inline
+from ingest.errors import DocumentError, Reason
 from ingest.model import Block, ParsedDocument
 from ingest.office import elements_to_blocks, run_partition
 from ingest.unstructured_compat import ensure_offline_unstructured

@@ -45,10 +45,10 @@ def _date_or_open(value: str) -> str | None:
     return "Tills vidare" if re.search(r"tills\s+vidare", value, re.I) else None
 
 
-def document_fields(doc: ParsedDocument) -> dict[str, str]:
-    """The fields we could find; absent ones are left out."""
+def document_fields(doc: ParsedDocument) -> dict[str, str | bool]:
+    """The fields we could find (named as in ``ChunkRecord``); absent ones are left out."""
     head = doc.text[:_HEAD_CHARS]
-    found: dict[str, str] = {}
+    found: dict[str, str | bool] = {}
     for name, label in _LABELS.items():
         values = _values(label, head)
         if name in ("decision_date", "valid_until"):
@@ -65,5 +65,5 @@ def document_fields(doc: ParsedDocument) -> dict[str, str]:
                 found["doc_type"] = kind
                 break
     if "superseded_by" in found or re.search(r"(?im)^\s*(upphävd|ersatt)\b", head):
-        found["superseded"] = "true"
+        found["superseded"] = True
     return found

@@ -15,17 +15,19 @@ import subprocess
 
 import pypdfium2 as pdfium
 
-from assistant.errors import DocumentError, Reason
+from assistant.errors import ConfigError
 from assistant.settings import IngestSettings
+from ingest.errors import DocumentError, Reason
 
 _INSTALL_HINT = "install the Debian packages tesseract-ocr and tesseract-ocr-swe"
 
 
-class OcrUnavailable(DocumentError):
-    """Tesseract or a language pack is missing: scanned pages cannot be read here."""
+class OcrUnavailable(ConfigError):
+    """Tesseract or a language pack is missing: this machine cannot read scanned pages.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(Reason.NO_TEXT, message)
+    A setting or an installation is wrong, not the document: the job stops with this
+    message instead of skipping every scanned document as if it held no text.
+    """
 
 
 @functools.cache
@@ -42,12 +44,13 @@ def check_tesseract(languages: str) -> str:
     binary = shutil.which("tesseract")
     if binary is None:
         raise OcrUnavailable(
-            f"PDF has scanned pages but tesseract is not installed; {_INSTALL_HINT}"
+            "A PDF has scanned pages and OCR is on (ingest.ocr), but tesseract is not "
+            f"installed; {_INSTALL_HINT}, or set ASSISTANT_INGEST__OCR=false"
         )
     missing = [lang for lang in languages.split("+") if lang not in _installed_languages(binary)]
     if missing:
         raise OcrUnavailable(
-            f"PDF has scanned pages but the tesseract language data {', '.join(missing)} is "
+            f"A PDF has scanned pages but the tesseract language data {', '.join(missing)} is "
             f"missing; {_INSTALL_HINT} (tesseract-ocr-<lang> for each language in "
             "ingest.ocr_languages)"
         )

@@ -13,8 +13,8 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from assistant.errors import DocumentError, Reason
 from ingest.clean import clean_inline, clean_text
+from ingest.errors import DocumentError, Reason
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.text import read_text
 from ingest.unstructured_compat import ensure_offline_unstructured

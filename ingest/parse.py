@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.errors import DocumentError, Reason
 from assistant.settings import IngestSettings
 from ingest import mail, office
 from ingest.clean import clean_inline
 from ingest.detect import detect_format
+from ingest.errors import DocumentError, Reason
 from ingest.model import ParsedDocument
 from ingest.pdf import parse_pdf
 from ingest.text import parse_txt

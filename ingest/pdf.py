@@ -18,10 +18,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from assistant.errors import DocumentError, Reason
 from assistant.settings import IngestSettings
 from ingest import ocr
 from ingest.clean import clean_inline, clean_text, repeated_edge_lines
+from ingest.errors import DocumentError, Reason
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.pdf_fallback import parse_with_pypdf
 

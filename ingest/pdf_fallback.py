@@ -10,9 +10,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
-from assistant.errors import DocumentError, Reason
 from assistant.settings import IngestSettings
 from ingest.clean import clean_text, repeated_edge_lines
+from ingest.errors import DocumentError, Reason
 from ingest.model import Block, ParsedDocument
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import cast
 
-from assistant.errors import DocumentError, Reason
-from assistant.store import EVERYONE
+from assistant.store.access import EVERYONE, normalise_groups
+from ingest.errors import DocumentError, Reason
 
 _EVERYONE_WORDS = {"*", "alla", "everyone", "all"}
 _DOC_NAMESPACE = uuid.UUID("6b1b3f0e-3c55-4d8e-9d3f-9a1c4e2b7a10")
@@ -118,10 +118,10 @@ def _read_rules(rule_file: Path) -> dict[str, object] | None:
 def _normalise(value: object, rule_file: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(g, str) for g in value):
         raise ValueError(f"Access rules in {rule_file}: a group list must be non-empty strings")
-    groups = {g.strip().lower() for g in value if g.strip()}
-    if groups & _EVERYONE_WORDS:
+    groups = normalise_groups(value)
+    if set(groups) & _EVERYONE_WORDS:
         return (EVERYONE,)
-    return tuple(sorted(groups))
+    return tuple(groups)
 
 
 def file_hash(path: Path) -> str:

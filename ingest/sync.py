@@ -16,16 +16,17 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.errors import DocumentError, InputError, Reason
-from assistant.language import detect_language
-from assistant.settings import CHUNKER_VERSION, Settings
-from assistant.sparse import SparseEncoder
+from assistant.errors import AssistantError, InputError
+from assistant.settings import Settings
 from assistant.store import DocState, StoredPoint, VectorStore, chunk_point_id
-from ingest.chunk import Chunk, Chunker
+from assistant.store.record import ChunkRecord
+from assistant.text.language import detect_language
+from assistant.text.sparse import SparseEncoder
+from ingest.chunk import CHUNKER_VERSION, Chunk, Chunker
+from ingest.errors import DocumentError, Reason
 from ingest.metadata import document_fields
 from ingest.model import ParsedDocument
 from ingest.parse import parse_file
@@ -124,7 +125,7 @@ class IngestJob:
                 content_hash = file_hash(source.path)
             except OSError as exc:
                 raise DocumentError(Reason.UNREADABLE, f"cannot read the file: {exc}") from exc
-            key = _index_key(content_hash, groups)
+            key = index_key(content_hash, groups)
             if state is not None and state.complete_key() == key:
                 return FileResult(source.relative, str(source.path), "unchanged")
             status = "changed" if state is not None else "new"
@@ -157,8 +158,8 @@ class IngestJob:
         try:
             doc = parse_file(path, self._settings.ingest)
             return doc, self._chunker.chunk(doc)
-        except DocumentError:
-            raise
+        except AssistantError:
+            raise  # a document error is recorded by the caller; a setting error stops the job
         except Exception as exc:
             log.debug("parser failed on %s", path, exc_info=True)
             raise DocumentError(
@@ -183,47 +184,44 @@ class IngestJob:
         fields = document_fields(doc)
         doc_lang = detect_language(doc.text)
         stat = source.path.stat()
-        common: dict[str, Any] = {
-            "doc_id": source.doc_id,
-            "index_key": key,
-            "content_hash": content_hash,
-            "chunk_count": len(chunks),
-            "source": source.path.as_posix(),
-            "file": source.path.name,
-            "rel_path": source.relative,
-            "title": doc.title,
-            "format": doc.format,
-            "page_count": doc.page_count,
-            "groups": list(groups),
-            "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
-            "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "doc_lang": doc_lang,
-            **fields,
-            **{f"email_{k}": v for k, v in doc.fields.items()},
-        }
         points = []
         for i, (chunk, vector) in enumerate(zip(chunks, dense, strict=True)):
             lang = detect_language(chunk.text) if len(chunk.text) > 200 else doc_lang
             indices, values = self._sparse.document(chunk.embed_text, lang)
-            payload = {
-                **common,
-                "chunk_index": i,
-                "text": chunk.text,
-                "kind": chunk.kind,
-                "page": chunk.page,
-                "page_label": chunk.page_label,
-                "heading_path": list(chunk.heading_path),
-                "heading": " > ".join(chunk.heading_path) or None,
-                "ocr": chunk.ocr,
-                "tokens": chunk.tokens,
-                "lang": lang,
-            }
+            record = ChunkRecord(
+                doc_id=source.doc_id,
+                index_key=key,
+                content_hash=content_hash,
+                chunk_count=len(chunks),
+                source=source.path.as_posix(),
+                file=source.path.name,
+                rel_path=source.relative,
+                title=doc.title,
+                format=doc.format,
+                page_count=doc.page_count,
+                groups=groups,
+                modified=datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
+                indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                doc_lang=doc_lang,
+                email=dict(doc.fields),
+                chunk_index=i,
+                text=chunk.text,
+                kind=chunk.kind,
+                page=chunk.page,
+                page_label=chunk.page_label,
+                heading_path=chunk.heading_path,
+                heading=" > ".join(chunk.heading_path) or None,
+                ocr=chunk.ocr,
+                tokens=chunk.tokens,
+                lang=lang,
+                **fields,
+            )
             point_id = chunk_point_id(source.doc_id, key, i)
-            points.append(StoredPoint(point_id, vector, indices, values, payload))
+            points.append(StoredPoint(point_id, vector, indices, values, record))
         return points
 
 
-def _index_key(content_hash: str, groups: tuple[str, ...]) -> str:
+def index_key(content_hash: str, groups: tuple[str, ...]) -> str:
     """What decides whether a stored version is current: content, readers, chunker."""
     basis = f"{content_hash}|{','.join(groups)}|{CHUNKER_VERSION}"
     return hashlib.sha256(basis.encode()).hexdigest()[:32]

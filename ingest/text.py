@@ -7,8 +7,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from assistant.errors import DocumentError, Reason
 from ingest.clean import clean_inline, clean_text
+from ingest.errors import DocumentError, Reason
 from ingest.model import Block, BlockKind, ParsedDocument
 
 # Share of characters that may be control characters (other than tab/newline/CR) or

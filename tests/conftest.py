@@ -59,7 +59,7 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def indexed_examples(tmp_path_factory: pytest.TempPathFactory, example_docs: Path) -> Settings:
     """Settings whose data dir holds the example documents, indexed (store closed)."""
-    from assistant.factory import build_embedding
+    from assistant.models.factory import build_embedding
     from assistant.store.edge import EdgeStore
     from ingest.sync import IngestJob
 

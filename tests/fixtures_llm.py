@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from assistant.llm import ChatModel, build_chat_model
-from assistant.local_model import LocalModelServer
-from assistant.model_files import ensure_model
+from assistant.models.chat import ChatModel
+from assistant.models.factory import build_chat_model
+from assistant.models.local_server import LocalModelServer
+from assistant.models.packaged import ensure_model
 from assistant.settings import ModelSettings
 
 

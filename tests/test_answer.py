@@ -10,17 +10,11 @@ import pytest
 from fakes import ScriptedChatModel
 from fixtures_llm import LocalLLM
 
-from assistant.answer import (
-    MODEL_DOWN,
-    MODEL_FOUND_NOTHING,
-    NO_SUPPORT,
-    UNVERIFIED,
-    Answer,
-    Assistant,
-)
 from assistant.errors import ModelError
-from assistant.llm import build_chat_model
-from assistant.runtime import Runtime, open_runtime
+from assistant.models.factory import build_chat_model
+from assistant.query.answer import Answer, Assistant
+from assistant.query.prompts import load_phrases
+from assistant.query.runtime import Runtime, open_runtime
 from assistant.settings import ModelSettings, Settings
 
 CONTRACT = {"answer", "refused", "mode", "citations", "retrieved", "model", "timings_ms"}
@@ -70,7 +64,7 @@ def test_unsupported_questions_are_refused_in_their_language(
 ) -> None:
     answer = runtime.assistant.ask(question, [])
     assert answer.refused
-    assert answer.answer == NO_SUPPORT[lang]
+    assert answer.answer == load_phrases(lang).no_support
     assert answer.citations == []
     assert answer.retrieved  # the closest documents are shown instead
 
@@ -106,7 +100,7 @@ def test_an_answer_citing_a_passage_that_does_not_support_it_is_caught(
     assistant, _ = _scripted(runtime, "Sommarsemester söks senast den 15 januari [1].")
     answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
     assert answer.unsupported == ["Sommarsemester söks senast den 15 januari."]
-    assert answer.notice == UNVERIFIED["sv"]
+    assert answer.notice == load_phrases("sv").unverified
     assert answer.mode == "extractive"
     assert "15 januari" not in answer.answer
     assert "31 mars" in answer.answer
@@ -117,7 +111,7 @@ def test_a_failing_model_gives_the_extractive_answer_with_a_notice(runtime: Runt
     answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
     assert answer.mode == "extractive"
     assert answer.notice is not None
-    assert answer.notice.startswith(MODEL_DOWN["sv"].split("(")[0])
+    assert answer.notice.startswith(load_phrases("sv").model_down.split("(")[0])
     assert "31 mars" in answer.answer
 
 
@@ -135,7 +129,7 @@ def test_a_model_refusing_despite_support_gives_the_documents_sentences(
     answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
     assert not answer.refused
     assert answer.mode == "extractive"
-    assert answer.notice == MODEL_FOUND_NOTHING["sv"]
+    assert answer.notice == load_phrases("sv").model_found_nothing
     assert "31 mars" in answer.answer
 
 
@@ -178,7 +172,7 @@ def test_local_model_answers_with_a_checked_citation(real: Assistant) -> None:
 def test_local_model_is_not_asked_when_nothing_supports_an_answer(real: Assistant) -> None:
     answer = real.ask("När öppnar simhallen på lördagar?", [], mode="generative")
     assert answer.refused
-    assert answer.answer == NO_SUPPORT["sv"]
+    assert answer.answer == load_phrases("sv").no_support
     assert "generate" not in answer.timings_ms
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.query.prompts import load_phrases
 from assistant.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,7 +39,7 @@ FIRST_ANSWER_MS = 60_000  # the first question opens the store and loads the emb
 ANSWER_MS = 30_000
 # The innermost Streamlit block around an element: for a card's anchor, the bordered card.
 CARD = "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]"
-NO_SUPPORT = "Jag hittar inget stöd för det i dokumenten."
+NO_SUPPORT = load_phrases("sv").no_support
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from records import chunk_record
 
-from assistant.citations import CitationChecker
-from assistant.retrieve import Passage
-from assistant.terms import TermMatcher
+from assistant.query.citations import CitationChecker
+from assistant.query.retrieve import Passage
+from assistant.store import Hit
+from assistant.text.terms import TermMatcher
 
 
 def _passage(text: str, title: str = "Riktlinje") -> Passage:
-    return Passage(
-        chunk_id="c",
-        doc_id="d",
-        file="f.md",
-        source="/f.md",
-        title=title,
-        page=None,
-        page_label=None,
-        heading=None,
-        text=text,
-        score=1.0,
-        similarity=0.9,
-        payload={},
-    )
+    return Passage.from_hit(Hit("c", 1.0, chunk_record("d", text, title=title)), 0.9)
 
 
 PASSAGES = [

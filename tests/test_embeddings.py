@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.errors import EmbeddingError
-from assistant.factory import build_embedding
+from assistant.models.factory import build_embedding
 from assistant.settings import EmbeddingSettings, load_settings
 from assistant.store.edge import EdgeStore
 from ingest.sync import IngestJob
@@ -120,7 +120,7 @@ def test_a_dead_endpoint_is_a_clear_service_error(tmp_path: Path) -> None:
         "ASSISTANT_EMBEDDING__API_KEY": "sk-secret-value",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ingest", str(folder)],
+        [sys.executable, "-m", "assistant.cli.main", "ingest", str(folder)],
         capture_output=True,
         text=True,
         env=env,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from assistant.answer import Answer, Source
+from assistant.query.answer import Answer, Source
 from evals.dataset import Case, Gold
 from evals.metrics import aggregate, answer_metrics, normalise, retrieval_metrics, token_f1
 

@@ -18,7 +18,8 @@ from fakes import ScriptedChatModel
 from fixtures_llm import LocalLLM, free_port
 
 from assistant.errors import ModelError
-from assistant.llm import ChatModel, build_chat_model
+from assistant.models.chat import ChatModel
+from assistant.models.factory import build_chat_model
 from assistant.settings import ModelSettings
 
 PASSAGE = (

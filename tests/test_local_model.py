@@ -15,8 +15,8 @@ import pytest
 from fixtures_llm import LocalLLM, free_port
 
 from assistant.errors import ConfigError, ModelError
-from assistant.local_model import LocalModelServer
-from assistant.model_files import PACKAGED_MODELS, PackagedModel, ensure_model, part_files
+from assistant.models.local_server import LocalModelServer
+from assistant.models.packaged import PACKAGED_MODELS, PackagedModel, ensure_model, part_files
 from assistant.settings import ModelSettings
 
 SMALL = ModelSettings(local_model="qwen2.5-0.5b")

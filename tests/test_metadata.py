@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.language import detect_language
+from assistant.text.language import detect_language
 from ingest.metadata import document_fields
 from ingest.model import Block, ParsedDocument
 
@@ -30,7 +30,7 @@ def test_header_block_fields_are_read() -> None:
         "registration_number": "KS 2024/0412",
         "valid_until": "2026-12-31",
         "superseded_by": "Riktlinje för friskvårdsbidrag 2025",
-        "superseded": "true",
+        "superseded": True,
     }
 
 

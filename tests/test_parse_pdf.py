@@ -10,8 +10,8 @@ import pytest
 from _corpus import CORPUS, corpus_file
 from pypdf import PdfReader, PdfWriter
 
-from assistant.errors import DocumentError, Reason
 from assistant.settings import IngestSettings
+from ingest.errors import DocumentError, Reason
 from ingest.model import ParsedDocument
 from ingest.parse import parse_file
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from _corpus import corpus_file
 
-from assistant.errors import DocumentError, Reason
 from assistant.settings import IngestSettings
+from ingest.errors import DocumentError, Reason
 from ingest.parse import parse_file
 
 SETTINGS = IngestSettings()

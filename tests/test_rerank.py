@@ -16,10 +16,11 @@ import pytest
 from fixtures_llm import free_port
 from pydantic import SecretStr, ValidationError
 
-from assistant.embeddings import LocalE5Embedding
 from assistant.errors import ServiceError
-from assistant.rerank import EndpointReranker, build_reranker
-from assistant.retrieve import Retriever
+from assistant.models.embeddings import LocalE5Embedding
+from assistant.models.factory import build_reranker
+from assistant.models.rerank import EndpointReranker
+from assistant.query.retrieve import Retriever
 from assistant.settings import RerankSettings, Settings
 from assistant.store.edge import EdgeStore
 

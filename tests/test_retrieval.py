@@ -9,14 +9,15 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from records import chunk_record
 
-from assistant.compounds import CompoundSplitter
-from assistant.embeddings import LocalE5Embedding
-from assistant.retrieve import Passage, Retriever, distinct, in_force_first
+from assistant.models.embeddings import LocalE5Embedding
+from assistant.query.retrieve import Passage, Retriever, distinct, in_force_first
 from assistant.settings import Settings, load_settings
-from assistant.sparse import SparseEncoder
-from assistant.store import EVERYONE, SearchMode
+from assistant.store import EVERYONE, Hit, SearchMode
 from assistant.store.edge import EdgeStore
+from assistant.text.compounds import CompoundSplitter
+from assistant.text.sparse import SparseEncoder
 from ingest.sync import IngestJob
 
 
@@ -64,26 +65,16 @@ def test_english_passages_get_english_analysis() -> None:
     assert swedish & set(sparse.query("the which")[0])
 
 
-def _passage(chunk_id: str, text: str, score: float, similarity: float, **payload: str) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        doc_id=chunk_id,
-        file=f"{chunk_id}.md",
-        source=f"{chunk_id}.md",
-        title=chunk_id,
-        page=1,
-        page_label=None,
-        heading=None,
-        text=text,
-        score=score,
-        similarity=similarity,
-        payload=dict(payload),
-    )
+def _passage(
+    chunk_id: str, text: str, score: float, similarity: float, **fields: str | bool
+) -> Passage:
+    record = chunk_record(chunk_id, text, **fields)
+    return Passage.from_hit(Hit(chunk_id, score, record), similarity)
 
 
 def test_documents_in_force_come_first() -> None:
     today = date(2026, 11, 23)
-    old = _passage("old", "a", 0.9, 0.90, superseded="true")
+    old = _passage("old", "a", 0.9, 0.90, superseded=True)
     expired = _passage("expired", "b", 0.8, 0.88, valid_until="2026-10-31")
     current = _passage("current", "c", 0.7, 0.87, valid_until="Tills vidare")
     weak = _passage("weak", "d", 0.6, 0.80, valid_until="2027-12-31")
@@ -156,8 +147,8 @@ def test_compound_wording_is_found_by_bm25_alone(indexed: tuple[Settings, EdgeSt
     sparse = SparseEncoder().query("När ska man söka placering i förskola?")
     hits = store.search(dense=None, sparse=sparse, groups=[], limit=3, mode=SearchMode.SPARSE)
     assert hits
-    assert hits[0].payload["file"] == "forskola.md"
-    assert EVERYONE in hits[0].payload["groups"]
+    assert hits[0].record.file == "forskola.md"
+    assert EVERYONE in hits[0].record.groups
 
 
 def test_one_version_of_a_duplicated_guideline_in_force_first(
@@ -190,8 +181,8 @@ def test_a_missing_dictionary_is_a_clear_configuration_error(
 ) -> None:
     import importlib.metadata
 
-    from assistant import compounds
     from assistant.errors import ConfigError
+    from assistant.text import compounds
 
     monkeypatch.setattr(importlib.metadata, "files", lambda name: [])
     with pytest.raises(ConfigError, match="hunspell-sv"):

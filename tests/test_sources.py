@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import DocumentError, Reason
 from assistant.store import EVERYONE
+from ingest.errors import DocumentError, Reason
 from ingest.sources import discover, file_hash
 
 

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from qdrant_client import QdrantClient
+from records import chunk_record
 
 from assistant.errors import StoreBusyError
 from assistant.settings import Settings, load_settings
-from assistant.sparse import SparseEncoder
 from assistant.store import EVERYONE, Fusion, SearchMode, StoredPoint, VectorStore
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
+from assistant.text.sparse import SparseEncoder
 
 DIMS = 4
 TEXTS = {
@@ -53,18 +54,17 @@ def _points(doc: str, key: str, chunk_count: int | None = None) -> list[StoredPo
             str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc}/{key}/{i}")),
             vector,
             *sparse.document(text),
-            {
-                "doc_id": doc,
-                "index_key": key,
-                "chunk_count": n,
-                "source": f"/docs/{doc}.txt",
-                "file": f"{doc}.txt",
-                "title": doc,
-                "format": "txt",
-                "indexed_at": "2026-11-23T00:00:00+00:00",
-                "groups": groups,
-                "text": text,
-            },
+            chunk_record(
+                doc,
+                text,
+                index_key=key,
+                chunk_count=n,
+                chunk_index=i,
+                source=f"/docs/{doc}.txt",
+                file=f"{doc}.txt",
+                format="txt",
+                groups=groups,
+            ),
         )
         for i in range(n)
     ]
@@ -107,9 +107,9 @@ def test_search_applies_access_groups_inside_the_query(
     dense = [0.0, 1.0, 0.0, 0.0]
     options: dict[str, Any] = {"limit": 10, "mode": mode, "fusion": fusion}
     outsider = store.search(dense=dense, sparse=sparse, groups=["ekonomi"], **options)
-    assert all(h.payload["doc_id"] != "b" for h in outsider)
+    assert all(h.record.doc_id != "b" for h in outsider)
     insider = store.search(dense=dense, sparse=sparse, groups=["hr"], **options)
-    assert insider[0].payload["doc_id"] == "b"
+    assert insider[0].record.doc_id == "b"
 
 
 def test_sparse_search_matches_inflected_swedish(store: VectorStore) -> None:
@@ -121,14 +121,14 @@ def test_sparse_search_matches_inflected_swedish(store: VectorStore) -> None:
         limit=3,
         mode=SearchMode.SPARSE,
     )
-    assert hits[0].payload["doc_id"] == "c"
+    assert hits[0].record.doc_id == "c"
 
 
 def test_get_points_returns_payloads(store: VectorStore) -> None:
     _fill(store)
     wanted = _points("c", "v1")[0].id
     [hit] = store.get_points([wanted])
-    assert hit.payload["file"] == "c.txt"
+    assert hit.record.file == "c.txt"
 
 
 def test_edge_store_persists_across_reopen(tmp_path: Path) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
-from assistant.embeddings import LocalE5Embedding
+from assistant.models.embeddings import LocalE5Embedding
 from assistant.settings import Settings
-from assistant.sparse import SparseEncoder
 from assistant.store import EVERYONE, SearchMode, VectorStore
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
+from assistant.text.sparse import SparseEncoder
 from ingest.chunk import Chunk, Chunker
 from ingest.model import ParsedDocument
 from ingest.sync import IngestJob
@@ -66,7 +66,7 @@ def _texts(store: VectorStore, word: str, groups: list[str]) -> list[str]:
         limit=20,
         mode=SearchMode.SPARSE,
     )
-    return [h.payload["text"] for h in hits]
+    return [h.record.text for h in hits]
 
 
 def test_add_skip_change_delete(
@@ -161,15 +161,15 @@ def test_the_server_path_indexes_the_same_way(
             groups=[],
             limit=1,
         )
-        assert hit.payload["file"] == "friskvard.md"
-        assert hit.payload["groups"] == [EVERYONE]
-        assert hit.payload["heading_path"] == ["Friskvard"]
+        assert hit.record.file == "friskvard.md"
+        assert hit.record.groups == (EVERYONE,)
+        assert hit.record.heading_path == ("Friskvard",)
     finally:
         store.close()
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "assistant.cli", *args]
+    return [sys.executable, "-m", "assistant.cli.main", *args]
 
 
 def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button
 from test_eval_run import CASES
 
+from assistant.query.prompts import load_phrases
 from assistant.settings import Settings, load_settings
 from assistant.store import open_store
 from ingest.report import load_latest
@@ -27,7 +28,7 @@ from ui.pdf_page import render_page
 
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 TIMEOUT = 60  # the first run of a test opens the store and loads the embedding model
-NO_SUPPORT = "Jag hittar inget stöd för det i dokumenten."
+NO_SUPPORT = load_phrases("sv").no_support
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def test_a_store_owned_elsewhere_is_a_message(start: Start, index: Index) -> Non
 
 def _generative_answer() -> None:
     """A generative answer with everything that can come with it (rendered by AppTest)."""
-    from assistant.answer import Answer, Source
+    from assistant.query.answer import Answer, Source
     from ui.components import render_answer
 
     source = Source(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.answer import Answer, Source
+from assistant.query.answer import Answer, Source
 from assistant.settings import Settings
 from ui import markup
 from ui.source_viewer import source_viewer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.answer import Source
+from assistant.query.answer import Source
 from ui import markup
 from ui.pdf_page import render_page
 from ui.state import PDFIUM_LOCK

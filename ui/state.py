@@ -15,9 +15,10 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.answer import Answer, Mode
-from assistant.runtime import Runtime, open_runtime
+from assistant.query.answer import Answer, Mode
+from assistant.query.runtime import Runtime, open_runtime
 from assistant.settings import Settings, load_settings
+from assistant.store.access import normalise_groups
 
 # Only one sync at a time in this process: the job writes to the store everyone reads.
 SYNC_LOCK = threading.Lock()
@@ -100,8 +101,8 @@ def remember(name: str) -> None:
 def chosen_groups(settings: Settings) -> list[str]:
     """The viewer's access groups: DEMO ONLY, chosen in the sidebar until sign-in exists."""
     if not settings.ui.allow_group_switch:
-        return _normalised(settings.ui.demo_groups)
-    return _normalised(st.session_state.get("groups", settings.ui.demo_groups))
+        return normalise_groups(settings.ui.demo_groups)
+    return normalise_groups(st.session_state.get("groups", settings.ui.demo_groups))
 
 
 def chosen_mode(settings: Settings, runtime: Runtime) -> Mode:
@@ -113,8 +114,4 @@ def chosen_mode(settings: Settings, runtime: Runtime) -> Mode:
 
 def offered_groups(settings: Settings) -> list[str]:
     """The groups the demo sidebar offers: known and demo groups."""
-    return _normalised([*settings.ui.known_groups, *settings.ui.demo_groups])
-
-
-def _normalised(groups: Sequence[str]) -> list[str]:
-    return sorted({g.strip().lower() for g in groups if g.strip()})
+    return normalise_groups([*settings.ui.known_groups, *settings.ui.demo_groups])

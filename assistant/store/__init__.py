@@ -11,9 +11,9 @@ Python, so the few operations we need are written here once for both engines.
 from __future__ import annotations
 
 from assistant.settings import Settings
+from assistant.store.access import EVERYONE, normalise_groups, parse_groups
 from assistant.store.base import (
     DENSE,
-    EVERYONE,
     SPARSE,
     DocState,
     Fusion,
@@ -22,6 +22,7 @@ from assistant.store.base import (
     StoredPoint,
     VectorStore,
     chunk_point_id,
+    collection_name,
 )
 
 __all__ = [
@@ -35,7 +36,10 @@ __all__ = [
     "StoredPoint",
     "VectorStore",
     "chunk_point_id",
+    "collection_name",
+    "normalise_groups",
     "open_store",
+    "parse_groups",
 ]
 
 

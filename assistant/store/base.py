@@ -2,38 +2,47 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from assistant.errors import StoreError
+from assistant.settings import Settings
+from assistant.store.record import ChunkRecord
+from assistant.text.sparse import ANALYSIS_VERSION
+
 DENSE = "dense"  # the named dense vector
 SPARSE = "bm25"  # the named sparse vector (Swedish BM25, IDF applied by Qdrant)
-EVERYONE = "*"  # the access group of documents anyone may read
 
-# Payload fields with an index: every filter we run uses one of these.
-KEYWORD_FIELDS = (
-    "doc_id",
-    "groups",
-    "source",
-    "index_key",
-    "file",
-    "format",
-    "lang",
-    "doc_type",
-)
-# Payload fields that describe a document's indexed state (read by sync and status).
-STATE_FIELDS = [
-    "doc_id",
-    "index_key",
-    "chunk_count",
-    "source",
-    "file",
-    "title",
-    "format",
-    "indexed_at",
-]
+
+def collection_name(settings: Settings) -> str:
+    """Named after what shapes the vectors, so a change starts a fresh collection.
+
+    The chunker's version is not part of it: it is part of every document's index key
+    (``ingest.sync``), so a chunking change re-indexes documents in place.
+    """
+    shape = "|".join(
+        str(part)
+        for part in (
+            settings.embedding.provider,
+            settings.embedding.model,
+            settings.embedding.dimensions,
+            settings.embedding.passage_prefix,
+            settings.ingest.chunk_tokens,
+            settings.ingest.chunk_overlap,
+            ANALYSIS_VERSION,
+            settings.retrieval.compounds,
+        )
+    )
+    digest = hashlib.sha256(shape.encode()).hexdigest()[:10]
+    model = re.sub(r"[^a-z0-9]+", "-", settings.embedding.model.lower()).strip("-")[:40]
+    prefix = re.sub(r"[^A-Za-z0-9_-]+", "-", settings.store.collection_prefix) or "docs"
+    dims, size = settings.embedding.dimensions, settings.ingest.chunk_tokens
+    return f"{prefix}_{model}_{dims}d_c{size}_{digest}"
 
 
 _POINT_NAMESPACE = uuid.UUID("0f3c8a52-7d1e-4b6a-9e8f-2c5d1a7b9e34")
@@ -61,14 +70,14 @@ class StoredPoint:
     dense: list[float]
     sparse_indices: list[int]
     sparse_values: list[float]
-    payload: dict[str, Any]
+    record: ChunkRecord
 
 
 @dataclass(frozen=True)
 class Hit:
     id: str
     score: float
-    payload: dict[str, Any]
+    record: ChunkRecord
 
 
 @dataclass
@@ -92,6 +101,14 @@ class DocState:
     @property
     def points(self) -> int:
         return sum(self.keys.values())
+
+
+def parse_record(payload: dict[str, Any] | None) -> ChunkRecord:
+    """A stored point's payload as the typed record it was written from."""
+    try:
+        return ChunkRecord.model_validate(payload or {})
+    except ValueError as exc:
+        raise StoreError(f"A stored chunk does not have the expected fields: {exc}") from exc
 
 
 def fold_states(payloads: Iterable[dict[str, Any]]) -> dict[str, DocState]:
@@ -156,8 +173,3 @@ class VectorStore(Protocol):
     def optimize(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-def readable_by(groups: Sequence[str]) -> list[str]:
-    """The group values a reader matches: their own groups plus 'everyone'."""
-    return sorted({*(g.strip() for g in groups if g.strip()), EVERYONE})

@@ -10,20 +10,21 @@ import qdrant_edge as qe
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
+from assistant.store.access import readable_by
 from assistant.store.base import (
     DENSE,
-    KEYWORD_FIELDS,
     SPARSE,
-    STATE_FIELDS,
     DocState,
     Fusion,
     Hit,
     SearchMode,
     StoredPoint,
+    collection_name,
     fold_states,
-    readable_by,
+    parse_record,
 )
 from assistant.store.lock import StoreLock
+from assistant.store.record import FILTERED_FIELDS, STATE_FIELDS
 
 _RRF_K = 60
 
@@ -50,7 +51,7 @@ class EdgeStore:
 
     @classmethod
     def open(cls, settings: Settings) -> EdgeStore:
-        collection = settings.collection_name()
+        collection = collection_name(settings)
         root = settings.store_dir
         lock = StoreLock(root)
         lock.acquire()
@@ -66,7 +67,7 @@ class EdgeStore:
                 shard = qe.EdgeShard.load(str(path), config)
             else:
                 shard = qe.EdgeShard.create(str(path), config)
-                for name in KEYWORD_FIELDS:
+                for name in FILTERED_FIELDS:
                     shard.update(
                         qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword)
                     )
@@ -87,7 +88,7 @@ class EdgeStore:
                     DENSE: p.dense,
                     SPARSE: qe.SparseVector(p.sparse_indices, p.sparse_values),
                 },
-                p.payload,
+                p.record.payload(),
             )
             for p in points
         ]
@@ -137,7 +138,7 @@ class EdgeStore:
 
     def get_points(self, ids: Sequence[str]) -> list[Hit]:
         records = self._shard.retrieve(list(ids), with_payload=True, with_vector=False)
-        return [Hit(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+        return [Hit(str(r.id), 0.0, parse_record(r.payload)) for r in records]
 
     def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
         key = (term, tuple(sorted(groups)), cap)
@@ -190,7 +191,7 @@ class EdgeStore:
                 raise StoreError(f"search mode {mode} needs its query vector")
             request = qe.QueryRequest(limit=limit, query=single, filter=access, with_payload=True)
         return [
-            Hit(str(p.id), float(p.score), dict(p.payload or {}))
+            Hit(str(p.id), float(p.score), parse_record(p.payload))
             for p in self._shard.query(request)
         ]
 

@@ -15,19 +15,20 @@ from qdrant_client.http.exceptions import ApiException
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
+from assistant.store.access import readable_by
 from assistant.store.base import (
     DENSE,
-    KEYWORD_FIELDS,
     SPARSE,
-    STATE_FIELDS,
     DocState,
     Fusion,
     Hit,
     SearchMode,
     StoredPoint,
+    collection_name,
     fold_states,
-    readable_by,
+    parse_record,
 )
+from assistant.store.record import FILTERED_FIELDS, STATE_FIELDS
 
 
 class ServerStore:
@@ -49,7 +50,7 @@ class ServerStore:
                 api_key=api_key.get_secret_value() if api_key else None,
                 timeout=int(settings.store.timeout_s),
             )
-        store = cls(client, settings.collection_name(), url)
+        store = cls(client, collection_name(settings), url)
         try:
             store._ensure_collection(settings.embedding.dimensions)
         except (ApiException, OSError, ValueError) as exc:
@@ -69,7 +70,7 @@ class ServerStore:
         with warnings.catch_warnings():
             # qdrant-client's in-memory mode warns that indexes have no effect there.
             warnings.filterwarnings("ignore", message=".*[Pp]ayload index.*")
-            for name in KEYWORD_FIELDS:
+            for name in FILTERED_FIELDS:
                 self._client.create_payload_index(
                     self.collection, name, field_schema=models.PayloadSchemaType.KEYWORD
                 )
@@ -90,7 +91,7 @@ class ServerStore:
                             indices=p.sparse_indices, values=p.sparse_values
                         ),
                     },
-                    payload=p.payload,
+                    payload=p.record.payload(),
                 )
                 for p in points
             ],
@@ -140,7 +141,7 @@ class ServerStore:
 
     def get_points(self, ids: Sequence[str]) -> list[Hit]:
         records = self._client.retrieve(self.collection, list(ids), with_payload=True)
-        return [Hit(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+        return [Hit(str(r.id), 0.0, parse_record(r.payload)) for r in records]
 
     def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
         response = self._client.query_points(
@@ -199,7 +200,7 @@ class ServerStore:
                 limit=limit,
                 with_payload=True,
             )
-        return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
+        return [Hit(str(p.id), float(p.score), parse_record(p.payload)) for p in response.points]
 
 
 def _access(groups: Sequence[str]) -> models.Filter:

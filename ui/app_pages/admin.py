@@ -10,11 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.endpoints import display_url
 from assistant.errors import AssistantError, InputError
-from assistant.runtime import Runtime
+from assistant.models.endpoints import display_url
+from assistant.query.runtime import Runtime
 from assistant.settings import Settings
-from assistant.status import index_status
+from ingest.status import index_status
 from ingest.sync import IngestJob
 from ui import markup
 from ui.components import endpoint_label

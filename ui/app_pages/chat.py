@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from assistant.answer import Answer
 from assistant.errors import AssistantError, InputError
-from assistant.runtime import Runtime
+from assistant.query.answer import Answer
+from assistant.query.runtime import Runtime
 from assistant.settings import Settings
 from ui import markup
 from ui.components import MODES, endpoint_label, render_answer

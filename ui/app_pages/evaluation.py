@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.answer import Mode
 from assistant.errors import AssistantError, InputError
-from assistant.runtime import Runtime
+from assistant.query.answer import Mode
+from assistant.query.runtime import Runtime
 from assistant.settings import Settings
 from evals.judge import build_judge
 from evals.runner import compare, list_runs, load_run, load_thresholds, run_suite, save_run

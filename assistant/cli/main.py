@@ -23,10 +23,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.errors import AssistantError, InputError, ServiceError
 from assistant.settings import Settings, load_settings
+from assistant.store.access import parse_groups
 from ingest.report import FileResult
 
 if TYPE_CHECKING:
-    from assistant.answer import Answer, Mode
+    from assistant.query.answer import Answer, Mode
 
 app = typer.Typer(
     name="assistant",
@@ -96,7 +97,7 @@ def ingest(
     Files that cannot be read are reported with their reason and skipped; what was
     indexed before stays. A killed run can simply be started again.
     """
-    from assistant.factory import build_embedding
+    from assistant.models.factory import build_embedding
     from assistant.store import open_store
     from ingest.sync import IngestJob
 
@@ -158,7 +159,7 @@ def _progress(
 @app.command()
 def status(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
     """Show what the index holds and how the last sync went."""
-    from assistant.status import index_status
+    from ingest.status import index_status
 
     with _edge():
         data = index_status(_settings(data_dir))
@@ -237,10 +238,10 @@ def ask(
     With --json, prints exactly one object: answer, refused, mode, citations, retrieved,
     model, timings_ms (see README, "The ask contract").
     """
-    from assistant.runtime import open_runtime
+    from assistant.query.runtime import open_runtime
 
     _mode(mode)
-    member_of = [g.strip().lower() for g in groups.split(",") if g.strip()]
+    member_of = parse_groups(groups)
     with _edge():
         settings = _settings(data_dir)
         wants_model = (mode or settings.answer.mode) == "generative"
@@ -307,12 +308,12 @@ def ui(
         settings = _settings(data_dir)
         with ExitStack() as stack:
             if settings.model.provider == "local":
-                from assistant.local_model import LocalModelServer
+                from assistant.models.local_server import LocalModelServer
 
                 err.print("Starting the local language model…")
                 server = LocalModelServer.from_settings(settings.model, settings.models_dir)
                 stack.enter_context(server)
-            app_file = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+            app_file = Path(__file__).resolve().parents[2] / "ui" / "app.py"
             env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir.resolve())}
             command = [
                 sys.executable, "-m", "streamlit", "run", str(app_file),
@@ -321,7 +322,7 @@ def ui(
                 "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
             ]  # fmt: skip
             err.print(f"The assistant is at http://{host}:{port} (Ctrl-C stops it).")
-            from assistant.local_model import die_with_parent
+            from assistant.models.local_server import die_with_parent
 
             with suppress(KeyboardInterrupt):
                 subprocess.run(command, env=env, check=False, preexec_fn=die_with_parent)
@@ -350,14 +351,14 @@ def eval_run(
     json_out: JsonOut = False,
 ) -> None:
     """Run every case through the app's answer path with the given groups; report figures."""
-    from assistant.runtime import open_runtime
+    from assistant.query.runtime import open_runtime
     from evals.judge import build_judge
     from evals.report import write_reports
     from evals.runner import gate as check_gate
     from evals.runner import load_thresholds, run_suite, save_run
 
     _mode(mode)
-    member_of = [g.strip().lower() for g in groups.split(",") if g.strip()]
+    member_of = parse_groups(groups)
     with _edge():
         settings = _settings(data_dir)
         wants_model = (mode or settings.answer.mode) == "generative"

@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.retrieve import Passage
-from assistant.terms import TermMatcher, uniform
-from assistant.text import numbers, sentences
+from assistant.query.retrieve import Passage
+from assistant.text.sentences import numbers, sentences
+from assistant.text.terms import TermMatcher, uniform
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _AUTO_CITE = 0.7  # support needed to add a citation the model left out

@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.retrieve import Passage
-from assistant.terms import TermMatcher, uniform
-from assistant.text import numbers, sentences
+from assistant.query.retrieve import Passage
+from assistant.text.sentences import numbers, sentences
+from assistant.text.terms import TermMatcher, uniform
 
 _WANTS_NUMBER = re.compile(
     r"\b(hur (mycket|många|länge|stor|lång)|när|vilket (nummer|datum)|belopp|kostar|"

@@ -7,7 +7,7 @@ from typing import Any
 
 from assistant.errors import StoreBusyError
 from assistant.settings import Settings
-from assistant.store import VectorStore, open_store
+from assistant.store import VectorStore, collection_name, open_store
 from ingest.report import load_latest
 
 
@@ -17,7 +17,7 @@ def index_status(settings: Settings, store: VectorStore | None = None) -> dict[s
         "store": {
             "kind": "server" if settings.store.url else "embedded",
             "location": settings.store.url or str(settings.store_dir),
-            "collection": settings.collection_name(),
+            "collection": collection_name(settings),
         },
         "data_dir": str(settings.data_dir),
     }

@@ -12,18 +12,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from assistant.answer import Assistant
-from assistant.embeddings import EmbeddingModel
-from assistant.errors import AssistantError
-from assistant.factory import build_embedding
-from assistant.rerank import build_reranker
-from assistant.retrieve import Retriever
+from assistant.models.embeddings import EmbeddingModel
+from assistant.models.factory import build_embedding, build_reranker, open_chat_model
+from assistant.query.answer import Assistant
+from assistant.query.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.sparse import SparseEncoder
 from assistant.store import VectorStore, open_store
+from assistant.text.sparse import SparseEncoder
 
 if TYPE_CHECKING:
-    from assistant.llm import ChatModel
+    from assistant.models.chat import ChatModel
 
 
 @dataclass
@@ -63,7 +61,11 @@ def open_runtime(settings: Settings, *, with_model: bool = True) -> Runtime:
         stack.callback(store.close)
         embedder = build_embedding(settings.embedding)
         stack.callback(embedder.close)
-        chat, problem = _chat_model(settings, stack) if with_model else (None, None)
+        chat, problem = (
+            open_chat_model(settings.model, settings.models_dir, stack)
+            if with_model
+            else (None, None)
+        )
         sparse = SparseEncoder(compounds=settings.retrieval.compounds)
         reranker = build_reranker(settings.retrieval.rerank)
         if reranker is not None:
@@ -74,21 +76,3 @@ def open_runtime(settings: Settings, *, with_model: bool = True) -> Runtime:
         stack.close()
         raise
     return Runtime(settings, store, embedder, assistant, chat, problem, stack)
-
-
-def _chat_model(settings: Settings, stack: ExitStack) -> tuple[ChatModel | None, str | None]:
-    from assistant.llm import build_chat_model
-
-    base_url = None
-    try:
-        if settings.model.provider == "local":
-            from assistant.local_model import LocalModelServer
-
-            server = LocalModelServer.from_settings(settings.model, settings.models_dir)
-            stack.enter_context(server)
-            base_url = server.base_url
-        chat = build_chat_model(settings.model, base_url=base_url)
-    except AssistantError as exc:
-        return None, str(exc)
-    stack.callback(chat.close)
-    return chat, None

@@ -22,16 +22,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from assistant.embeddings import EmbeddingModel
 from assistant.errors import ServiceError
-from assistant.language import detect_language
-from assistant.rerank import Reranker
+from assistant.models.embeddings import EmbeddingModel
+from assistant.models.rerank import Reranker
 from assistant.settings import RetrievalSettings
-from assistant.sparse import SparseEncoder
 from assistant.store import Hit, SearchMode, VectorStore, chunk_point_id
-from assistant.terms import TermMatcher
+from assistant.store.record import ChunkRecord
+from assistant.text.language import detect_language
+from assistant.text.sparse import SparseEncoder
+from assistant.text.terms import TermMatcher
 
 log = logging.getLogger(__name__)
 
@@ -69,28 +69,30 @@ class Passage:
     text: str
     score: float  # rank score from Qdrant (RRF when hybrid)
     similarity: float  # cosine similarity to the question
-    payload: dict[str, Any] = field(repr=False, compare=False)
+    tokens: int  # of ``text``, which widening can make longer than the stored chunk
+    record: ChunkRecord = field(repr=False, compare=False)
 
     def validity(self, today: date | None = None) -> str | None:
         """'superseded', 'expired' (valid-until date passed) or None for a document in force."""
-        return validity(self.payload, today)
+        return validity(self.record, today)
 
     @classmethod
     def from_hit(cls, hit: Hit, similarity: float) -> Passage:
-        p = hit.payload
+        r = hit.record
         return cls(
             chunk_id=hit.id,
-            doc_id=str(p.get("doc_id", "")),
-            file=str(p.get("file", "")),
-            source=str(p.get("source", "")),
-            title=str(p.get("title", "")),
-            page=p.get("page"),
-            page_label=p.get("page_label"),
-            heading=p.get("heading"),
-            text=str(p.get("text", "")),
+            doc_id=r.doc_id,
+            file=r.file,
+            source=r.source,
+            title=r.title,
+            page=r.page,
+            page_label=r.page_label,
+            heading=r.heading,
+            text=r.text,
             score=hit.score,
             similarity=similarity,
-            payload=p,
+            tokens=r.tokens,
+            record=r,
         )
 
 
@@ -165,33 +167,29 @@ class Retriever:
         document version, so they have the same readers as the hit.
         """
         s = self._settings
-        tokens = _tokens(passage.payload, passage.text)
-        index = passage.payload.get("chunk_index")
-        key = passage.payload.get("index_key")
+        tokens = passage.tokens
         if not s.widen_below_tokens or tokens >= s.widen_below_tokens:
             return passage
-        if not isinstance(index, int) or not key:
-            return passage
+        record = passage.record
+        index = record.chunk_index
         ids = {
-            i: chunk_point_id(passage.doc_id, str(key), i)
+            i: chunk_point_id(passage.doc_id, record.index_key, i)
             for i in (index - 1, index + 1)
-            if 0 <= i < int(passage.payload.get("chunk_count") or 0)
+            if 0 <= i < record.chunk_count
         }
         found = {h.id: h for h in self._store.get_points(list(ids.values()))}
         before, after = found.get(ids.get(index - 1, "")), found.get(ids.get(index + 1, ""))
         text = passage.text
         for hit, at_end in ((after, True), (before, False)):
-            if hit is None or not _same_version_and_page(hit.payload, passage.payload):
+            if hit is None or not _same_version_and_page(hit.record, record):
                 continue
-            extra = _tokens(hit.payload, str(hit.payload.get("text", "")))
-            if tokens + extra > s.widen_to_tokens:
+            if tokens + hit.record.tokens > s.widen_to_tokens:
                 continue
-            text = _join(text, str(hit.payload["text"]), at_end)
-            tokens += extra
+            text = _join(text, hit.record.text, at_end)
+            tokens += hit.record.tokens
         if text == passage.text:
             return passage
-        payload = {**passage.payload, "tokens": tokens}
-        return dataclasses.replace(passage, text=text, payload=payload)
+        return dataclasses.replace(passage, text=text, tokens=tokens)
 
     def _reranked(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The best candidates in the reranker's order; the fused order if it fails."""
@@ -250,7 +248,7 @@ class Retriever:
             return False
         best = max(top, key=lambda p: p.similarity)
         s = self._settings
-        if best.payload.get("doc_lang", lang) != lang:
+        if best.record.doc_lang != lang:
             # Asked in one language, answered in another: shared words say nothing.
             return best.similarity >= s.min_similarity
         if best.similarity >= s.strong_similarity:
@@ -260,11 +258,11 @@ class Retriever:
         return best.similarity >= s.min_similarity and term_coverage >= s.min_term_coverage
 
 
-def validity(payload: dict[str, Any], today: date | None = None) -> str | None:
+def validity(record: ChunkRecord, today: date | None = None) -> str | None:
     """'superseded', 'expired' (its valid-until date has passed) or None (in force)."""
-    if payload.get("superseded") == "true":
+    if record.superseded:
         return "superseded"
-    valid_until = str(payload.get("valid_until") or "")
+    valid_until = record.valid_until or ""
     if _ISO_DATE.fullmatch(valid_until) and valid_until < (today or date.today()).isoformat():
         return "expired"
     return None
@@ -325,12 +323,8 @@ def _overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> fl
     return len(a & b) / smaller if smaller >= _SHINGLE else 0.0
 
 
-def _tokens(payload: dict[str, Any], text: str) -> int:
-    return int(payload.get("tokens") or len(text) // 4)
-
-
-def _same_version_and_page(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return all(a.get(k) == b.get(k) for k in ("doc_id", "index_key", "page", "groups"))
+def _same_version_and_page(a: ChunkRecord, b: ChunkRecord) -> bool:
+    return (a.doc_id, a.index_key, a.page, a.groups) == (b.doc_id, b.index_key, b.page, b.groups)
 
 
 def _join(text: str, neighbour: str, at_end: bool) -> str:

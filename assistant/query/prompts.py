@@ -1,5 +1,8 @@
 """Prompts are files in ``prompts/``: one per purpose and language, reviewed like code.
 
+The fixed sentences of answers (the refusal, the notices, the labels of documents no
+longer in force) are there too, in ``phrases.<lang>.toml``, loaded by ``load_phrases``.
+
 Each file starts with a front matter naming its variables::
 
     ---
@@ -16,15 +19,18 @@ variables and the ones the template uses differ; rendering fails when one is mis
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.prompts.rich import RichPromptTemplate
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
@@ -71,3 +77,38 @@ def load_prompt(purpose: str, lang: str, folder: Path = PROMPTS_DIR) -> Prompt:
             f"prompt {path.name}: declares {sorted(variables)} but uses {sorted(used)}"
         )
     return Prompt(path.name, variables, template)
+
+
+class Phrases(BaseModel):
+    """The fixed sentences and labels of answers in one language (``phrases.<lang>.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    no_support: str
+    refusal_markers: tuple[str, ...]
+    model_down: str  # {reason}
+    model_found_nothing: str
+    unverified: str
+    validity_superseded: str  # {refs}
+    validity_expired: str  # {refs}
+    source_word: str
+    page_abbreviation: str
+    label_superseded: str
+    label_expired: str
+
+
+@cache
+def load_phrases(lang: str, folder: Path = PROMPTS_DIR) -> Phrases:
+    """``prompts/phrases.<lang>.toml``, falling back to Swedish."""
+    path = folder / f"phrases.{lang}.toml"
+    if not path.is_file():
+        path = folder / "phrases.sv.toml"
+    try:
+        return Phrases.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigError(f"phrases file {path}: {exc}") from exc
+
+
+def refusal_markers() -> tuple[str, ...]:
+    """What marks a model's answer as a refusal, in every language we answer in."""
+    return tuple(m for lang in ("sv", "en") for m in load_phrases(lang).refusal_markers)

@@ -8,7 +8,7 @@ embedded engine and a server.
   English passages). A question is analysed both ways and the terms joined: its language
   does not tell which language the answering document is in.
 - **Compounds.** Swedish passages and questions also get the parts of their compounds
-  (``assistant.compounds``), so "förskoleplacering" meets "placering i förskolan".
+  (``assistant.text.compounds``), so "förskoleplacering" meets "placering i förskolan".
 - **Inflections.** A question adds the forms of its words without a common ending, as
   Snowball stems some forms apart ("löneutrymmet" and "löneutrymme").
 """
@@ -19,9 +19,14 @@ import re
 
 from qdrant_edge import Bm25, Bm25Config
 
-from assistant.compounds import CompoundSplitter
+from assistant.text.compounds import CompoundSplitter
 
 SparseVector = tuple[list[int], list[float]]
+
+# Bump when the analysis of passages changes what their sparse vectors hold: the store
+# then starts a fresh collection. 2 = English passages analysed in English, compound
+# parts indexed; 3 = parts weigh half.
+ANALYSIS_VERSION = 3
 
 
 class SparseEncoder:

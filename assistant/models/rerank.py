@@ -15,9 +15,9 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
-from assistant.endpoints import display_url, is_loopback, short
-from assistant.errors import ConfigError, ServiceError
-from assistant.settings import RerankApi, RerankSettings
+from assistant.errors import ServiceError
+from assistant.models.endpoints import display_url, is_loopback, short
+from assistant.settings import RerankApi
 
 
 class Reranker(Protocol):
@@ -157,21 +157,6 @@ class EndpointReranker:
         if self._api_key is not None:  # a server may echo what it was sent
             message = message.replace(self._api_key.get_secret_value(), "***")
         return ServiceError(message)
-
-
-def build_reranker(settings: RerankSettings) -> Reranker | None:
-    """The reranker the settings name, or None when reranking is off."""
-    if settings.provider == "none":
-        return None
-    if not settings.base_url:
-        raise ConfigError("rerank.base_url is required when rerank.provider is 'endpoint'")
-    return EndpointReranker(
-        settings.base_url,
-        model=settings.model,
-        api_key=settings.api_key,
-        timeout_s=settings.timeout_s,
-        api=settings.api,
-    )
 
 
 def _rerank_url(base_url: str, api: RerankApi) -> str:

@@ -13,55 +13,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.utils import get_tokenizer
 
-from assistant.citations import CitationChecker, Claim
 from assistant.errors import ModelError
-from assistant.extractive import best_sentences, render
-from assistant.language import detect_language
-from assistant.prompts import load_prompt
-from assistant.retrieve import Passage, Retrieval, Retriever
+from assistant.query.citations import CitationChecker, Claim
+from assistant.query.extractive import best_sentences, render
+from assistant.query.prompts import load_phrases, load_prompt, refusal_markers
+from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
-from assistant.sparse import SparseEncoder
-from assistant.terms import TermMatcher
+from assistant.text.language import detect_language
+from assistant.text.sparse import SparseEncoder
+from assistant.text.terms import TermMatcher
 
 if TYPE_CHECKING:
-    from assistant.llm import ChatModel
+    from assistant.models.chat import ChatModel
 
 Mode = Literal["generative", "extractive"]
-
-NO_SUPPORT = {
-    "sv": "Jag hittar inget stöd för det i dokumenten.",
-    "en": "I can't find support for that in the documents.",
-}
-MODEL_DOWN = {
-    "sv": "Språkmodellen svarar inte just nu ({reason}). Här är de meningar i dokumenten som "
-    "bäst svarar på frågan.",
-    "en": "The language model is not answering right now ({reason}). Here are the sentences "
-    "in the documents that best answer the question.",
-}
-MODEL_FOUND_NOTHING = {
-    "sv": "Språkmodellen hittade inget svar i utdragen, men de liknar frågan. Här är de "
-    "meningar i dokumenten som bäst svarar på den.",
-    "en": "The language model found no answer in the excerpts, though they match the "
-    "question. Here are the sentences in the documents that best answer it.",
-}
-UNVERIFIED = {
-    "sv": "Modellens svar gick inte att belägga i dokumenten. Här är de meningar som bäst "
-    "svarar på frågan.",
-    "en": "The model's answer could not be verified against the documents. Here are the "
-    "sentences that best answer the question.",
-}
-
-VALIDITY = {
-    "sv": {
-        "superseded": "Obs: {refs} är upphävd eller ersatt. Kontrollera vad som gäller nu.",
-        "expired": "Obs: giltighetstiden för {refs} har gått ut.",
-    },
-    "en": {
-        "superseded": "Note: {refs} has been repealed or superseded. Check what applies now.",
-        "expired": "Note: the validity period of {refs} has ended.",
-    },
-}
-_SOURCE_WORD = {"sv": "källa", "en": "source"}
 
 
 @dataclass(frozen=True)
@@ -216,7 +181,7 @@ class Assistant:
                 yield delta
         except ModelError as exc:
             answer = self._extractive(retrieval, context, base, mode="extractive")
-            answer.notice = MODEL_DOWN[lang].format(reason=_short(exc))
+            answer.notice = load_phrases(lang).model_down.format(reason=_short(exc))
             timings.setdefault("first_token", _ms(started))
             timings["total"] = _ms(started)
             yield _with_validity(answer)
@@ -269,7 +234,7 @@ class Assistant:
         used = 0
         for p in retrieval.passages[: self._settings.retrieval.context_passages]:
             p = self._retriever.widened(p)
-            cost = int(p.payload.get("tokens") or len(p.text) // 4)
+            cost = p.tokens
             if chosen and used + cost > budget:
                 break
             chosen.append(p)
@@ -281,13 +246,15 @@ class Assistant:
             {"n": i, "source": _source_line(p, lang), "text": p.text}
             for i, p in enumerate(context, start=1)
         ]
-        return load_prompt("answer", lang).messages(passages=passages, question=question)
+        return load_prompt("answer", lang).messages(
+            no_support=load_phrases(lang).no_support, passages=passages, question=question
+        )
 
     def _refusal(
         self, context: list[Passage], lang: str, base: dict[str, Any], mode: Mode
     ) -> Answer:
         return Answer(
-            answer=NO_SUPPORT[lang],
+            answer=load_phrases(lang).no_support,
             refused=True,
             mode=mode,
             citations=[],
@@ -329,16 +296,16 @@ class Assistant:
         lang: str,
         base: dict[str, Any],
     ) -> Answer:
-        if _is_refusal(raw, lang):
+        if _is_refusal(raw):
             # Small models refuse answerable questions too often; retrieval already found
             # support, so show the documents' best sentences (or refuse if there are none).
             answer = self._extractive(retrieval, context, base, mode="extractive")
-            answer.notice = None if answer.refused else MODEL_FOUND_NOTHING[lang]
+            answer.notice = None if answer.refused else load_phrases(lang).model_found_nothing
             return answer
         checked = self._checker.check(raw, context)
         if not checked.text:
             answer = self._extractive(retrieval, context, base, mode="extractive")
-            answer.notice = None if answer.refused else UNVERIFIED[lang]
+            answer.notice = None if answer.refused else load_phrases(lang).unverified
             answer.unsupported = checked.unsupported
             return answer
         claims: list[Claim] = checked.claims
@@ -359,42 +326,38 @@ class Assistant:
 
 def _with_validity(answer: Answer) -> Answer:
     """Say in words when a cited document is superseded or past its validity date."""
-    lang = answer.lang if answer.lang in VALIDITY else "sv"
+    phrases = load_phrases(answer.lang)
     notes = []
-    for kind in ("superseded", "expired"):
+    for kind, sentence in (
+        ("superseded", phrases.validity_superseded),
+        ("expired", phrases.validity_expired),
+    ):
         refs = [f"[{c.n}]" for c in answer.citations if getattr(c, kind)]
         if refs:
-            label = f"{_SOURCE_WORD[lang]} {', '.join(refs)}"
-            notes.append(VALIDITY[lang][kind].format(refs=label))
+            notes.append(sentence.format(refs=f"{phrases.source_word} {', '.join(refs)}"))
     answer.validity_notice = " ".join(notes) or None
     return answer
 
 
 def _source_line(p: Passage, lang: str) -> str:
+    phrases = load_phrases(lang)
     parts = [p.title or p.file]
     if p.heading:
         parts.append(p.heading)
     line = " – ".join(parts)
     if p.page:
-        line += f" ({'s.' if lang == 'sv' else 'p.'} {p.page})"
+        line += f" ({phrases.page_abbreviation} {p.page})"
     validity = p.validity()
     if validity == "superseded":
-        line += " [UPPHÄVD/ERSATT]" if lang == "sv" else " [REPEALED/SUPERSEDED]"
+        line += f" [{phrases.label_superseded}]"
     elif validity == "expired":
-        line += " [GILTIGHETSTIDEN UTGÅNGEN]" if lang == "sv" else " [VALIDITY ENDED]"
+        line += f" [{phrases.label_expired}]"
     return line
 
 
-def _is_refusal(raw: str, lang: str) -> bool:
+def _is_refusal(raw: str) -> bool:
     text = raw.lower()
-    return any(
-        phrase in text
-        for phrase in (
-            "inget stöd för det i dokumenten",
-            "can't find support",
-            "cannot find support",
-        )
-    )
+    return any(marker in text for marker in refusal_markers())
 
 
 def _short(exc: Exception) -> str:

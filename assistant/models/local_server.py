@@ -1,7 +1,7 @@
 """The local llama.cpp server that runs the packaged model.
 
 ``LocalModelServer`` runs ``llama_cpp.server`` on loopback with the joined GGUF file (see
-``assistant.model_files``), or reuses one of ours already listening on the port, and
+``assistant.models.packaged``), or reuses one of ours already listening on the port, and
 speaks the OpenAI protocol like any endpoint.
 """
 
@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from assistant.errors import ConfigError, ModelError
-from assistant.model_files import ensure_model
+from assistant.models.packaged import ensure_model
 from assistant.settings import ModelSettings
 
 log = logging.getLogger(__name__)

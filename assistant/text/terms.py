@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
 from spacy.lang.sv.stop_words import STOP_WORDS as _SV_STOP
 
-from assistant.sparse import SparseEncoder, inflections
+from assistant.text.sparse import SparseEncoder, inflections
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _PHRASING = frozenset(

@@ -13,9 +13,8 @@ from typing import Any, Protocol
 
 import openai
 
-from assistant.endpoints import display_url, is_loopback, short
-from assistant.errors import ConfigError, ModelError
-from assistant.settings import ModelSettings
+from assistant.errors import ModelError
+from assistant.models.endpoints import short
 
 
 class ChatModel(Protocol):
@@ -113,60 +112,6 @@ class OpenAIChatModel:
 
     def _error(self, what: str) -> ModelError:
         return ModelError(f"Model endpoint {self.endpoint} failed: {what}")
-
-
-def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) -> ChatModel:
-    """The chat model the settings name.
-
-    For provider "local", ``base_url`` is the running ``LocalModelServer``'s; for the
-    others it overrides ``settings.base_url`` when given.
-    """
-    url = base_url or settings.base_url
-    if not url:
-        raise ConfigError(
-            "No model endpoint: the local provider needs the local server's base_url; "
-            "other providers need model.base_url."
-        )
-    api_key = settings.api_key.get_secret_value() if settings.api_key else None
-    # One budget per call, no retries: on failure the caller answers extractively.
-    read_s = min(settings.first_token_timeout_s, settings.timeout_s)
-    timeout = openai.Timeout(read_s, connect=min(10.0, read_s))
-    # Loopback is never reached through a proxy from the environment.
-    http_client = openai.DefaultHttpxClient(trust_env=False) if is_loopback(url) else None
-    client: openai.OpenAI
-    if settings.provider == "azure":
-        if api_key is None:
-            raise ConfigError("model.api_key is required when model.provider is 'azure'")
-        client = openai.AzureOpenAI(
-            azure_endpoint=url,
-            azure_deployment=settings.model,
-            api_version=settings.api_version,
-            api_key=api_key,
-            timeout=timeout,
-            max_retries=0,
-            http_client=http_client,
-        )
-        name = f"azure:{settings.model}"
-        endpoint = f"{display_url(url).rstrip('/')}/openai/deployments/{settings.model}"
-    else:
-        client = openai.OpenAI(
-            base_url=url,
-            api_key=api_key or "unused",
-            timeout=timeout,
-            max_retries=0,
-            http_client=http_client,
-        )
-        label = settings.local_model if settings.provider == "local" else settings.model
-        name = f"{settings.provider}:{label}"
-        endpoint = display_url(url)
-    return OpenAIChatModel(
-        client,
-        model=settings.model,
-        name=name,
-        endpoint=endpoint,
-        first_token_timeout_s=settings.first_token_timeout_s,
-        timeout_s=settings.timeout_s,
-    )
 
 
 def _as_params(messages: list[dict[str, str]]) -> Any:

@@ -1,0 +1,37 @@
+"""Ingest's own vocabulary: why a document was skipped.
+
+A ``DocumentError`` concerns one file: the job records it with its ``Reason`` and goes
+on with the rest. Anything else the job meets (a bad setting, a failing store) stops it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from assistant.errors import InputError
+
+
+class Reason(StrEnum):
+    """Why a document was skipped; stable codes for reports and scripts."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED = "unsupported"
+    MISLABELLED = "mislabelled"
+    CORRUPT = "corrupt"
+    ENCRYPTED = "encrypted"
+    UNDECODABLE = "undecodable"
+    ZIP_BOMB = "zip_bomb"
+    NO_TEXT = "no_text"
+    UNREADABLE = "unreadable"
+    ACCESS_RULES = "access_rules"
+    PARSER_FAILED = "parser_failed"
+
+
+class DocumentError(InputError):
+    """One document cannot be indexed. The job records it and goes on."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
