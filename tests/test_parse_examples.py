@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from assistant.settings import IngestSettings
+from examples.build import build_examples
 from ingest.parse import parse_file
-
-build = pytest.importorskip("examples.build", reason="examples/build.py not written yet")
 
 
 def test_every_example_parses(tmp_path: Path) -> None:
-    paths = build.build_examples(tmp_path)
+    paths = build_examples(tmp_path)
     assert paths
     docs = {path.name: parse_file(path, IngestSettings()) for path in paths}
     by_format: dict[str, list] = {}

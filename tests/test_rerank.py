@@ -8,7 +8,6 @@ import http.server
 import json
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -285,10 +284,8 @@ def test_a_slow_endpoint_times_out(
 ) -> None:
     server.mode = "slow"
     reranker = make(timeout_s=0.3, api_key=SecretStr(KEY))
-    started = time.monotonic()
     with pytest.raises(ServiceError, match=r"no answer within 0\.3 s") as caught:
         reranker.rerank(QUERY, TEXTS)
-    assert time.monotonic() - started < 3
     assert KEY not in str(caught.value)
 
 

@@ -11,12 +11,13 @@ from datetime import date
 import pytest
 from records import chunk_record
 
+from assistant.errors import ConfigError
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.retrieve import Passage, Retriever, distinct, in_force_first
 from assistant.settings import Settings, load_settings
 from assistant.store import EVERYONE, Hit, SearchMode
 from assistant.store.edge import EdgeStore
-from assistant.text.compounds import CompoundSplitter
+from assistant.text.compounds import CompoundSplitter, dictionary_files
 from assistant.text.sparse import SparseEncoder
 from ingest.sync import IngestJob
 
@@ -176,15 +177,7 @@ def test_a_short_hit_is_widened_with_its_neighbour_on_the_page(
     assert off.widened(hit).text == hit.text
 
 
-def test_a_missing_dictionary_is_a_clear_configuration_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import importlib.metadata
-
-    from assistant.errors import ConfigError
-    from assistant.text import compounds
-
-    monkeypatch.setattr(importlib.metadata, "files", lambda name: [])
-    with pytest.raises(ConfigError, match="hunspell-sv"):
-        compounds._dictionary_files()
+def test_a_missing_dictionary_is_a_clear_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="hunspell-sv-absent"):
+        dictionary_files("hunspell-sv-absent")
     SparseEncoder(compounds=False)  # still possible without the dictionary

@@ -131,6 +131,27 @@ def test_get_points_returns_payloads(store: VectorStore) -> None:
     assert hit.record.file == "c.txt"
 
 
+def test_a_record_comes_back_as_it_was_written(store: VectorStore) -> None:
+    record = chunk_record(
+        "d",
+        "Riktlinjen ersattes 2025.",
+        superseded=True,
+        valid_until="2024-12-31",
+        heading_path=("Friskvård", "Belopp"),
+        email={"sender": "hr@norrbacka.se"},
+        page=3,
+    )
+    point = StoredPoint(
+        "8f8ab2e4-3c7e-4d0e-9a55-2f0b7c1e5a10", [1.0, 0.0, 0.0, 0.0], [], [], record
+    )
+    store.upsert([point])
+    [hit] = store.get_points([point.id])
+    assert hit.record == record
+    # Booleans are booleans and lists are lists in the payload too, not strings.
+    assert record.payload()["superseded"] is True
+    assert record.payload()["heading_path"] == ["Friskvård", "Belopp"]
+
+
 def test_edge_store_persists_across_reopen(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     store = EdgeStore.open(settings)

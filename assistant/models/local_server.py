@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from assistant.errors import ConfigError, ModelError
-from assistant.models.packaged import ensure_model
+from assistant.models.packaged import PACKAGED_MODELS, ensure_model
 from assistant.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class LocalModelServer:
     def from_settings(cls, settings: ModelSettings, models_dir: Path) -> LocalModelServer:
         """Assemble the configured packaged model if needed; the server is not started yet."""
         return cls(
-            ensure_model(settings, models_dir),
+            ensure_model(PACKAGED_MODELS[settings.local_model], models_dir),
             port=settings.local_port,
             threads=settings.local_threads,
             context_tokens=settings.context_tokens,

@@ -23,7 +23,6 @@ from pathlib import Path
 from filelock import FileLock
 
 from assistant.errors import ConfigError
-from assistant.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
@@ -110,22 +109,15 @@ def _installed_part(distribution: str, version: str) -> Path | None:
 
 
 def ensure_model(
-    settings: ModelSettings,
-    models_dir: Path,
-    *,
-    parts: Sequence[Path] | None = None,
-    expected_size: int | None = None,
-    expected_sha256: str | None = None,
+    model: PackagedModel, models_dir: Path, *, parts: Sequence[Path] | None = None
 ) -> Path:
-    """Path of the joined GGUF for ``settings.local_model``, assembling and checking it once.
+    """Path of the joined GGUF of ``model``, assembling and checking it once.
 
-    ``parts``, ``expected_size`` and ``expected_sha256`` override the packaged model's (for
-    tests with small part files). Raises ConfigError when a part package is missing, the
-    disk is too small, or the joined file does not match the expected size and hash.
+    ``parts`` overrides where the parts are read from (the installed part packages).
+    Raises ConfigError when a part package is missing, the disk is too small, or the
+    joined file does not match the model's size and hash.
     """
-    model = PACKAGED_MODELS[settings.local_model]
-    size = model.size if expected_size is None else expected_size
-    sha256 = model.sha256 if expected_sha256 is None else expected_sha256
+    size, sha256 = model.size, model.sha256
     models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / f"{model.name}.gguf"
     marker = target.with_name(target.name + ".sha256-ok")

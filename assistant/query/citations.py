@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.query.retrieve import Passage
-from assistant.text.sentences import numbers, sentences
+from assistant.text.sentences import CITATION_MARKER, numbers, sentences
 from assistant.text.terms import TermMatcher, uniform
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_MARKER = re.compile(r"\s*" + CITATION_MARKER.pattern)
 _AUTO_CITE = 0.7  # support needed to add a citation the model left out
 
 

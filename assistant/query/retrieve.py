@@ -35,10 +35,6 @@ from assistant.text.terms import TermMatcher
 
 log = logging.getLogger(__name__)
 
-# How questions are asked, not what they are about: left out when weighing word overlap.
-_PHRASING = (
-    "stor stort storlek lång långt länge mycket många ofta snabbt much many long often quickly"
-)
 _DF_CAP = 500
 # A passage holding (nearly) all of the question's content words may be a little less
 # similar than min_similarity: summaries ("Sammanfatta riktlinjen för bisysslor") are.

@@ -161,16 +161,17 @@ def _suffix_rules(aff: str) -> dict[str, list[_Rule]]:
     return rules
 
 
-def _dictionary_files() -> tuple[Path, Path]:
+def dictionary_files(distribution: str = "hunspell-sv") -> tuple[Path, Path]:
+    """The .dic and .aff files of the installed Swedish Hunspell dictionary package."""
     try:
-        files = importlib.metadata.files("hunspell-sv") or []
+        files = importlib.metadata.files(distribution) or []
     except importlib.metadata.PackageNotFoundError:
         files = []
     found = {f.name: Path(str(f.locate())).resolve() for f in files}
     dic, aff = found.get("sv_SE.dic"), found.get("sv_SE.aff")
     if dic is None or aff is None or not dic.is_file() or not aff.is_file():
         raise ConfigError(
-            "The Swedish dictionary (package hunspell-sv) is not installed; install the "
+            f"The Swedish dictionary (package {distribution}) is not installed; install the "
             "project's dependencies or set ASSISTANT_RETRIEVAL__COMPOUNDS=false."
         )
     return dic, aff
@@ -178,4 +179,4 @@ def _dictionary_files() -> tuple[Path, Path]:
 
 @cache
 def _swedish() -> CompoundSplitter:
-    return CompoundSplitter(*_dictionary_files())
+    return CompoundSplitter(*dictionary_files())

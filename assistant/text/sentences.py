@@ -6,6 +6,8 @@ import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”)]?\s+(?=[\"“(\[]?[A-ZÅÄÖ0-9])|\n+")
 _NUMBER = re.compile(r"\d[\d\s.,:]*\d|\d")
+# A citation of numbered passages in an answer: "[2]", "[1, 3]", "[1; 2]".
+CITATION_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 _ABBREVIATION = re.compile(

@@ -26,7 +26,9 @@ _PHRASING = frozenset(
     "sammanfatta sammanfattning kort beskriv förklara "
     "much many long often quickly soon summarize summarise summary briefly describe explain".split()
 )
-_STOP = frozenset(_SV_STOP) | frozenset(_EN_STOP) | _PHRASING
+# Swedish and English function words (spaCy's lists): never content words.
+STOP_WORDS = frozenset(_SV_STOP) | frozenset(_EN_STOP)
+_STOP = STOP_WORDS | _PHRASING
 _PREFIX = 6
 
 
