@@ -23,6 +23,7 @@ from assistant.store.base import (
     fold_states,
     parse_record,
 )
+from assistant.store.boundary import ErrorBoundary, guarded
 from assistant.store.lock import StoreLock
 from assistant.store.record import FILTERED_FIELDS, STATE_FIELDS
 
@@ -33,6 +34,8 @@ _TERM_COUNTS_KEPT = 50_000
 
 
 class EdgeStore:
+    """Every operation after opening raises ``StoreError`` for the engine's own failures."""
+
     kind = "embedded"
 
     def __init__(self, shard: qe.EdgeShard, lock: StoreLock, path: Path, collection: str):
@@ -40,6 +43,7 @@ class EdgeStore:
         self._lock = lock
         self.location = str(path)
         self.collection = collection
+        self.boundary = ErrorBoundary(f"The embedded store at {path}")
         # This process is the store's only writer (the lock), so read figures can be kept
         # until the next write: counting is linear in the number of passages.
         self._count: int | None = None
@@ -78,6 +82,7 @@ class EdgeStore:
 
     # -- writing -------------------------------------------------------------------------
 
+    @guarded("writing passages")
     def upsert(self, points: Sequence[StoredPoint]) -> None:
         if not points:
             return
@@ -95,6 +100,7 @@ class EdgeStore:
         self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
         self._changed()
 
+    @guarded("deleting a document")
     def delete_doc(self, doc_id: str, keep_key: str | None = None) -> None:
         must_not: list[Any] | None = [_match("index_key", keep_key)] if keep_key else None
         self._shard.update(
@@ -104,10 +110,12 @@ class EdgeStore:
         )
         self._changed()
 
+    @guarded("optimising")
     def optimize(self) -> None:
         self._shard.flush()
         self._shard.optimize()
 
+    @guarded("closing")
     def close(self) -> None:
         try:
             self._shard.flush()
@@ -117,14 +125,17 @@ class EdgeStore:
 
     # -- reading -------------------------------------------------------------------------
 
+    @guarded("counting passages")
     def count(self) -> int:
         if self._count is None:
             self._count = int(self._shard.count(qe.CountRequest(exact=True)))
         return self._count
 
+    @guarded("reading the documents' states")
     def doc_states(self) -> dict[str, DocState]:
         return fold_states(self._scroll_payloads(STATE_FIELDS))
 
+    @guarded("listing the stored passages")
     def _scroll_payloads(self, fields: list[str]) -> Iterator[dict[str, Any]]:
         offset: Any = None
         while True:
@@ -136,10 +147,12 @@ class EdgeStore:
             if offset is None:
                 return
 
+    @guarded("fetching passages")
     def get_points(self, ids: Sequence[str]) -> list[Hit]:
         records = self._shard.retrieve(list(ids), with_payload=True, with_vector=False)
         return [Hit(str(r.id), 0.0, parse_record(r.payload)) for r in records]
 
+    @guarded("counting the passages with a term")
     def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
         key = (term, tuple(sorted(groups)), cap)
         if key not in self._term_counts:
@@ -154,6 +167,7 @@ class EdgeStore:
             self._term_counts[key] = len(self._shard.query(request))
         return self._term_counts[key]
 
+    @guarded("searching")
     def search(
         self,
         *,

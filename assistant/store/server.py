@@ -6,12 +6,16 @@ API as a server.
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import httpx
+from pydantic import ValidationError
 from qdrant_client import QdrantClient, models
-from qdrant_client.http.exceptions import ApiException
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
@@ -28,35 +32,38 @@ from assistant.store.base import (
     fold_states,
     parse_record,
 )
+from assistant.store.boundary import ErrorBoundary, guarded
 from assistant.store.record import FILTERED_FIELDS, STATE_FIELDS
 
 
 class ServerStore:
+    """Every operation raises ``StoreError`` when the server fails, never the client's errors."""
+
     kind = "server"
 
-    def __init__(self, client: QdrantClient, collection: str, location: str) -> None:
+    def __init__(
+        self, client: QdrantClient, collection: str, location: str, api_key: str | None = None
+    ) -> None:
         self._client = client
         self.collection = collection
         self.location = location
+        self.boundary = _boundary(location, api_key)
 
     @classmethod
     def connect(cls, settings: Settings, client: QdrantClient | None = None) -> ServerStore:
         """Connect to ``settings.store.url`` (or use a given client) and ensure the schema."""
         url = settings.store.url or ":memory:"
-        if client is None:
-            api_key = settings.store.api_key
-            client = QdrantClient(
-                url=url,
-                api_key=api_key.get_secret_value() if api_key else None,
-                timeout=int(settings.store.timeout_s),
-            )
-        store = cls(client, collection_name(settings), url)
-        try:
-            store._ensure_collection(settings.embedding.dimensions)
-        except (ApiException, OSError, ValueError) as exc:
-            raise StoreError(f"Cannot use Qdrant at {url}: {exc}") from exc
+        api_key = settings.store.api_key.get_secret_value() if settings.store.api_key else None
+        with _boundary(url, api_key).guard("connecting"):
+            if client is None:
+                client = QdrantClient(
+                    url=url, api_key=api_key, timeout=math.ceil(settings.store.timeout_s)
+                )
+        store = cls(client, collection_name(settings), url, api_key)
+        store._ensure_collection(settings.embedding.dimensions)
         return store
 
+    @guarded("opening the collection")
     def _ensure_collection(self, dimensions: int) -> None:
         if self._client.collection_exists(self.collection):
             return
@@ -77,6 +84,7 @@ class ServerStore:
 
     # -- writing -------------------------------------------------------------------------
 
+    @guarded("writing passages")
     def upsert(self, points: Sequence[StoredPoint]) -> None:
         if not points:
             return
@@ -98,6 +106,7 @@ class ServerStore:
             wait=True,
         )
 
+    @guarded("deleting a document")
     def delete_doc(self, doc_id: str, keep_key: str | None = None) -> None:
         must_not: list[models.Condition] | None = (
             [_match("index_key", keep_key)] if keep_key else None
@@ -113,17 +122,21 @@ class ServerStore:
     def optimize(self) -> None:
         """The server optimises in the background; nothing to do."""
 
+    @guarded("closing")
     def close(self) -> None:
         self._client.close()
 
     # -- reading -------------------------------------------------------------------------
 
+    @guarded("counting passages")
     def count(self) -> int:
         return int(self._client.count(self.collection, exact=True).count)
 
+    @guarded("reading the documents' states")
     def doc_states(self) -> dict[str, DocState]:
         return fold_states(self._scroll_payloads(STATE_FIELDS))
 
+    @guarded("listing the stored passages")
     def _scroll_payloads(self, fields: list[str]) -> Iterator[dict[str, Any]]:
         offset: Any = None
         while True:
@@ -139,10 +152,12 @@ class ServerStore:
             if offset is None:
                 return
 
+    @guarded("fetching passages")
     def get_points(self, ids: Sequence[str]) -> list[Hit]:
         records = self._client.retrieve(self.collection, list(ids), with_payload=True)
         return [Hit(str(r.id), 0.0, parse_record(r.payload)) for r in records]
 
+    @guarded("counting the passages with a term")
     def passages_with_term(self, term: int, groups: Sequence[str], cap: int) -> int:
         response = self._client.query_points(
             self.collection,
@@ -154,6 +169,7 @@ class ServerStore:
         )
         return len(response.points)
 
+    @guarded("searching")
     def search(
         self,
         *,
@@ -211,3 +227,34 @@ def _access(groups: Sequence[str]) -> models.Filter:
 
 def _match(key: str, value: str) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _boundary(location: str, api_key: str | None) -> ErrorBoundary:
+    return ErrorBoundary(f"Qdrant at {location}", secrets=[api_key], describe=_describe)
+
+
+def _describe(exc: Exception) -> str | None:
+    """qdrant-client's errors in one line: the HTTP status and the server's own reason."""
+    if isinstance(exc, UnexpectedResponse):
+        status = f"HTTP {exc.status_code} ({exc.reason_phrase or 'no reason given'})"
+        reason = _server_reason(exc.content)
+        return f"{status}: {reason}" if reason else status
+    if isinstance(exc, ResponseHandlingException):
+        source = exc.source
+        if isinstance(source, httpx.TimeoutException):
+            return f"timed out ({type(source).__name__})"
+        if isinstance(source, ValidationError):
+            first = source.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            return f"an answer the client could not read ({where}: {first['msg']})"
+        return str(source) or type(source).__name__
+    return None
+
+
+def _server_reason(content: bytes) -> str | None:
+    """Qdrant's ``{"status": {"error": ...}}``, when the body is that."""
+    try:
+        error = json.loads(content)["status"]["error"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return str(error).strip() or None
