@@ -62,8 +62,8 @@ from assistant.settings import Settings, load_settings
 from assistant.store import (
     EVERYONE,
     DocState,
-    Fusion,
     Hit,
+    Search,
     SearchMode,
     StoredPoint,
     chunk_point_id,
@@ -365,28 +365,9 @@ class _TimedStore:
     def count(self) -> int:
         return int(self._timed("count", self._inner.count))
 
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: tuple[list[int], list[float]] | None,
-        groups: Sequence[str],
-        limit: int,
-        mode: SearchMode = SearchMode.HYBRID,
-        prefetch_limit: int = 50,
-        fusion: Fusion = "rrf",
-    ) -> list[Hit]:
+    def search(self, search: Search) -> list[Hit]:
         hits: list[Hit] = self._timed(
-            f"search ({mode.value})",
-            lambda: self._inner.search(
-                dense=dense,
-                sparse=sparse,
-                groups=groups,
-                limit=limit,
-                mode=mode,
-                prefetch_limit=prefetch_limit,
-                fusion=fusion,
-            ),
+            f"search ({search.mode.value})", lambda: self._inner.search(search)
         )
         return hits
 
@@ -456,12 +437,7 @@ def _measure(
 
         def search(q: _Query, groups: list[str], mode: SearchMode = mode) -> object:
             return store.search(
-                dense=q.dense,
-                sparse=q.sparse,
-                groups=groups,
-                limit=s.top_k,
-                mode=mode,
-                prefetch_limit=s.candidates,
+                Search(q.dense, q.sparse, groups, s.top_k, mode, prefetch_limit=s.candidates)
             )
 
         for who, groups in readers.items():

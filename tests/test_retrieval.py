@@ -15,7 +15,7 @@ from assistant.errors import ConfigError
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.retrieve import Passage, Retriever, distinct, in_force_first
 from assistant.settings import Settings, load_settings
-from assistant.store import EVERYONE, Hit, SearchMode
+from assistant.store import EVERYONE, Hit, Search, SearchMode
 from assistant.store.edge import EdgeStore
 from assistant.text.compounds import CompoundSplitter, dictionary_files
 from assistant.text.sparse import SparseEncoder
@@ -146,7 +146,9 @@ def _retriever(settings: Settings, store: EdgeStore, **retrieval: object) -> Ret
 def test_compound_wording_is_found_by_bm25_alone(indexed: tuple[Settings, EdgeStore]) -> None:
     _, store = indexed
     sparse = SparseEncoder().query("När ska man söka placering i förskola?")
-    hits = store.search(dense=None, sparse=sparse, groups=[], limit=3, mode=SearchMode.SPARSE)
+    hits = store.search(
+        Search(dense=None, sparse=sparse, groups=[], limit=3, mode=SearchMode.SPARSE)
+    )
     assert hits
     assert hits[0].record.file == "forskola.md"
     assert EVERYONE in hits[0].record.groups

@@ -16,7 +16,7 @@ from records import chunk_record
 
 from assistant.errors import StoreBusyError
 from assistant.settings import Settings, load_settings
-from assistant.store import EVERYONE, Fusion, SearchMode, StoredPoint, VectorStore
+from assistant.store import EVERYONE, Fusion, Search, SearchMode, StoredPoint, VectorStore
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
 from assistant.text.sparse import SparseEncoder
@@ -106,20 +106,22 @@ def test_search_applies_access_groups_inside_the_query(
     sparse = SparseEncoder().query("lönerevision april")
     dense = [0.0, 1.0, 0.0, 0.0]
     options: dict[str, Any] = {"limit": 10, "mode": mode, "fusion": fusion}
-    outsider = store.search(dense=dense, sparse=sparse, groups=["ekonomi"], **options)
+    outsider = store.search(Search(dense=dense, sparse=sparse, groups=["ekonomi"], **options))
     assert all(h.record.doc_id != "b" for h in outsider)
-    insider = store.search(dense=dense, sparse=sparse, groups=["hr"], **options)
+    insider = store.search(Search(dense=dense, sparse=sparse, groups=["hr"], **options))
     assert insider[0].record.doc_id == "b"
 
 
 def test_sparse_search_matches_inflected_swedish(store: VectorStore) -> None:
     _fill(store)
     hits = store.search(
-        dense=None,
-        sparse=SparseEncoder().query("parkeringstillstånden"),
-        groups=[],
-        limit=3,
-        mode=SearchMode.SPARSE,
+        Search(
+            dense=None,
+            sparse=SparseEncoder().query("parkeringstillstånden"),
+            groups=[],
+            limit=3,
+            mode=SearchMode.SPARSE,
+        )
     )
     assert hits[0].record.doc_id == "c"
 

@@ -26,7 +26,7 @@ from records import chunk_record
 
 from assistant.errors import AssistantError, StoreBusyError, StoreError
 from assistant.settings import Settings, load_settings
-from assistant.store import EVERYONE, SearchMode, StoredPoint, VectorStore
+from assistant.store import EVERYONE, Search, SearchMode, StoredPoint, VectorStore
 from assistant.store.boundary import ErrorBoundary, guarded
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
@@ -136,10 +136,10 @@ Operation = Callable[[VectorStore], object]
 
 OPERATIONS: dict[str, Operation] = {
     "search": lambda s: s.search(
-        dense=[1.0, 0.0, 0.0, 0.0], sparse=([7], [1.0]), groups=[EVERYONE], limit=3
+        Search(dense=[1.0, 0.0, 0.0, 0.0], sparse=([7], [1.0]), groups=[EVERYONE], limit=3)
     ),
     "dense_search": lambda s: s.search(
-        dense=[1.0, 0.0, 0.0, 0.0], sparse=None, groups=[], limit=3, mode=SearchMode.DENSE
+        Search(dense=[1.0, 0.0, 0.0, 0.0], sparse=None, groups=[], limit=3, mode=SearchMode.DENSE)
     ),
     "count": lambda s: s.count(),
     "doc_states": lambda s: s.doc_states(),
@@ -205,7 +205,9 @@ def test_the_api_key_never_reaches_the_message(
     store = ServerStore.connect(settings, client=client)
     try:
         with pytest.raises(StoreError) as caught:
-            store.search(dense=[1.0, 0.0, 0.0, 0.0], sparse=([7], [1.0]), groups=[], limit=3)
+            store.search(
+                Search(dense=[1.0, 0.0, 0.0, 0.0], sparse=([7], [1.0]), groups=[], limit=3)
+            )
     finally:
         store.close()
     assert failing_qdrant.failed[0][2] == API_KEY, "the server got the key and echoed it"
@@ -287,7 +289,9 @@ def test_edge_search_with_a_vector_of_the_wrong_size_is_a_store_error(tmp_path: 
     store = EdgeStore.open(_settings(tmp_path))
     try:
         with pytest.raises(StoreError, match="failed while searching: Vector dimension error"):
-            store.search(dense=[1.0, 0.0], sparse=None, groups=[], limit=3, mode=SearchMode.DENSE)
+            store.search(
+                Search(dense=[1.0, 0.0], sparse=None, groups=[], limit=3, mode=SearchMode.DENSE)
+            )
         assert store.count() == 0, "the store still works after a failed call"
     finally:
         store.close()

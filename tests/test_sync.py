@@ -16,7 +16,7 @@ from qdrant_client import QdrantClient
 
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.settings import Settings
-from assistant.store import EVERYONE, SearchMode, VectorStore
+from assistant.store import EVERYONE, Search, SearchMode, VectorStore
 from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
 from assistant.text.sparse import SparseEncoder
@@ -60,11 +60,13 @@ def edge(settings: Settings) -> Iterator[VectorStore]:
 
 def _texts(store: VectorStore, word: str, groups: list[str]) -> list[str]:
     hits = store.search(
-        dense=None,
-        sparse=SparseEncoder().query(word),
-        groups=groups,
-        limit=20,
-        mode=SearchMode.SPARSE,
+        Search(
+            dense=None,
+            sparse=SparseEncoder().query(word),
+            groups=groups,
+            limit=20,
+            mode=SearchMode.SPARSE,
+        )
     )
     return [h.record.text for h in hits]
 
@@ -156,10 +158,12 @@ def test_the_server_path_indexes_the_same_way(
         report = IngestJob(settings, store, embedder).run([_docs(tmp_path / "docs")])
         assert report.totals()["new"] == 4
         [hit] = store.search(
-            dense=embedder.get_query_embedding("Hur mycket är friskvårdsbidraget?"),
-            sparse=SparseEncoder().query("Hur mycket är friskvårdsbidraget?"),
-            groups=[],
-            limit=1,
+            Search(
+                dense=embedder.get_query_embedding("Hur mycket är friskvårdsbidraget?"),
+                sparse=SparseEncoder().query("Hur mycket är friskvårdsbidraget?"),
+                groups=[],
+                limit=1,
+            )
         )
         assert hit.record.file == "friskvard.md"
         assert hit.record.groups == (EVERYONE,)

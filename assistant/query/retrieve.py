@@ -27,7 +27,7 @@ from assistant.errors import ServiceError
 from assistant.models.embeddings import EmbeddingModel
 from assistant.models.rerank import Reranker
 from assistant.settings import RetrievalSettings
-from assistant.store import Hit, SearchMode, VectorStore, chunk_point_id
+from assistant.store import Hit, Search, SearchMode, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
@@ -126,16 +126,17 @@ class Retriever:
         s = self._settings
         dense = self._embedder.get_query_embedding(question)
         sparse = self._sparse.query(question)
-        mode = SearchMode(s.mode)
         hits = self._store.search(
-            dense=dense,
-            sparse=sparse,
-            groups=groups,
-            # spare hits, so dropped duplicates do not shorten the list
-            limit=min(2 * s.top_k, s.candidates),
-            mode=mode,
-            prefetch_limit=s.candidates,
-            fusion=s.fusion,
+            Search(
+                dense=dense,
+                sparse=sparse,
+                groups=groups,
+                # spare hits, so dropped duplicates do not shorten the list
+                limit=min(2 * s.top_k, s.candidates),
+                mode=SearchMode(s.mode),
+                prefetch_limit=s.candidates,
+                fusion=s.fusion,
+            )
         )
         similarity = self._similarities(dense, groups, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
@@ -229,11 +230,7 @@ class Retriever:
         if not hits:
             return {}
         nearest = self._store.search(
-            dense=dense,
-            sparse=None,
-            groups=groups,
-            limit=self._settings.candidates,
-            mode=SearchMode.DENSE,
+            Search(dense, None, groups, self._settings.candidates, SearchMode.DENSE)
         )
         known = {h.id: h.score for h in nearest}
         floor = min(known.values(), default=0.0)

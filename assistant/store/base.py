@@ -65,6 +65,23 @@ class SearchMode(StrEnum):
 
 
 @dataclass(frozen=True)
+class Search:
+    """One search: the question's vectors, the reader's groups, and how to rank.
+
+    ``mode`` picks the side(s): hybrid needs both vectors and fuses them with ``fusion``
+    after ``prefetch_limit`` candidates each; the access filter runs in every prefetch.
+    """
+
+    dense: list[float] | None
+    sparse: tuple[list[int], list[float]] | None
+    groups: Sequence[str]
+    limit: int
+    mode: SearchMode = SearchMode.HYBRID
+    prefetch_limit: int = 50
+    fusion: Fusion = "rrf"
+
+
+@dataclass(frozen=True)
 class StoredPoint:
     id: str
     dense: list[float]
@@ -150,18 +167,8 @@ class VectorStore(Protocol):
 
     def count(self) -> int: ...
 
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: tuple[list[int], list[float]] | None,
-        groups: Sequence[str],
-        limit: int,
-        mode: SearchMode = SearchMode.HYBRID,
-        prefetch_limit: int = 50,
-        fusion: Fusion = "rrf",
-    ) -> list[Hit]:
-        """Top passages a reader of ``groups`` may see; the filter runs inside Qdrant."""
+    def search(self, search: Search) -> list[Hit]:
+        """Top passages a reader of ``search.groups`` may see; the filter runs inside Qdrant."""
         ...
 
     def get_points(self, ids: Sequence[str]) -> list[Hit]: ...

@@ -15,8 +15,8 @@ from assistant.store.base import (
     DENSE,
     SPARSE,
     DocState,
-    Fusion,
     Hit,
+    Search,
     SearchMode,
     StoredPoint,
     collection_name,
@@ -168,18 +168,10 @@ class EdgeStore:
         return self._term_counts[key]
 
     @guarded("searching")
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: tuple[list[int], list[float]] | None,
-        groups: Sequence[str],
-        limit: int,
-        mode: SearchMode = SearchMode.HYBRID,
-        prefetch_limit: int = 50,
-        fusion: Fusion = "rrf",
-    ) -> list[Hit]:
-        access = _access(groups)
+    def search(self, search: Search) -> list[Hit]:
+        dense, sparse, mode = search.dense, search.sparse, search.mode
+        limit, prefetch_limit, fusion = search.limit, search.prefetch_limit, search.fusion
+        access = _access(search.groups)
         dense_q = qe.Query.Nearest(dense, using=DENSE) if dense is not None else None
         sparse_q = (
             qe.Query.Nearest(qe.SparseVector(*sparse), using=SPARSE) if sparse is not None else None

@@ -24,8 +24,8 @@ from assistant.store.base import (
     DENSE,
     SPARSE,
     DocState,
-    Fusion,
     Hit,
+    Search,
     SearchMode,
     StoredPoint,
     collection_name,
@@ -170,18 +170,10 @@ class ServerStore:
         return len(response.points)
 
     @guarded("searching")
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: tuple[list[int], list[float]] | None,
-        groups: Sequence[str],
-        limit: int,
-        mode: SearchMode = SearchMode.HYBRID,
-        prefetch_limit: int = 50,
-        fusion: Fusion = "rrf",
-    ) -> list[Hit]:
-        access = _access(groups)
+    def search(self, search: Search) -> list[Hit]:
+        dense, sparse, mode = search.dense, search.sparse, search.mode
+        limit, prefetch_limit, fusion = search.limit, search.prefetch_limit, search.fusion
+        access = _access(search.groups)
         sparse_vec = (
             models.SparseVector(indices=sparse[0], values=sparse[1]) if sparse is not None else None
         )
