@@ -74,7 +74,7 @@ def _evaluate(root: Path, suite: Suite) -> list[tuple[str, dict[str, Any]]]:
                 mode="extractive",
             )
         save_run(run, settings.evals_dir)  # for `assistant eval compare`
-        rows.append((label, run["summary"]))
+        rows.append((label, run.summary))
     return rows
 
 

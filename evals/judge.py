@@ -22,7 +22,7 @@ from pydantic import PrivateAttr
 from assistant.errors import ModelError
 from assistant.models.chat import ChatModel
 from assistant.models.factory import build_chat_model
-from assistant.settings import Settings
+from assistant.settings import EvalSettings
 
 
 class _JudgeLLM(CustomLLM):
@@ -87,8 +87,8 @@ class Judge:
         }
 
 
-def build_judge(settings: Settings) -> Judge | None:
+def build_judge(settings: EvalSettings) -> Judge | None:
     """The judge ``eval.judge`` names, or None when none is configured."""
-    if settings.eval.judge is None:
+    if settings.judge is None:
         return None
-    return Judge(build_chat_model(settings.eval.judge))
+    return Judge(build_chat_model(settings.judge))

@@ -26,7 +26,7 @@ import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Literal
 
 from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
@@ -34,6 +34,7 @@ from spacy.lang.sv.stop_words import STOP_WORDS as _SV_STOP
 
 from assistant.query.answer import Answer, Source
 from evals.dataset import Case, Gold
+from evals.records import CaseResult, Summary
 
 K = 10
 _STOP = frozenset(_SV_STOP) | frozenset(_EN_STOP)
@@ -148,34 +149,30 @@ METRICS = (
 )
 
 
-def aggregate(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def aggregate(results: Sequence[CaseResult]) -> Summary:
     """Mean of every metric over the cases that define it, refusal figures, latency, cost."""
-    summary: dict[str, Any] = {
-        name: mean(r["metrics"].get(name) for r in results) for name in METRICS
-    }
-    tp = sum(r["refused"] and r["expected_refusal"] for r in results)
-    fp = sum(r["refused"] and not r["expected_refusal"] for r in results)
-    fn = sum(not r["refused"] and r["expected_refusal"] for r in results)
+    summary: Summary = {name: mean(r.metrics.get(name) for r in results) for name in METRICS}
+    tp = sum(r.refused and r.expected_refusal for r in results)
+    fp = sum(r.refused and not r.expected_refusal for r in results)
+    fn = sum(not r.refused and r.expected_refusal for r in results)
     summary["refusal_accuracy"] = (
-        round(sum(r["refused"] == r["expected_refusal"] for r in results) / len(results), 4)
-        if results
-        else None
+        round(sum(r.refusal_right for r in results) / len(results), 4) if results else None
     )
     summary["refusal_precision"] = round(tp / (tp + fp), 4) if tp + fp else None
     summary["refusal_recall"] = round(tp / (tp + fn), 4) if tp + fn else None
     for stage in ("retrieve", "first_token", "total"):
-        values = [r["timings_ms"][stage] for r in results if stage in r["timings_ms"]]
+        values = [r.timings_ms[stage] for r in results if stage in r.timings_ms]
         summary[f"latency_{stage}_p50_ms"] = percentile(values, 0.5)
         summary[f"latency_{stage}_p95_ms"] = percentile(values, 0.95)
-    summary["tokens_in"] = sum(r["tokens"].get("prompt", 0) for r in results)
-    summary["tokens_out"] = sum(r["tokens"].get("answer", 0) for r in results)
+    summary["tokens_in"] = sum(r.tokens.get("prompt", 0) for r in results)
+    summary["tokens_out"] = sum(r.tokens.get("answer", 0) for r in results)
     summary["cases"] = len(results)
     return summary
 
 
-def by_group(results: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
-    """``aggregate`` per value of ``key`` (case type or language)."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+def by_group(results: Sequence[CaseResult], key: Literal["type", "lang"]) -> dict[str, Summary]:
+    """``aggregate`` per case type or language."""
+    groups: dict[str, list[CaseResult]] = {}
     for r in results:
-        groups.setdefault(str(r[key]), []).append(r)
+        groups.setdefault(r.type if key == "type" else r.lang, []).append(r)
     return {name: aggregate(rs) for name, rs in sorted(groups.items())}

@@ -12,6 +12,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from evals.records import CaseResult, EvalRun, Summary
+
 KEY_METRICS = (
     "doc_hit@5",
     "evidence_hit@5",
@@ -24,22 +26,22 @@ KEY_METRICS = (
 _COLORS = ("#1f6feb", "#e3b341", "#2da44e", "#cf222e", "#8250df", "#6e7781")
 
 
-def failing(result: dict[str, Any]) -> list[str]:
+def failing(result: CaseResult) -> list[str]:
     """Why a case counts as failing (empty: it passed)."""
     why = []
-    if result["refused"] != result["expected_refusal"]:
-        why.append("refused" if result["refused"] else "answered but should refuse")
-    m = result["metrics"]
+    if not result.refusal_right:
+        why.append("refused" if result.refused else "answered but should refuse")
+    m = result.metrics
     if m.get("evidence_hit@5") == 0:
         why.append("evidence not retrieved")
     if m.get("citation_precision", 1) < 0.5:
         why.append("citations off target")
-    if not result["refused"] and m.get("answer_f1", 1) < 0.2:
+    if not result.refused and m.get("answer_f1", 1) < 0.2:
         why.append("answer far from reference")
     return why
 
 
-def write_reports(run: dict[str, Any], previous: dict[str, Any] | None, folder: Path) -> None:
+def write_reports(run: EvalRun, previous: EvalRun | None, folder: Path) -> None:
     (folder / "report.html").write_text(html_report(run, previous), encoding="utf-8")
     (folder / "report.md").write_text(markdown_report(run, previous), encoding="utf-8")
 
@@ -55,14 +57,14 @@ def _fmt(value: Any) -> str:
 # -- Markdown ---------------------------------------------------------------------------
 
 
-def markdown_report(run: dict[str, Any], previous: dict[str, Any] | None) -> str:
-    s = run["summary"]
+def markdown_report(run: EvalRun, previous: EvalRun | None) -> str:
+    s = run.summary
     lines = [
-        f"# Evaluation {run['id']}",
+        f"# Evaluation {run.id}",
         "",
-        f"Suite **{run['suite']}** ({s['cases']} cases), mode **{run['mode']}**, model "
-        f"{run['model']}, groups {', '.join(run['groups']) or '(none: public documents only)'}, "
-        f"{run['seconds']} s. {run['judge_note'] or 'Judge: ' + str(run['judge'])}",
+        f"Suite **{run.suite}** ({run.cases} cases), mode **{run.mode}**, model "
+        f"{run.model}, groups {', '.join(run.groups) or '(none: public documents only)'}, "
+        f"{run.seconds} s. {run.judge_note or 'Judge: ' + str(run.judge)}",
         "",
         "| metric | value |" + (" previous |" if previous else ""),
         "|---|---|" + ("---|" if previous else ""),
@@ -70,27 +72,26 @@ def markdown_report(run: dict[str, Any], previous: dict[str, Any] | None) -> str
     for name, value in s.items():
         row = f"| {name} | {_fmt(value)} |"
         if previous:
-            row += f" {_fmt(previous['summary'].get(name))} |"
+            row += f" {_fmt(previous.summary.get(name))} |"
         lines.append(row)
-    for title, groups in (("case type", run["by_type"]), ("language", run["by_lang"])):
+    for title, groups in (("case type", run.by_type), ("language", run.by_lang)):
         lines += ["", f"## By {title}", "", "| | cases | " + " | ".join(KEY_METRICS) + " |"]
         lines.append("|---" * (len(KEY_METRICS) + 2) + "|")
         for name, agg in groups.items():
             values = " | ".join(_fmt(agg.get(m)) for m in KEY_METRICS)
             lines.append(f"| {name} | {agg['cases']} | {values} |")
-    bad = [(r, failing(r)) for r in run["results"]]
+    bad = [(r, failing(r)) for r in run.results]
     bad = [(r, why) for r, why in bad if why]
     lines += ["", f"## Failing cases ({len(bad)})", ""]
     for r, why in bad:
         lines += [
-            f"### {r['id']}: {r['question']}",
+            f"### {r.id}: {r.question}",
             f"- why: {', '.join(why)}",
-            f"- expected: {r['expected'] or '(refusal)'} ({', '.join(r['expected_files'])})",
-            f"- got: {r['got']}",
+            f"- expected: {r.expected or '(refusal)'} ({', '.join(r.expected_files)})",
+            f"- got: {r.got}",
             "- retrieved: "
             + "; ".join(
-                f"[{p['n']}] {p['file']}" + (f" p. {p['page']}" if p["page"] else "")
-                for p in r["retrieved"][:5]
+                f"[{p.n}] {p.file}" + (f" p. {p.page}" if p.page else "") for p in r.retrieved[:5]
             ),
             "",
         ]
@@ -100,7 +101,7 @@ def markdown_report(run: dict[str, Any], previous: dict[str, Any] | None) -> str
 # -- HTML -------------------------------------------------------------------------------
 
 
-def _bars(title: str, series: dict[str, dict[str, float | None]], metrics: tuple[str, ...]) -> str:
+def _bars(title: str, series: dict[str, Summary], metrics: tuple[str, ...]) -> str:
     """Grouped horizontal bars: one group per metric, one bar per series, values 0–1."""
     names = list(series)
     row_h, bar_h, label_w, width = 12 * len(names) + 14, 11, 150, 520
@@ -155,55 +156,55 @@ def _histogram(values_ms: list[float], title: str) -> str:
     return "".join(parts)
 
 
-def html_report(run: dict[str, Any], previous: dict[str, Any] | None) -> str:
-    s = run["summary"]
+def html_report(run: EvalRun, previous: EvalRun | None) -> str:
+    s = run.summary
     head = (
-        f"Suite <b>{escape(run['suite'])}</b> ({s['cases']} cases), mode <b>{escape(run['mode'])}</b>, "
-        f"model {escape(run['model'])}, groups "
-        f"{escape(', '.join(run['groups']) or '(none: public documents only)')}, {run['seconds']} s, "
-        f"{escape(run['started_at'])}. {escape(run['judge_note'] or 'Judge: ' + str(run['judge']))}"
+        f"Suite <b>{escape(run.suite)}</b> ({run.cases} cases), mode <b>{escape(run.mode)}</b>, "
+        f"model {escape(run.model)}, groups "
+        f"{escape(', '.join(run.groups) or '(none: public documents only)')}, {run.seconds} s, "
+        f"{escape(run.started_at)}. {escape(run.judge_note or 'Judge: ' + str(run.judge))}"
     )
     rows = "".join(
         f"<tr><td>{escape(k)}</td><td>{_fmt(v)}</td>"
-        + (f"<td>{_fmt(previous['summary'].get(k))}</td>" if previous else "")
+        + (f"<td>{_fmt(previous.summary.get(k))}</td>" if previous else "")
         + "</tr>"
         for k, v in s.items()
     )
     table = (
         "<table><tr><th>metric</th><th>this run</th>"
-        + (f"<th>previous ({escape(previous['id'])})</th>" if previous else "")
+        + (f"<th>previous ({escape(previous.id)})</th>" if previous else "")
         + f"</tr>{rows}</table>"
     )
     charts = [
-        _bars("Metrics by case type", run["by_type"], KEY_METRICS),
-        _bars("Metrics by language", run["by_lang"], KEY_METRICS),
-        _histogram([r["timings_ms"]["total"] for r in run["results"]], "Answer time per case"),
+        _bars("Metrics by case type", run.by_type, KEY_METRICS),
+        _bars("Metrics by language", run.by_lang, KEY_METRICS),
+        _histogram([r.timings_ms["total"] for r in run.results], "Answer time per case"),
     ]
     if previous:
         charts.append(
             _bars(
                 "Compared with the previous run",
-                {f"previous {previous['id']}": previous["summary"], f"this {run['id']}": s},
+                {f"previous {previous.id}": previous.summary, f"this {run.id}": s},
                 KEY_METRICS,
             )
         )
     cases = []
-    for r in run["results"]:
+    for r in run.results:
         why = failing(r)
         if not why:
             continue
         retrieved = "".join(
-            f"<li><b>[{p['n']}] {escape(p['file'])}{' s. ' + str(p['page']) if p['page'] else ''}"
-            f"</b> {escape(p['heading'] or '')}<br><small>{escape(p['text'][:400])}</small></li>"
-            for p in r["retrieved"][:5]
+            f"<li><b>[{p.n}] {escape(p.file)}{' s. ' + str(p.page) if p.page else ''}"
+            f"</b> {escape(p.heading or '')}<br><small>{escape(p.text[:400])}</small></li>"
+            for p in r.retrieved[:5]
         )
         cases.append(
-            f"<details><summary><b>{escape(r['id'])}</b> ({escape(r['type'])}, {escape(r['lang'])}): "
-            f"{escape(r['question'])} — <i>{escape(', '.join(why))}</i></summary>"
-            f"<p><b>Expected:</b> {escape(r['expected'] or '(refusal)')} "
-            f"<small>({escape(', '.join(r['expected_files']))})</small></p>"
-            f"<p><b>Got:</b> {escape(r['got'])}</p>"
-            f"<p><b>Metrics:</b> {escape(', '.join(f'{k} {v:.2f}' for k, v in r['metrics'].items()))}</p>"
+            f"<details><summary><b>{escape(r.id)}</b> ({escape(r.type)}, {escape(r.lang)}): "
+            f"{escape(r.question)} — <i>{escape(', '.join(why))}</i></summary>"
+            f"<p><b>Expected:</b> {escape(r.expected or '(refusal)')} "
+            f"<small>({escape(', '.join(r.expected_files))})</small></p>"
+            f"<p><b>Got:</b> {escape(r.got)}</p>"
+            f"<p><b>Metrics:</b> {escape(', '.join(f'{k} {v:.2f}' for k, v in r.metrics.items()))}</p>"
             f"<ol>{retrieved}</ol></details>"
         )
     style = (
@@ -213,7 +214,7 @@ def html_report(run: dict[str, Any], previous: dict[str, Any] | None) -> str:
     )
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Evaluation "
-        f"{escape(run['id'])}</title><style>{style}</style></head><body>"
-        f"<h1>Evaluation {escape(run['id'])}</h1><p>{head}</p>{table}{''.join(charts)}"
+        f"{escape(run.id)}</title><style>{style}</style></head><body>"
+        f"<h1>Evaluation {escape(run.id)}</h1><p>{head}</p>{table}{''.join(charts)}"
         f"<h2>Failing cases ({len(cases)})</h2>{''.join(cases) or '<p>None.</p>'}</body></html>"
     )

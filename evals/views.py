@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.errors import InputError
 from evals.dataset import load_cases
+from evals.records import Comparison, EvalRun, Summary
 from evals.report import KEY_METRICS as _QUALITY
 from evals.report import failing
 from evals.runner import gate
 
 # Quality first (higher is better), then latency (lower is better).
 KEY_METRICS = (*_QUALITY, "latency_total_p50_ms", "latency_total_p95_ms")
+
+T = TypeVar("T")
 
 
 def suites(*folders: Path) -> list[Path]:
@@ -52,13 +56,13 @@ def save_upload(name: str, data: bytes, folder: Path) -> Path:
     return target
 
 
-def ordered(summary: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Every aggregate of a summary, key metrics first (in their order), then the rest."""
-    first = [(name, summary.get(name)) for name in KEY_METRICS if name in summary]
+def ordered(summary: Mapping[str, T]) -> list[tuple[str, T]]:
+    """Every entry of a summary (or deltas), key metrics first (in their order), then the rest."""
+    first = [(name, summary[name]) for name in KEY_METRICS if name in summary]
     return first + [(k, v) for k, v in summary.items() if k not in KEY_METRICS]
 
 
-def gate_rows(summary: dict[str, Any], thresholds: dict[str, float]) -> list[dict[str, Any]]:
+def gate_rows(summary: Summary, thresholds: dict[str, float]) -> list[dict[str, Any]]:
     """Each threshold with the run's value and ``passed`` (None: the run did not measure it),
     judged by ``runner.gate`` itself."""
     rows = []
@@ -69,46 +73,42 @@ def gate_rows(summary: dict[str, Any], thresholds: dict[str, float]) -> list[dic
     return rows
 
 
-def failing_cases(run: dict[str, Any]) -> list[dict[str, Any]]:
+def failing_cases(run: EvalRun) -> list[dict[str, Any]]:
     """The cases ``report.failing`` flags, with what was expected, what came and why."""
     rows = []
-    for result in run["results"]:
+    for result in run.results:
         why = failing(result)
         if why:
             rows.append(
                 {
-                    "id": result["id"],
-                    "question": result["question"],
-                    "expected": result["expected"],
-                    "expected_files": result["expected_files"],
-                    "got": result["got"],
+                    "id": result.id,
+                    "question": result.question,
+                    "expected": result.expected,
+                    "expected_files": result.expected_files,
+                    "got": result.got,
                     "why": why,
                 }
             )
     return rows
 
 
-def history_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def history_rows(runs: list[EvalRun]) -> list[dict[str, Any]]:
     """One row per stored run (as ``runner.list_runs`` gives them): who, what, key metrics."""
-    rows = []
-    for run in runs:
-        summary = run.get("summary", {})
-        rows.append(
-            {
-                "id": run["id"],
-                "suite": run.get("suite", ""),
-                "mode": run.get("mode", ""),
-                "groups": list(run.get("groups", [])),
-                "model": run.get("model", ""),
-                "cases": summary.get("cases"),
-                **{name: summary.get(name) for name in KEY_METRICS},
-                "started_at": run.get("started_at", ""),
-            }
-        )
-    return rows
+    return [
+        {
+            "id": run.id,
+            "suite": run.suite,
+            "mode": run.mode,
+            "groups": list(run.groups),
+            "model": run.model,
+            "cases": run.summary.get("cases"),
+            **{name: run.summary.get(name) for name in KEY_METRICS},
+            "started_at": run.started_at,
+        }
+        for run in runs
+    ]
 
 
-def delta_rows(comparison: dict[str, Any]) -> list[dict[str, Any]]:
+def delta_rows(comparison: Comparison) -> list[dict[str, Any]]:
     """``runner.compare``'s metric deltas as rows, key metrics first."""
-    metrics = comparison["metrics"]
-    return [{"metric": name, **metrics[name]} for name, _ in ordered(metrics)]
+    return [{"metric": name, **delta.model_dump()} for name, delta in ordered(comparison.metrics)]

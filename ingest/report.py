@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,19 @@ class RunReport:
         data["totals"] = self.totals()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunReport:
+        """A report as ``to_dict`` wrote it (``totals`` is computed again, not read)."""
+        known = {f.name for f in fields(cls)} - {"files"}
+        file_keys = {f.name for f in fields(FileResult)}
+        return cls(
+            **{k: v for k, v in data.items() if k in known},
+            files=[
+                FileResult(**{k: v for k, v in f.items() if k in file_keys})
+                for f in data.get("files", [])
+            ],
+        )
+
     def save(self, folder: Path) -> Path:
         """Write the report, and point ``ingest-latest.json`` at it atomically."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -100,9 +113,9 @@ class RunReport:
         return "\n".join(lines)
 
 
-def load_latest(folder: Path) -> dict[str, Any] | None:
+def load_latest(folder: Path) -> RunReport | None:
+    """The report of the last ingestion run, or None when there has been none."""
     path = folder / LATEST
     if not path.is_file():
         return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return RunReport.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -9,6 +9,7 @@ import pytest
 from assistant.query.answer import Answer, Source
 from evals.dataset import Case, Gold
 from evals.metrics import aggregate, answer_metrics, normalise, retrieval_metrics, token_f1
+from evals.records import CaseResult
 
 
 def _src(n: int, file: str, text: str, page: int | None = None) -> Source:
@@ -79,14 +80,14 @@ def test_answer_f1_swedish_normalisation(got: str, expected: str, f1: float) -> 
 
 
 def test_refusal_figures_treat_refusal_as_positive() -> None:
-    def r(refused: bool, expected: bool) -> dict[str, object]:
-        return {
-            "refused": refused,
-            "expected_refusal": expected,
-            "metrics": {},
-            "timings_ms": {"total": 1000.0},
-            "tokens": {},
-        }
+    def r(refused: bool, expected: bool) -> CaseResult:
+        return CaseResult(
+            id="c",
+            question="q",
+            refused=refused,
+            expected_refusal=expected,
+            timings_ms={"total": 1000.0},
+        )
 
     s = aggregate([r(True, True), r(True, False), r(False, True), r(False, False)])
     assert s["refusal_accuracy"] == 0.5

@@ -168,3 +168,72 @@ def test_compare_and_gate(
     )
     assert gated.returncode == 1
     assert "Below threshold: answer_f1" in gated.stdout
+
+
+RUN_KEYS = [
+    "id",
+    "suite",
+    "suite_path",
+    "mode",
+    "groups",
+    "model",
+    "judge",
+    "judge_note",
+    "config",
+    "started_at",
+    "seconds",
+    "summary",
+    "by_type",
+    "by_lang",
+    "results",
+    "report",
+    "gate",
+]
+
+
+def test_run_json_keeps_its_shape(runs: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    public, _ = runs
+    assert list(public) == RUN_KEYS
+    assert public["summary"]["cases"] == len(CASES)  # counts stay ints
+    assert public["gate"].keys() == {"passed", "failures"}
+    case = public["results"][0]
+    assert list(case)[:4] == ["id", "question", "type", "lang"]
+    assert set(case["retrieved"][0]) == {"n", "file", "page", "heading", "text"}
+    stored = json.loads((Path(public["report"]).parent / "run.json").read_text())
+    assert list(stored) == RUN_KEYS[:-2]
+
+
+def test_an_older_run_json_still_loads(tmp_path: Path) -> None:
+    from evals.runner import compare, list_runs, load_run
+    from evals.views import history_rows
+
+    folder = tmp_path / "20240101-000000000-mini-extractive-abcd"
+    folder.mkdir()
+    old = {  # before judge_note, config, by_type/by_lang and the per-case extras
+        "id": folder.name,
+        "suite": "mini",
+        "mode": "extractive",
+        "groups": [],
+        "model": "extractive",
+        "started_at": "2024-01-01T00:00:00+00:00",
+        "seconds": 1.5,
+        "summary": {"doc_hit@5": 1.0, "cases": 1},
+        "results": [
+            {
+                "id": "sem-1",
+                "question": "När?",
+                "refused": False,
+                "expected_refusal": False,
+                "metrics": {"doc_hit@5": 1.0},
+                "timings_ms": {"total": 12.5},
+            }
+        ],
+    }
+    (folder / "run.json").write_text(json.dumps(old), encoding="utf-8")
+    run = load_run(folder.name, tmp_path)
+    assert (run.id, run.cases, run.judge_note, run.folder) == (folder.name, 1, None, folder)
+    assert run.results[0].asked_as == []
+    [listed] = list_runs(tmp_path)
+    assert listed.results == []
+    assert history_rows([listed])[0]["doc_hit@5"] == 1.0
+    assert compare(run, run).to_json()["metrics"]["cases"] == {"a": 1, "b": 1, "delta": 0}

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from qdrant_client import QdrantClient
 from records import chunk_record
+from streamlit.testing.v1 import AppTest
 
 from assistant.errors import AssistantError, StoreBusyError, StoreError
 from assistant.settings import Settings, load_settings
@@ -32,6 +34,7 @@ from assistant.store.edge import EdgeStore
 from assistant.store.server import ServerStore
 
 DIMS = 4
+APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 API_KEY = "sekret-key-123"
 MODES = ["http500", "hangup", "silent"]
 # What each failure reads like in the message.
@@ -348,3 +351,27 @@ def test_a_generator_is_guarded_while_it_runs() -> None:
     stopped_early = _Engine(ValueError("never reached")).scroll()
     assert next(stopped_early) == "first"
     stopped_early.close()  # closing a generator early is not a failure
+
+
+@pytest.mark.parametrize("failing_qdrant", ["http500"], indirect=True)
+def test_the_app_says_so_when_the_server_fails(
+    failing_qdrant: FailingQdrant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSISTANT_STORE__URL", failing_qdrant.url)
+    monkeypatch.setenv("ASSISTANT_STORE__TIMEOUT_S", "1")
+    monkeypatch.setenv("ASSISTANT_ANSWER__MODE", "extractive")
+    st.cache_resource.clear()
+    try:
+        app = AppTest.from_file(APP, default_timeout=60).run()
+        assert not app.exception, app.exception
+        app.chat_input[0].set_value("Hur stort är friskvårdsbidraget?").run()
+        assert not app.exception, app.exception
+        shown = " ".join(e.value for e in app.error)
+        assert f"Qdrant at {failing_qdrant.url} failed while searching" in shown
+        app.switch_page("app_pages/admin.py").run()
+        assert not app.exception, app.exception
+        assert "Indexet går inte att läsa just nu" in app.error[0].value
+        assert "Traceback" not in " ".join(e.value for e in app.error)
+    finally:
+        st.cache_resource.clear()  # closes the runtime

@@ -258,8 +258,9 @@ def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Dokument"] == str(index.documents)
     assert metrics["Textavsnitt"] == str(index.chunks)
-    last_roots = load_latest(index.data_dir / "reports")["roots"]  # type: ignore[index]
-    assert app.text_area[0].value == "\n".join(last_roots), "the last sync's folders"
+    last = load_latest(index.data_dir / "reports")
+    assert last is not None
+    assert app.text_area[0].value == "\n".join(last.roots), "the last sync's folders"
     assert "appen startades i extraktivt läge" in shown(app)
     assert any(
         "e5 och BM25" in c.value and "sammansatta ord delas" in c.value for c in app.caption

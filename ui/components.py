@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.query.answer import Answer, Source
-from assistant.settings import Settings
+from assistant.settings import ModelSettings
 from ui import markup
 from ui.source_viewer import source_viewer
 
@@ -91,9 +91,8 @@ def _answered_by(answer: Answer, endpoint: str) -> str:
     return markup.text(f"{who} · {took} s")
 
 
-def endpoint_label(settings: Settings) -> str:
+def endpoint_label(model: ModelSettings) -> str:
     """Where the chat model is, in words an admin recognises."""
-    model = settings.model
     if model.provider == "local":
         return f"lokal modell {model.local_model} på 127.0.0.1:{model.local_port}"
     return f"{model.provider}: {model.model} på {model.base_url}"

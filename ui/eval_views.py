@@ -6,11 +6,11 @@ only labels them in Swedish and lays them out.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from evals.records import CaseMove, Comparison, EvalRun, Summary
 from evals.views import KEY_METRICS, delta_rows, failing_cases, gate_rows, history_rows, ordered
 from ui import markup
 from ui.components import MODES
@@ -36,25 +36,25 @@ WHY = {
 PASSED = {True: "klarar", False: "under gränsen", None: "mäts inte"}
 
 
-def show_run(run: dict[str, Any], folder: Path, thresholds: dict[str, float] | None) -> None:
+def show_run(run: EvalRun, thresholds: dict[str, float] | None) -> None:
     """One stored run: what it was, the gate, the metrics, failing cases and its report."""
-    summary = run["summary"]
-    mode = MODES.get(run["mode"], run["mode"])
-    if run["mode"] == "generative":
-        mode += f" med {run['model']}"
+    summary = run.summary
+    mode = MODES.get(run.mode, run.mode)
+    if run.mode == "generative":
+        mode += f" med {run.model}"
     st.markdown(
         markup.text(
-            f"{run['suite']} · {summary['cases']} frågor · {mode} · "
-            f"{seconds(run['seconds'])} s · {when(run['started_at'])}"
+            f"{run.suite} · {run.cases} frågor · {mode} · "
+            f"{seconds(run.seconds)} s · {when(run.started_at)}"
         )
-        + f"  \n**Grupper:** {markup.text(groups_label(run['groups']))}"
+        + f"  \n**Grupper:** {markup.text(groups_label(run.groups))}"
     )
     judge = (
-        f"Domarmodell: {run['judge']}."
-        if run.get("judge")
+        f"Domarmodell: {run.judge}."
+        if run.judge
         else "Ingen domarmodell (eval.judge): trohet och korrekthet mättes inte."
     )
-    st.caption(markup.text(f"Körning {run['id']}. {judge}"))
+    st.caption(markup.text(f"Körning {run.id}. {judge}"))
     _gate(summary, thresholds)
     st.subheader("Mått")
     st.dataframe(
@@ -66,10 +66,10 @@ def show_run(run: dict[str, Any], folder: Path, thresholds: dict[str, float] | N
         width="stretch",
     )
     _failing(run)
-    _report(run, folder)
+    _report(run)
 
 
-def _gate(summary: dict[str, Any], thresholds: dict[str, float] | None) -> None:
+def _gate(summary: Summary, thresholds: dict[str, float] | None) -> None:
     st.subheader("Gränsvärden")
     if thresholds is None:
         return
@@ -98,9 +98,9 @@ def _gate(summary: dict[str, Any], thresholds: dict[str, float] | None) -> None:
     )
 
 
-def _failing(run: dict[str, Any]) -> None:
+def _failing(run: EvalRun) -> None:
     cases = failing_cases(run)
-    st.subheader(f"Fall som inte klarade sig ({len(cases)} av {run['summary']['cases']})")
+    st.subheader(f"Fall som inte klarade sig ({len(cases)} av {run.cases})")
     if not cases:
         st.caption("Alla fall klarade sig.")
     for case in cases:
@@ -115,35 +115,36 @@ def _failing(run: dict[str, Any]) -> None:
             )
 
 
-def _report(run: dict[str, Any], folder: Path) -> None:
+def _report(run: EvalRun) -> None:
     st.subheader("Rapport")
-    html, md = folder / "report.html", folder / "report.md"
-    if not html.is_file():
-        st.warning(markup.text(f"Rapporten saknas i {folder}."))
+    folder = run.folder
+    if folder is None or not (folder / "report.html").is_file():
+        st.warning(markup.text(f"Rapporten saknas i {folder or 'körningens mapp'}."))
         return
+    html, md = folder / "report.html", folder / "report.md"
     left, right = st.columns(2)
     left.download_button(
         "Ladda ned report.html",
         html.read_bytes(),
-        file_name=f"{run['id']}.html",
+        file_name=f"{run.id}.html",
         mime="text/html",
         icon=":material/download:",
-        key=f"eval-html-{run['id']}",
+        key=f"eval-html-{run.id}",
     )
     if md.is_file():
         right.download_button(
             "Ladda ned report.md",
             md.read_bytes(),
-            file_name=f"{run['id']}.md",
+            file_name=f"{run.id}.md",
             mime="text/markdown",
             icon=":material/download:",
-            key=f"eval-md-{run['id']}",
+            key=f"eval-md-{run.id}",
         )
     # The report escapes all document and answer text (evals/report.py), so it may be framed.
-    st.iframe(html, height=720, alt=f"Utvärderingsrapport {run['id']}")
+    st.iframe(html, height=720, alt=f"Utvärderingsrapport {run.id}")
 
 
-def show_history(runs: list[dict[str, Any]]) -> None:
+def show_history(runs: list[EvalRun]) -> None:
     """Every stored run, newest first, with its groups and key metrics."""
     rows = [
         {
@@ -167,7 +168,7 @@ def show_history(runs: list[dict[str, Any]]) -> None:
     st.dataframe(rows, hide_index=True, column_config=formats)
 
 
-def show_comparison(comparison: dict[str, Any]) -> None:
+def show_comparison(comparison: Comparison) -> None:
     """``runner.compare``: metric deltas, then the cases that got better or worse."""
     st.dataframe(
         [
@@ -183,12 +184,12 @@ def show_comparison(comparison: dict[str, Any]) -> None:
     )
     better, worse = st.columns(2)
     with better:
-        _moves("Blev bättre", comparison["improved"])
+        _moves("Blev bättre", comparison.improved)
     with worse:
-        _moves("Blev sämre", comparison["regressed"])
+        _moves("Blev sämre", comparison.regressed)
 
 
-def _moves(title: str, cases: list[dict[str, Any]]) -> None:
+def _moves(title: str, cases: list[CaseMove]) -> None:
     st.markdown(f"**{title} ({len(cases)})**")
     if not cases:
         st.caption("Inga fall.")
@@ -196,10 +197,9 @@ def _moves(title: str, cases: list[dict[str, Any]]) -> None:
     lines = []
     for case in cases:
         changes = ", ".join(
-            f"{c['metric']} {number(c['metric'], c['a'])} → {number(c['metric'], c['b'])}"
-            for c in case["changes"]
+            f"{c.metric} {number(c.metric, c.a)} → {number(c.metric, c.b)}" for c in case.changes
         )
-        text = f"{case['id']}: {case['question']} ({changes})"
+        text = f"{case.id}: {case.question} ({changes})"
         lines.append(f"- {markup.text(text)}")
     st.markdown("\n".join(lines))
 

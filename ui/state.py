@@ -17,7 +17,7 @@ import streamlit as st
 
 from assistant.query.answer import Answer, Mode
 from assistant.query.runtime import Runtime, open_runtime
-from assistant.settings import Settings, load_settings
+from assistant.settings import AnswerSettings, Settings, UISettings, load_settings
 from assistant.store.access import normalise_groups
 
 # Only one sync at a time in this process: the job writes to the store everyone reads.
@@ -98,20 +98,20 @@ def remember(name: str) -> None:
     st.session_state[name] = st.session_state[f"_widget_{name}"]
 
 
-def chosen_groups(settings: Settings) -> list[str]:
+def chosen_groups(ui: UISettings) -> list[str]:
     """The viewer's access groups: DEMO ONLY, chosen in the sidebar until sign-in exists."""
-    if not settings.ui.allow_group_switch:
-        return normalise_groups(settings.ui.demo_groups)
-    return normalise_groups(st.session_state.get("groups", settings.ui.demo_groups))
+    if not ui.allow_group_switch:
+        return normalise_groups(ui.demo_groups)
+    return normalise_groups(st.session_state.get("groups", ui.demo_groups))
 
 
-def chosen_mode(settings: Settings, runtime: Runtime) -> Mode:
+def chosen_mode(answer: AnswerSettings, runtime: Runtime) -> Mode:
     if runtime.chat is None:
         return "extractive"
-    mode: Mode = st.session_state.get("mode", settings.answer.mode)
+    mode: Mode = st.session_state.get("mode", answer.mode)
     return mode
 
 
-def offered_groups(settings: Settings) -> list[str]:
+def offered_groups(ui: UISettings) -> list[str]:
     """The groups the demo sidebar offers: known and demo groups."""
-    return normalise_groups([*settings.ui.known_groups, *settings.ui.demo_groups])
+    return normalise_groups([*ui.known_groups, *ui.demo_groups])

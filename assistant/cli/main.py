@@ -1,4 +1,5 @@
-"""The `assistant` command: ingest documents, show the index, build the example set.
+"""The `assistant` command: ingest documents, show the index, build the example set, ask,
+start the app; ``assistant eval`` (``assistant/cli/evaluate.py``) measures the answers.
 
 Every subcommand takes ``--data-dir`` and ``--json``; with ``--json`` it prints exactly one
 JSON object on stdout and nothing else there. Errors become one clear line on stderr and
@@ -7,27 +8,33 @@ a non-zero exit code: 2 for bad input or settings, 3 for a failed service or sto
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.errors import AssistantError, InputError, ServiceError
-from assistant.settings import Settings, load_settings
+from assistant.cli.common import (
+    DataDir,
+    Groups,
+    JsonOut,
+    checked_mode,
+    edge,
+    emit,
+    err,
+    progress_bar,
+    settings_for,
+)
+from assistant.cli.evaluate import eval_app
 from assistant.store.access import parse_groups
 from ingest.report import FileResult
 
 if TYPE_CHECKING:
-    from assistant.query.answer import Answer, Mode
+    from assistant.query.answer import Answer
 
 app = typer.Typer(
     name="assistant",
@@ -36,13 +43,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, soft_wrap=True)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Where the store and reports live (ASSISTANT_DATA_DIR)."),
-]
-JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()
@@ -51,37 +52,6 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # pypdf narrates its repair attempts on damaged files; the report already says "corrupt".
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-
-
-def _mode(mode: str | None) -> Mode | None:
-    if mode not in (None, "generative", "extractive"):
-        err.print("[red]Error:[/red] --mode must be generative or extractive", highlight=False)
-        raise typer.Exit(2)
-    return cast("Mode | None", mode)
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return load_settings(data_dir=data_dir) if data_dir else load_settings()
-
-
-def _emit(data: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-@contextmanager
-def _edge() -> Iterator[None]:
-    """Turn the project's errors into a message and an exit code."""
-    try:
-        yield
-    except InputError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    except ServiceError as exc:
-        err.print(f"[red]Service error:[/red] {exc}", highlight=False)
-        raise typer.Exit(3) from None
-    except AssistantError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -101,14 +71,14 @@ def ingest(
     from assistant.store import open_store
     from ingest.sync import IngestJob
 
-    with _edge():
-        settings = _settings(data_dir)
+    with edge():
+        settings = settings_for(data_dir)
         store = open_store(settings)
         embedder = build_embedding(settings.embedding)
         try:
             job = IngestJob(settings, store, embedder)
             interactive = err.is_terminal and not json_out
-            with _progress(enabled=interactive) as progress:
+            with progress_bar(enabled=interactive) as progress:
                 report = job.run(
                     paths, progress=progress, on_file=None if interactive else _log_file
                 )
@@ -116,7 +86,7 @@ def ingest(
             store.close()
             embedder.close()
     if json_out:
-        _emit(report.to_dict())
+        emit(report.to_dict())
     else:
         typer.echo(report.summary())
     if report.failed and not report.totals()["chunks"] and not report.count("unchanged"):
@@ -131,65 +101,41 @@ def _log_file(result: FileResult) -> None:
     sys.stderr.flush()
 
 
-@contextmanager
-def _progress(
-    enabled: bool, label: str = "Indexing"
-) -> Iterator[Callable[[int, int, str], None] | None]:
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn(f"[bold]{label}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-    )
-    task = bar.add_task("", total=None)
-
-    def update(done: int, total: int, name: str) -> None:
-        bar.update(task, completed=done, total=total, description=name)
-
-    with bar:
-        yield update
-
-
 @app.command()
 def status(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
     """Show what the index holds and how the last sync went."""
     from ingest.status import index_status
 
-    with _edge():
-        data = index_status(_settings(data_dir))
+    with edge():
+        status = index_status(settings_for(data_dir))
     if json_out:
-        _emit(data)
+        emit(status.to_json())
         return
-    store = data["store"]
-    typer.echo(f"Store: {store['kind']} at {store['location']} (collection {store['collection']})")
-    if "busy" in data:
-        typer.echo(f"Store busy: {data['busy']}")
+    store = status.store
+    typer.echo(f"Store: {store.kind} at {store.location} (collection {store.collection})")
+    index = status.contents
+    if index is None:
+        typer.echo(f"Store busy: {status.busy}")
     else:
-        typer.echo(f"Documents: {data['documents']}  Chunks: {data['chunks']}")
-        if data["formats"]:
-            typer.echo("Formats: " + ", ".join(f"{k} {v}" for k, v in data["formats"].items()))
-        if data["incomplete_documents"]:
-            typer.echo("Incomplete (re-run ingest): " + ", ".join(data["incomplete_documents"]))
-    last = data["last_run"]
+        typer.echo(f"Documents: {index.documents}  Chunks: {index.chunks}")
+        if index.formats:
+            typer.echo("Formats: " + ", ".join(f"{k} {v}" for k, v in index.formats.items()))
+        if index.incomplete_documents:
+            typer.echo("Incomplete (re-run ingest): " + ", ".join(index.incomplete_documents))
+    last = status.last_run
     if last is None:
         typer.echo("Last sync: never")
         return
-    t = last["totals"]
+    t = last.totals
     typer.echo(
-        f"Last sync: {last['finished_at'] or last['started_at']}: {t['new']} new, "
+        f"Last sync: {last.finished_at or last.started_at}: {t['new']} new, "
         f"{t['changed']} changed, {t['unchanged']} unchanged, {t['removed']} removed, "
         f"{t['failed']} skipped"
     )
-    if last["aborted"]:
-        typer.echo(f"  stopped early: {last['aborted']}")
-    for e in last["errors"]:
-        typer.echo(f"  {e['file']}: [{e['reason']}] {e['message']}")
+    if last.aborted:
+        typer.echo(f"  stopped early: {last.aborted}")
+    for e in last.errors:
+        typer.echo(f"  {e.file}: [{e.reason}] {e.message}")
 
 
 @app.command()
@@ -203,23 +149,13 @@ def examples(
     """Write the bundled example documents of the fictional Norrbacka kommun."""
     from examples.build import build_examples
 
-    with _edge():
-        target = out or _settings(data_dir).data_dir / "examples"
+    with edge():
+        target = out or settings_for(data_dir).data_dir / "examples"
         written = build_examples(target)
     if json_out:
-        _emit({"folder": str(target), "documents": [str(p) for p in written]})
+        emit({"folder": str(target), "documents": [str(p) for p in written]})
     else:
         typer.echo(f"Wrote {len(written)} example documents to {target}")
-
-
-Groups = Annotated[
-    str,
-    typer.Option(
-        "--groups",
-        help="The asking user's access groups, comma-separated (e.g. hr,chefer). "
-        "Documents without restriction are readable by everyone.",
-    ),
-]
 
 
 @app.command()
@@ -240,17 +176,17 @@ def ask(
     """
     from assistant.query.runtime import open_runtime
 
-    _mode(mode)
+    answer_mode = checked_mode(mode)
     member_of = parse_groups(groups)
-    with _edge():
-        settings = _settings(data_dir)
-        wants_model = (mode or settings.answer.mode) == "generative"
+    with edge():
+        settings = settings_for(data_dir)
+        wants_model = (answer_mode or settings.answer.mode) == "generative"
         with open_runtime(settings, with_model=wants_model) as runtime:
             if runtime.model_problem and not json_out:
                 err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
             answer = None
             streamed: list[str] = []
-            for item in runtime.assistant.stream(question, member_of, mode=_mode(mode)):
+            for item in runtime.assistant.stream(question, member_of, mode=answer_mode):
                 if isinstance(item, str):
                     streamed.append(item)
                     if not json_out:
@@ -260,7 +196,7 @@ def ask(
                     answer = item
     assert answer is not None
     if json_out:
-        _emit(answer.to_json())
+        emit(answer.to_json())
         return
     _print_answer(answer, "".join(streamed))
 
@@ -304,8 +240,8 @@ def ui(
     from contextlib import ExitStack
 
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-    with _edge():
-        settings = _settings(data_dir)
+    with edge():
+        settings = settings_for(data_dir)
         with ExitStack() as stack:
             if settings.model.provider == "local":
                 from assistant.models.local_server import LocalModelServer
@@ -326,114 +262,6 @@ def ui(
 
             with suppress(KeyboardInterrupt):
                 subprocess.run(command, env=env, check=False, preexec_fn=die_with_parent)
-
-
-eval_app = typer.Typer(help="Evaluation suites: run golden sets, compare runs, gate changes.")
-app.add_typer(eval_app, name="eval")
-
-
-@eval_app.command("run")
-def eval_run(
-    dataset: Annotated[
-        Path, typer.Argument(help="Golden set (JSONL), e.g. evals/suites/examples.jsonl")
-    ],
-    groups: Groups = "",
-    mode: Annotated[
-        str | None, typer.Option(help="generative or extractive (default: settings).")
-    ] = None,
-    report: Annotated[
-        Path | None, typer.Option(help="Also write report.html and report.md to this folder.")
-    ] = None,
-    gate: Annotated[
-        bool, typer.Option("--gate", help="Exit 1 when a metric is below its threshold.")
-    ] = False,
-    data_dir: DataDir = None,
-    json_out: JsonOut = False,
-) -> None:
-    """Run every case through the app's answer path with the given groups; report figures."""
-    from assistant.query.runtime import open_runtime
-    from evals.judge import build_judge
-    from evals.report import write_reports
-    from evals.runner import gate as check_gate
-    from evals.runner import load_thresholds, run_suite, save_run
-
-    _mode(mode)
-    member_of = parse_groups(groups)
-    with _edge():
-        settings = _settings(data_dir)
-        wants_model = (mode or settings.answer.mode) == "generative"
-        judge = build_judge(settings)
-        with open_runtime(settings, with_model=wants_model) as runtime:
-            if runtime.model_problem:
-                err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
-            with _progress(enabled=err.is_terminal and not json_out, label="Evaluating") as bar:
-                run = run_suite(
-                    dataset,
-                    runtime,
-                    groups=member_of,
-                    mode=_mode(mode),
-                    judge=judge,
-                    progress=bar,
-                )
-        folder = save_run(run, settings.evals_dir)
-        if report:
-            report.mkdir(parents=True, exist_ok=True)
-            write_reports(run, None, report)
-        failures = check_gate(
-            run["summary"], load_thresholds(settings.eval.thresholds_file, run["suite"])
-        )
-    run["report"] = str(folder / "report.html")
-    run["gate"] = {"passed": not failures, "failures": failures}
-    if json_out:
-        _emit(run)
-    else:
-        _print_summary(run)
-    if gate and failures:
-        raise typer.Exit(1)
-
-
-def _print_summary(run: dict[str, Any]) -> None:
-    s = run["summary"]
-    typer.echo(
-        f"{run['id']}: {s['cases']} cases, {run['mode']}, {run['model']}, {run['seconds']} s"
-    )
-    for name, value in s.items():
-        if value is not None and name != "cases":
-            typer.echo(
-                f"  {name:26} {value:.3f}" if isinstance(value, float) else f"  {name:26} {value}"
-            )
-    if run["judge_note"]:
-        typer.echo(f"  ({run['judge_note']})")
-    typer.echo(f"Report: {run['report']}")
-    for failure in run["gate"]["failures"]:
-        typer.echo(f"Below threshold: {failure}")
-
-
-@eval_app.command("compare")
-def eval_compare(
-    run_a: Annotated[str, typer.Argument(help="Earlier run: id or folder.")],
-    run_b: Annotated[str, typer.Argument(help="Later run: id or folder.")],
-    data_dir: DataDir = None,
-    json_out: JsonOut = False,
-) -> None:
-    """What improved and what regressed from RUN_A to RUN_B, per metric and per case."""
-    from evals.runner import compare, load_run
-
-    with _edge():
-        settings = _settings(data_dir)
-        diff = compare(load_run(run_a, settings.evals_dir), load_run(run_b, settings.evals_dir))
-    if json_out:
-        _emit(diff)
-        return
-    typer.echo(f"{diff['a']} -> {diff['b']}")
-    for name, d in diff["metrics"].items():
-        if d["delta"]:
-            typer.echo(f"  {name:26} {d['a']:.3f} -> {d['b']:.3f} ({d['delta']:+.3f})")
-    for title in ("improved", "regressed"):
-        typer.echo(f"{title.capitalize()}: {len(diff[title])} cases")
-        for case in diff[title]:
-            moves = ", ".join(f"{c['metric']} {c['a']:.2f}->{c['b']:.2f}" for c in case["changes"])
-            typer.echo(f"  {case['id']}: {case['question']} ({moves})")
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:

@@ -6,18 +6,19 @@ Measuring the answers has its own page, Utvärdering (``ui/app_pages/evaluation.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError
 from assistant.models.endpoints import display_url
 from assistant.query.runtime import Runtime
-from assistant.settings import Settings
-from ingest.status import index_status
+from assistant.settings import RetrievalSettings, Settings
+from ingest.report import RunReport
+from ingest.status import IndexStatus, LastSync, SkippedFile, index_status
 from ingest.sync import IngestJob
 from ui import markup
 from ui.components import endpoint_label
+from ui.jobs import Progress, run_job
 from ui.state import PDFIUM_LOCK, SYNC_LOCK, app_runtime, app_settings
 
 STATUS_SV = {
@@ -33,11 +34,16 @@ def main() -> None:
     settings = app_settings()
     runtime = app_runtime(settings)
     st.title("Admin")
-    status = index_status(settings, runtime.store)
+    try:
+        status = index_status(settings, runtime.store)
+    except AssistantError as exc:  # the store failed: say so, as every page does
+        st.error("Indexet går inte att läsa just nu: " + markup.text(str(exc)))
+        _model(settings, runtime)
+        return
     _index(status)
-    _retrieval(settings)
-    _last_run(status.get("last_run"))
-    _sync(settings, runtime, status.get("last_run"))
+    _retrieval(settings.retrieval)
+    _last_run(status.last_run)
+    _sync(settings, runtime, status.last_run)
     _model(settings, runtime)
     st.page_link(
         "app_pages/evaluation.py",
@@ -46,30 +52,28 @@ def main() -> None:
     )
 
 
-def _index(status: dict[str, Any]) -> None:
+def _index(status: IndexStatus) -> None:
     st.header("Index", divider="gray")
-    if "busy" in status:
-        st.error(markup.text(status["busy"]))
+    index = status.contents
+    if index is None:
+        st.error(markup.text(status.busy or ""))
         return
     left, right = st.columns(2)
-    left.metric("Dokument", status["documents"])
-    right.metric("Textavsnitt", status["chunks"])
-    formats = ", ".join(f"{name} {n}" for name, n in status["formats"].items()) or "–"
-    store = status["store"]
-    kind = "inbäddad Qdrant" if store["kind"] == "embedded" else "Qdrant-server"
-    st.markdown(
-        markup.text(f"Format: {formats}\nSenast indexerat: {_when(status['last_indexed_at'])}")
-    )
-    st.caption(markup.text(f"{kind} · {store['location']} · samling {store['collection']}"))
-    if status["incomplete_documents"]:
+    left.metric("Dokument", index.documents)
+    right.metric("Textavsnitt", index.chunks)
+    formats = ", ".join(f"{name} {n}" for name, n in index.formats.items()) or "–"
+    store = status.store
+    kind = "inbäddad Qdrant" if store.kind == "embedded" else "Qdrant-server"
+    st.markdown(markup.text(f"Format: {formats}\nSenast indexerat: {_when(index.last_indexed_at)}"))
+    st.caption(markup.text(f"{kind} · {store.location} · samling {store.collection}"))
+    if index.incomplete_documents:
         st.warning(
             "Ofullständigt indexerade (synkronisera igen): "
-            + markup.text(", ".join(status["incomplete_documents"]))
+            + markup.text(", ".join(index.incomplete_documents))
         )
 
 
-def _retrieval(settings: Settings) -> None:
-    r = settings.retrieval
+def _retrieval(r: RetrievalSettings) -> None:
     search = {"hybrid": "e5 och BM25 (RRF i Qdrant)", "dense": "bara e5", "sparse": "bara BM25"}
     words = "sammansatta ord delas" if r.compounds else "sammansatta ord delas inte"
     rerank = (
@@ -80,22 +84,22 @@ def _retrieval(settings: Settings) -> None:
     st.caption(markup.text(f"Sökning: {search[r.mode]} · {words} · {rerank}"))
 
 
-def _last_run(run: dict[str, Any] | None) -> None:
+def _last_run(run: LastSync | None) -> None:
     st.header("Senaste synkronisering", divider="gray")
     if run is None:
         st.caption("Ingen synkronisering har körts ännu.")
         return
     st.markdown(
-        f"Startad {_when(run['started_at'])}, klar {_when(run['finished_at'])} · mappar: "
-        + markup.text(", ".join(run["roots"]))
+        f"Startad {_when(run.started_at)}, klar {_when(run.finished_at)} · mappar: "
+        + markup.text(", ".join(run.roots))
     )
-    _totals(run["totals"])
-    if run["aborted"]:
-        st.error("Körningen avbröts: " + markup.text(run["aborted"]))
-    _errors(run["errors"])
+    _totals(run.totals)
+    if run.aborted:
+        st.error("Körningen avbröts: " + markup.text(run.aborted))
+    _errors(run.errors)
 
 
-def _totals(totals: dict[str, Any]) -> None:
+def _totals(totals: dict[str, int | float]) -> None:
     for column, (key, label) in zip(st.columns(len(STATUS_SV)), STATUS_SV.items(), strict=True):
         column.metric(label, totals[key])
     st.caption(
@@ -104,34 +108,34 @@ def _totals(totals: dict[str, Any]) -> None:
     )
 
 
-def _errors(errors: list[dict[str, Any]]) -> None:
+def _errors(errors: list[SkippedFile]) -> None:
     if not errors:
         return
     st.markdown(f"**Filer som hoppades över ({len(errors)})**")
     st.dataframe(
-        [{"Fil": e["file"], "Orsak": e["reason"], "Meddelande": e["message"]} for e in errors],
+        [{"Fil": e.file, "Orsak": e.reason, "Meddelande": e.message} for e in errors],
         hide_index=True,
     )
 
 
-def _sync(settings: Settings, runtime: Runtime, last: dict[str, Any] | None) -> None:
+def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
     st.header("Synkronisera", divider="gray")
     st.caption(
         "Indexerar nya och ändrade filer i mapparna och tar bort filer som försvunnit ur dem. "
         "Oförändrade filer hoppas över. Körs i appen, som äger indexet."
     )
-    folders = st.text_area("Mappar (en per rad)", value=_default_roots(settings, last))
+    folders = st.text_area("Mappar (en per rad)", value=_default_roots(settings.data_dir, last))
     if st.button("Synkronisera nu", type="primary", icon=":material/sync:"):
         roots = [Path(line.strip()).expanduser() for line in folders.splitlines() if line.strip()]
         if roots:
             _run_sync(settings, runtime, roots)
         else:
             st.warning("Ange minst en mapp.")
-    result = st.session_state.get("sync_result")
+    result: RunReport | None = st.session_state.get("sync_result")
     if result is not None:
-        t = result["totals"]
+        t = result.totals()
         summary = (
-            f"Synkroniseringen är klar på {_seconds(result['seconds'])} s: {t['new']} nya, "
+            f"Synkroniseringen är klar på {_seconds(result.seconds)} s: {t['new']} nya, "
             f"{t['changed']} ändrade, {t['unchanged']} oförändrade, {t['removed']} borttagna "
             f"och {t['failed']} överhoppade filer; {t['chunks']} nya textavsnitt."
         )
@@ -141,43 +145,33 @@ def _sync(settings: Settings, runtime: Runtime, last: dict[str, Any] | None) -> 
 
 
 def _run_sync(settings: Settings, runtime: Runtime, roots: list[Path]) -> None:
-    if not SYNC_LOCK.acquire(blocking=False):
-        st.warning("En synkronisering pågår redan. Vänta tills den är klar.")
-        return
-    bar = st.progress(0.0, text="Startar …")
-
-    def progress(done: int, total: int, name: str) -> None:
-        text = f"{done} av {total} filer" + (f" · {name}" if name else "")
-        bar.progress(done / total if total else 1.0, text=text)
-
-    try:
+    def sync(progress: Progress) -> RunReport:
         with PDFIUM_LOCK:
             job = IngestJob(settings, runtime.store, runtime.embedder)
-            report = job.run(roots, progress=progress)
-    except InputError as exc:
-        bar.empty()
-        st.error(f"Synkroniseringen kunde inte starta: {markup.text(str(exc))}")
-        return
-    except AssistantError as exc:
-        bar.empty()
-        st.error(f"Synkroniseringen avbröts: {markup.text(str(exc))}")
-        return
-    finally:
-        SYNC_LOCK.release()
-    st.session_state["sync_result"] = report.to_dict()
-    st.rerun()  # draw the index figures again, now with the new documents
+            return job.run(roots, progress=progress)
+
+    report = run_job(
+        SYNC_LOCK,
+        sync,
+        name="Synkroniseringen",
+        busy="En synkronisering pågår redan. Vänta tills den är klar.",
+        unit="filer",
+    )
+    if report is not None:
+        st.session_state["sync_result"] = report
+        st.rerun()  # draw the index figures again, now with the new documents
 
 
-def _default_roots(settings: Settings, last: dict[str, Any] | None) -> str:
-    if last and last["roots"]:
-        return "\n".join(last["roots"])
-    examples = settings.data_dir / "examples"
+def _default_roots(data_dir: Path, last: LastSync | None) -> str:
+    if last and last.roots:
+        return "\n".join(last.roots)
+    examples = data_dir / "examples"
     return str(examples.resolve()) if examples.is_dir() else ""
 
 
 def _model(settings: Settings, runtime: Runtime) -> None:
     st.header("Språkmodell", divider="gray")
-    st.markdown(f"Konfigurerad: {markup.text(endpoint_label(settings))}")
+    st.markdown(f"Konfigurerad: {markup.text(endpoint_label(settings.model))}")
     default = "generativt" if settings.answer.mode == "generative" else "extraktivt"
     st.caption(f"Standardläge för svar: {default}")
     if runtime.chat is not None:

@@ -8,7 +8,7 @@ from streamlit.delta_generator import DeltaGenerator
 from assistant.errors import AssistantError, InputError
 from assistant.query.answer import Answer
 from assistant.query.runtime import Runtime
-from assistant.settings import Settings
+from assistant.settings import AnswerSettings, Settings
 from ui import markup
 from ui.components import MODES, endpoint_label, render_answer
 from ui.state import (
@@ -38,7 +38,7 @@ def main() -> None:
             "Ställ en fråga om kommunens riktlinjer och rutiner. Svaret bygger bara på "
             "organisationens egna dokument och visar källorna, så att du kan kontrollera det."
         )
-    endpoint = endpoint_label(settings)
+    endpoint = endpoint_label(settings.model)
     for i, turn in enumerate(turns):
         _show_turn(turn, str(i), endpoint)
     question = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
@@ -82,9 +82,9 @@ def _stream(
     try:
         for item in runtime.assistant.stream(
             question,
-            chosen_groups(settings),
+            chosen_groups(settings.ui),
             history(turns),
-            chosen_mode(settings, runtime),
+            chosen_mode(settings.answer, runtime),
         ):
             if isinstance(item, Answer):
                 return item
@@ -107,16 +107,16 @@ def _sidebar(settings: Settings, runtime: Runtime) -> None:
         if settings.ui.allow_group_switch:
             st.multiselect(
                 "Mina grupper (demo)",
-                offered_groups(settings),
+                offered_groups(settings.ui),
                 key=remembered("groups", list(settings.ui.demo_groups)),
                 on_change=remember,
                 args=("groups",),
                 placeholder="Inga (bara öppna dokument)",
             )
         else:
-            groups = ", ".join(chosen_groups(settings)) or "inga (bara öppna dokument)"
+            groups = ", ".join(chosen_groups(settings.ui)) or "inga (bara öppna dokument)"
             st.markdown(f"**Grupper (demo):** {markup.text(groups)}")
-        _mode_choice(settings, runtime)
+        _mode_choice(settings.answer, runtime)
         st.button(
             "Rensa samtalet",
             on_click=clear_conversation,
@@ -125,7 +125,7 @@ def _sidebar(settings: Settings, runtime: Runtime) -> None:
         )
 
 
-def _mode_choice(settings: Settings, runtime: Runtime) -> None:
+def _mode_choice(answer: AnswerSettings, runtime: Runtime) -> None:
     if runtime.chat is None:
         st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
         why = runtime.model_problem or "appen startades i extraktivt läge"
@@ -135,7 +135,7 @@ def _mode_choice(settings: Settings, runtime: Runtime) -> None:
         "Svarsläge",
         list(MODES),
         format_func=MODES.__getitem__,
-        key=remembered("mode", settings.answer.mode),
+        key=remembered("mode", answer.mode),
         on_change=remember,
         args=("mode",),
         horizontal=True,

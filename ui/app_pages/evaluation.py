@@ -4,16 +4,17 @@ and follow the history of runs. Runs happen in the app's process, with its runti
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
-from assistant.errors import AssistantError, InputError
+from assistant.errors import InputError
 from assistant.query.answer import Mode
 from assistant.query.runtime import Runtime
 from assistant.settings import Settings
 from evals.judge import build_judge
+from evals.records import EvalRun
 from evals.runner import compare, list_runs, load_run, load_thresholds, run_suite, save_run
 from evals.views import save_upload, suites
 from ui import markup
@@ -26,6 +27,7 @@ from ui.eval_views import (
     show_run,
     when,
 )
+from ui.jobs import Progress, run_job
 from ui.state import EVAL_LOCK, app_runtime, app_settings, chosen_groups
 
 UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
@@ -42,8 +44,8 @@ def main() -> None:
     )
     _new_run(settings, runtime)
     # A run's report quotes what its groups may read: show only runs the viewer may see.
-    viewer = set(chosen_groups(settings))
-    runs = [r for r in list_runs(settings.evals_dir) if set(r["groups"]) <= viewer]
+    viewer = set(chosen_groups(settings.ui))
+    runs = [r for r in list_runs(settings.evals_dir) if set(r.groups) <= viewer]
     st.header("Resultat", divider="gray")
     if not runs:
         st.caption("Ingen utvärdering har körts ännu.")
@@ -51,7 +53,7 @@ def main() -> None:
     _chosen_run(settings, runs)
     st.header("Historik", divider="gray")
     show_history(runs)
-    _comparison(settings, runs)
+    _comparison(settings.evals_dir, runs)
 
 
 # -- a new run -------------------------------------------------------------------------
@@ -78,7 +80,7 @@ def _new_run(settings: Settings, runtime: Runtime) -> None:
         placeholder="Ingen testsvit ännu",
         disabled=not offered,
     )
-    viewer = chosen_groups(settings)
+    viewer = chosen_groups(settings.ui)
     groups = middle.multiselect(
         "Kör som grupperna",
         viewer,  # never more than the viewer's own groups
@@ -147,73 +149,63 @@ def _mode(runtime: Runtime) -> Mode:
 def _evaluate(
     settings: Settings, runtime: Runtime, suite: Path, groups: list[str], mode: Mode
 ) -> None:
-    if not EVAL_LOCK.acquire(blocking=False):
-        st.warning("En utvärdering pågår redan. Vänta tills den är klar.")
-        return
-    bar = st.progress(0.0, text="Startar …")
-
-    def progress(done: int, total: int, case_id: str) -> None:
-        text = f"{done} av {total} frågor" + (f" · {case_id}" if case_id else "")
-        bar.progress(done / total if total else 1.0, text=markup.text(text))
-
-    try:
-        run = run_suite(
-            suite, runtime, groups=groups, mode=mode, judge=build_judge(settings), progress=progress
-        )
+    def evaluate(progress: Progress) -> EvalRun:
+        judge = build_judge(settings.eval)
+        run = run_suite(suite, runtime, groups=groups, mode=mode, judge=judge, progress=progress)
         save_run(run, settings.evals_dir)
-    except InputError as exc:
-        bar.empty()
-        st.error(f"Utvärderingen kunde inte starta: {markup.text(str(exc))}")
+        return run
+
+    run = run_job(
+        EVAL_LOCK,
+        evaluate,
+        name="Utvärderingen",
+        busy="En utvärdering pågår redan. Vänta tills den är klar.",
+        unit="frågor",
+    )
+    if run is None:
         return
-    except AssistantError as exc:
-        bar.empty()
-        st.error(f"Utvärderingen avbröts: {markup.text(str(exc))}")
-        return
-    finally:
-        EVAL_LOCK.release()
-    bar.empty()
     # Show the new run below, and compare it with the one before it.
-    st.session_state["eval_view"] = st.session_state["eval_b"] = run["id"]
-    earlier = [r["id"] for r in list_runs(settings.evals_dir) if r["id"] != run["id"]]
+    st.session_state["eval_view"] = st.session_state["eval_b"] = run.id
+    earlier = [r.id for r in list_runs(settings.evals_dir) if r.id != run.id]
     if earlier:
         st.session_state["eval_a"] = earlier[0]
-    st.success(
-        f"Klar: {run['summary']['cases']} frågor på {seconds(run['seconds'])} s. "
-        "Resultatet står nedan."
-    )
+    st.success(f"Klar: {run.cases} frågor på {seconds(run.seconds)} s. Resultatet står nedan.")
 
 
 # -- stored runs -----------------------------------------------------------------------
 
 
-def _label(runs: list[dict[str, Any]]) -> dict[str, str]:
-    return {
-        r["id"]: f"{when(r['started_at'])} · {r['suite']} · {MODES.get(r['mode'], r['mode'])} "
-        f"· grupper: {groups_label(r['groups'])}"
+def _label(runs: list[EvalRun]) -> dict[str, str]:
+    labels = {
+        r.id: f"{when(r.started_at)} · {r.suite} · {MODES.get(r.mode, r.mode)} "
+        f"· grupper: {groups_label(r.groups)}"
         for r in runs
     }
+    # A selectbox tells its options apart by label: runs alike to the minute show their id.
+    seen = Counter(labels.values())
+    return {i: f"{label} · {i}" if seen[label] > 1 else label for i, label in labels.items()}
 
 
-def _chosen_run(settings: Settings, runs: list[dict[str, Any]]) -> None:
+def _chosen_run(settings: Settings, runs: list[EvalRun]) -> None:
     labels = _label(runs)
     if st.session_state.get("eval_view") not in labels:
         st.session_state.pop("eval_view", None)
     run_id = st.selectbox(
         "Visa körning", list(labels), format_func=labels.__getitem__, key="eval_view"
     )
-    folder = Path(next(r["folder"] for r in runs if r["id"] == run_id))
-    run = load_run(folder, settings.evals_dir)
+    chosen = next(r for r in runs if r.id == run_id)
+    run = load_run(chosen.folder or chosen.id, settings.evals_dir)
     try:
         thresholds: dict[str, float] | None = load_thresholds(
-            settings.eval.thresholds_file, run["suite"]
+            settings.eval.thresholds_file, run.suite
         )
     except InputError as exc:
         thresholds = None
         st.warning(f"Gränsvärdena kunde inte läsas: {markup.text(str(exc))}")
-    show_run(run, folder, thresholds)
+    show_run(run, thresholds)
 
 
-def _comparison(settings: Settings, runs: list[dict[str, Any]]) -> None:
+def _comparison(evals_dir: Path, runs: list[EvalRun]) -> None:
     st.subheader("Jämför två körningar")
     if len(runs) < 2:
         st.caption("Jämförelsen blir tillgänglig när minst två körningar finns.")
@@ -229,10 +221,10 @@ def _comparison(settings: Settings, runs: list[dict[str, Any]]) -> None:
     if a == b:
         st.caption("Välj två olika körningar.")
         return
-    run_a, run_b = load_run(a, settings.evals_dir), load_run(b, settings.evals_dir)
-    if run_a["suite"] != run_b["suite"]:
+    run_a, run_b = load_run(a, evals_dir), load_run(b, evals_dir)
+    if run_a.suite != run_b.suite:
         st.warning("Körningarna gäller olika testsviter; bara gemensamma fall jämförs.")
-    if run_a["groups"] != run_b["groups"]:
+    if run_a.groups != run_b.groups:
         st.info("Körningarna gjordes med olika grupper.", icon=":material/group:")
     show_comparison(compare(run_a, run_b))
 
