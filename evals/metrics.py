@@ -29,15 +29,14 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG
-from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
-from spacy.lang.sv.stop_words import STOP_WORDS as _SV_STOP
 
 from assistant.query.answer import Answer, Source
+from assistant.text.sentences import CITATION_MARKER
+from assistant.text.terms import STOP_WORDS
 from evals.dataset import Case, Gold
 from evals.records import CaseResult, Summary
 
 K = 10
-_STOP = frozenset(_SV_STOP) | frozenset(_EN_STOP)
 
 
 def normalise(text: str) -> str:
@@ -100,15 +99,14 @@ def answer_metrics(case: Case, answer: Answer, passages: dict[str, str]) -> dict
 
 
 _NUMBER_GAP = re.compile(r"(?<=\d)[\s\u00a0](?=\d{3}\b)")
-_MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
 def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).lower()
-    text = _MARKER.sub(" ", text)
+    text = CITATION_MARKER.sub(" ", text)
     text = _NUMBER_GAP.sub("", text)
     words = re.findall(r"\w+(?:[.,]\d+)?", text)
-    return [w for w in words if w not in _STOP]
+    return [w for w in words if w not in STOP_WORDS]
 
 
 def token_f1(got: str, expected: str) -> float:
