@@ -50,7 +50,7 @@ eval: setup  ## Run both shipped suites (examples as hr+chefer; sv-public) with 
 	$(BIN)/assistant ingest $(DATA_DIR)/examples --data-dir $(DATA_DIR)
 	$(BIN)/assistant eval run evals/suites/examples.jsonl --groups hr,chefer --data-dir $(DATA_DIR)
 	$(BIN)/assistant ingest $(CORPUS) --data-dir $(DATA_DIR)/sv-public
-	$(BIN)/assistant eval run evals/suites/sv-public.jsonl --data-dir $(DATA_DIR)/sv-public
+	$(BIN)/assistant eval run evals/suites/sv-public.jsonl --split test --data-dir $(DATA_DIR)/sv-public
 
 bench: setup  ## Ingestion, answer latency, retrieval configurations on both suites, 100k-chunk retrieval latency (print figures)
 	$(BIN)/python -m bench.ingest

@@ -8,8 +8,9 @@ One case per line::
 
 Optional: ``groups`` (access groups a reader needs; a run without any of them must
 refuse the case), ``asked_as`` (the groups this one case is asked with, e.g. ``[]`` to
-check that a reader without a group gets a refusal; only groups the run has count) and
-``note``.
+check that a reader without a group gets a refusal; only groups the run has count),
+``split`` (``dev``: thresholds, weights and prompts may be chosen on it; ``test``: only
+reported on, once per decision) and ``note``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from assistant.store.access import normalise_groups
 
 TYPES = ("factual", "multi-hop", "summary", "unanswerable")
 REQUIRED = {"id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang"}
-OPTIONAL = {"sources", "groups", "asked_as", "note"}
+OPTIONAL = {"sources", "groups", "asked_as", "split", "note"}
+SPLITS = ("dev", "test")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Case:
     gold: tuple[Gold, ...]  # source_file/evidence first, then ``sources``
     groups: tuple[str, ...] = ()
     asked_as: tuple[str, ...] | None = None
+    split: str | None = None  # "dev" or "test"; None in suites that are not split
     note: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -69,8 +72,11 @@ class Case:
         return bool(self.groups) and not set(self.groups) & readers
 
 
-def load_cases(path: Path) -> list[Case]:
-    """Read and check a golden set; InputError naming the line on any problem."""
+def load_cases(path: Path, split: str | None = None) -> list[Case]:
+    """Read and check a golden set (only the cases of ``split``, when given); InputError
+    naming the line on any problem."""
+    if split is not None and split not in SPLITS:
+        raise InputError(f"split must be one of {SPLITS}, not {split!r}")
     cases: list[Case] = []
     seen: set[str] = set()
     try:
@@ -90,8 +96,10 @@ def load_cases(path: Path) -> list[Case]:
             raise InputError(f"{where}: duplicate id {case.id!r}")
         seen.add(case.id)
         cases.append(case)
+    if split is not None:
+        cases = [c for c in cases if c.split == split]
     if not cases:
-        raise InputError(f"{path} holds no cases")
+        raise InputError(f"{path} holds no cases" + (f" in its {split} part" if split else ""))
     return cases
 
 
@@ -104,6 +112,8 @@ def _case(data: Any, where: str) -> Case:
         raise InputError(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)}")
     if data["type"] not in TYPES or data["lang"] not in ("sv", "en"):
         raise InputError(f"{where}: type must be one of {TYPES} and lang sv or en")
+    if data.get("split", "dev") not in SPLITS:
+        raise InputError(f"{where}: split must be one of {SPLITS}")
     page = data["source_page"]
     if page is not None and (not isinstance(page, int) or page < 1):
         raise InputError(f"{where}: source_page must be a 1-based number or null")
@@ -125,6 +135,7 @@ def _case(data: Any, where: str) -> Case:
         asked_as=(
             tuple(normalise_groups(map(str, data["asked_as"]))) if "asked_as" in data else None
         ),
+        split=data.get("split"),
         note=str(data.get("note", "")),
         raw=data,
     )

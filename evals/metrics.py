@@ -21,6 +21,7 @@ nothing else.
 
 from __future__ import annotations
 
+import random
 import re
 import statistics
 import unicodedata
@@ -166,6 +167,52 @@ def aggregate(results: Sequence[CaseResult]) -> Summary:
     summary["tokens_out"] = sum(r.tokens.get("answer", 0) for r in results)
     summary["cases"] = len(results)
     return summary
+
+
+# The figures a bootstrap interval is given for: the quality metrics, not latency or cost.
+QUALITY = (*METRICS, "refusal_accuracy", "refusal_precision", "refusal_recall")
+
+
+def intervals(
+    results: Sequence[CaseResult], resamples: int = 1000, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95 % bootstrap intervals of the quality figures: the cases resampled with replacement.
+
+    A difference between two runs that lies inside these intervals may be one or two cases
+    of luck, not a better configuration. Seeded, so a run's intervals are reproducible.
+    """
+    if not results:
+        return {}
+    rng = random.Random(seed)
+    draws: dict[str, list[float]] = {name: [] for name in QUALITY}
+    for _ in range(resamples):
+        sample = rng.choices(results, k=len(results))
+        figures = _quality(sample)
+        for name, value in figures.items():
+            if value is not None:
+                draws[name].append(value)
+    found = {}
+    for name, values in draws.items():
+        if len(values) >= resamples // 2:  # defined in most resamples
+            values.sort()
+            low = values[int(0.025 * (len(values) - 1))]
+            high = values[round(0.975 * (len(values) - 1))]
+            found[name] = (round(low, 4), round(high, 4))
+    return found
+
+
+def _quality(results: Sequence[CaseResult]) -> dict[str, float | None]:
+    figures: dict[str, float | None] = {}
+    for name in METRICS:
+        values = [r.metrics[name] for r in results if name in r.metrics]
+        figures[name] = sum(values) / len(values) if values else None
+    tp = sum(r.refused and r.expected_refusal for r in results)
+    fp = sum(r.refused and not r.expected_refusal for r in results)
+    fn = sum(not r.refused and r.expected_refusal for r in results)
+    figures["refusal_accuracy"] = sum(r.refusal_right for r in results) / len(results)
+    figures["refusal_precision"] = tp / (tp + fp) if tp + fp else None
+    figures["refusal_recall"] = tp / (tp + fn) if tp + fn else None
+    return figures
 
 
 def by_group(results: Sequence[CaseResult], key: Literal["type", "lang"]) -> dict[str, Summary]:

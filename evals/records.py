@@ -46,6 +46,7 @@ class CaseResult(BaseModel):
     question: str
     type: str = ""
     lang: str = ""
+    split: str | None = None
     expected: str = ""  # the reference answer, or why it is withheld from this run
     expected_files: list[str] = Field(default_factory=list)
     got: str = ""
@@ -85,6 +86,7 @@ class EvalRun(BaseModel):
     id: str
     suite: str = ""
     suite_path: str = ""
+    split: str | None = None  # the part of the suite that ran; None: all of it
     mode: str = ""
     groups: list[str] = Field(default_factory=list)
     model: str = ""
@@ -94,6 +96,8 @@ class EvalRun(BaseModel):
     started_at: str = ""
     seconds: float = 0.0
     summary: Summary = Field(default_factory=dict)
+    # 95 % bootstrap intervals of the summary's quality figures, by metric name.
+    intervals: dict[str, tuple[float, float]] = Field(default_factory=dict)
     by_type: dict[str, Summary] = Field(default_factory=dict)
     by_lang: dict[str, Summary] = Field(default_factory=dict)
     results: list[CaseResult] = Field(default_factory=list)

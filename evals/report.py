@@ -46,6 +46,12 @@ def write_reports(run: EvalRun, previous: EvalRun | None, folder: Path) -> None:
     (folder / "report.md").write_text(markdown_report(run, previous), encoding="utf-8")
 
 
+def _interval(run: EvalRun, name: str) -> str:
+    """The 95 % bootstrap interval of a figure, "[0.812, 0.931]", or "" when it has none."""
+    low_high = run.intervals.get(name)
+    return f"[{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else ""
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "–"
@@ -64,13 +70,14 @@ def markdown_report(run: EvalRun, previous: EvalRun | None) -> str:
         "",
         f"Suite **{run.suite}** ({run.cases} cases), mode **{run.mode}**, model "
         f"{run.model}, groups {', '.join(run.groups) or '(none: public documents only)'}, "
-        f"{run.seconds} s. {run.judge_note or 'Judge: ' + str(run.judge)}",
+        f"{run.seconds} s. {run.judge_note or 'Judge: ' + str(run.judge)}"
+        + (f" Part of the suite: **{run.split}**." if run.split else ""),
         "",
-        "| metric | value |" + (" previous |" if previous else ""),
-        "|---|---|" + ("---|" if previous else ""),
+        "| metric | value | 95 % interval |" + (" previous |" if previous else ""),
+        "|---|---|---|" + ("---|" if previous else ""),
     ]
     for name, value in s.items():
-        row = f"| {name} | {_fmt(value)} |"
+        row = f"| {name} | {_fmt(value)} | {_interval(run, name)} |"
         if previous:
             row += f" {_fmt(previous.summary.get(name))} |"
         lines.append(row)
@@ -165,13 +172,13 @@ def html_report(run: EvalRun, previous: EvalRun | None) -> str:
         f"{escape(run.started_at)}. {escape(run.judge_note or 'Judge: ' + str(run.judge))}"
     )
     rows = "".join(
-        f"<tr><td>{escape(k)}</td><td>{_fmt(v)}</td>"
+        f"<tr><td>{escape(k)}</td><td>{_fmt(v)}</td><td>{_interval(run, k)}</td>"
         + (f"<td>{_fmt(previous.summary.get(k))}</td>" if previous else "")
         + "</tr>"
         for k, v in s.items()
     )
     table = (
-        "<table><tr><th>metric</th><th>this run</th>"
+        "<table><tr><th>metric</th><th>this run</th><th>95 % interval</th>"
         + (f"<th>previous ({escape(previous.id)})</th>" if previous else "")
         + f"</tr>{rows}</table>"
     )

@@ -22,7 +22,7 @@ from assistant.query.runtime import Runtime
 from assistant.store import collection_name
 from evals.dataset import Case, load_cases
 from evals.judge import Judge
-from evals.metrics import aggregate, answer_metrics, by_group, retrieval_metrics
+from evals.metrics import aggregate, answer_metrics, by_group, intervals, retrieval_metrics
 from evals.records import (
     CaseMove,
     CaseResult,
@@ -46,8 +46,9 @@ def run_suite(
     mode: Mode | None = None,
     judge: Judge | None = None,
     progress: Progress | None = None,
+    split: str | None = None,
 ) -> EvalRun:
-    cases = load_cases(path)
+    cases = load_cases(path, split)
     settings = runtime.settings
     mode = mode or settings.answer.mode
     started = time.perf_counter()
@@ -66,6 +67,7 @@ def run_suite(
         f"-{uuid.uuid4().hex[:4]}",
         suite=path.stem,
         suite_path=str(path),
+        split=split,
         mode=mode,
         groups=sorted(groups),
         model=runtime.assistant.model_name if mode == "generative" else "extractive",
@@ -84,6 +86,7 @@ def run_suite(
         started_at=stamp.isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 2),
         summary=aggregate(results),
+        intervals=intervals(results),
         by_type=by_group(results, "type"),
         by_lang=by_group(results, "lang"),
         results=results,
@@ -109,6 +112,7 @@ def _result(case: Case, answer: Answer, groups: Sequence[str], judge: Judge | No
         question=case.question,
         type=case.type,
         lang=case.lang,
+        split=case.split,
         # The reference answer quotes a document this run's groups may not read.
         expected=f"(withheld: needs group {' or '.join(case.groups)})" if withheld else case.answer,
         expected_files=sorted(case.files),

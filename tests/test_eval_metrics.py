@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
+from assistant.errors import InputError
 from assistant.query.answer import Answer, Source
-from evals.dataset import Case, Gold
-from evals.metrics import aggregate, answer_metrics, normalise, retrieval_metrics, token_f1
+from evals.dataset import Case, Gold, load_cases
+from evals.metrics import (
+    aggregate,
+    answer_metrics,
+    intervals,
+    normalise,
+    retrieval_metrics,
+    token_f1,
+)
 from evals.records import CaseResult
 
 
@@ -94,3 +104,39 @@ def test_refusal_figures_treat_refusal_as_positive() -> None:
     assert s["refusal_precision"] == 0.5
     assert s["refusal_recall"] == 0.5
     assert s["latency_total_p50_ms"] == 1000.0
+
+
+def _hit(value: float, refused: bool = False) -> CaseResult:
+    return CaseResult(id="c", question="q", refused=refused, metrics={"evidence_hit@5": value})
+
+
+def test_bootstrap_intervals_hold_the_figure_and_narrow_with_more_cases() -> None:
+    few = [_hit(1.0)] * 8 + [_hit(0.0)] * 2  # 0.8 of 10 cases
+    many = few * 10  # 0.8 of 100 cases
+    low, high = intervals(few)["evidence_hit@5"]
+    assert low <= 0.8 <= high
+    assert high - low >= 0.3  # one or two cases of ten move the figure a lot
+    low_many, high_many = intervals(many)["evidence_hit@5"]
+    assert low_many <= 0.8 <= high_many
+    assert high_many - low_many < (high - low) / 2
+    assert intervals(few) == intervals(few)  # seeded: the same run, the same intervals
+    # Every case alike: nothing to resample.
+    assert intervals([_hit(1.0)] * 5)["evidence_hit@5"] == (1.0, 1.0)
+    # A figure no case defines has no interval.
+    assert "refusal_precision" not in intervals(few)
+
+
+def test_a_split_suite_runs_one_part(tmp_path: Path) -> None:
+    lines = [
+        {"id": f"c{i}", "question": "Fråga?", "answer": "Svar.", "source_file": "a.md",
+         "source_page": None, "evidence": "x" * 40, "type": "factual", "lang": "sv",
+         "split": split}
+        for i, split in enumerate(["dev", "test", "test"])
+    ]  # fmt: skip
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text("\n".join(json.dumps(c) for c in lines), encoding="utf-8")
+    assert [c.id for c in load_cases(suite, "test")] == ["c1", "c2"]
+    assert [c.id for c in load_cases(suite, "dev")] == ["c0"]
+    assert len(load_cases(suite)) == 3
+    with pytest.raises(InputError, match="split"):
+        load_cases(suite, "holdout")

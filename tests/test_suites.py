@@ -27,7 +27,8 @@ SV_PUBLIC = SUITES / "sv-public.jsonl"
 EXAMPLES = SUITES / "examples.jsonl"
 
 REQUIRED = ("id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang")
-OPTIONAL = frozenset({"sources", "groups", "asked_as", "note"})
+OPTIONAL = frozenset({"sources", "groups", "asked_as", "split", "note"})
+SPLITS = frozenset({"dev", "test"})
 SOURCE_KEYS = frozenset({"file", "page", "evidence"})
 TYPES = frozenset({"factual", "multi-hop", "summary", "unanswerable"})
 LANGS = frozenset({"sv", "en"})
@@ -119,6 +120,8 @@ def case_problems(case: dict[str, Any]) -> list[str]:
         problems.append(f"{label}: source_file must be a file name only")
     if "note" in case and not isinstance(case["note"], str):
         problems.append(f"{label}: note must be a string")
+    if "split" in case and case["split"] not in SPLITS:
+        problems.append(f"{label}: split must be one of {sorted(SPLITS)}")
     for key in ("groups", "asked_as"):
         groups = case.get(key, [])
         if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
@@ -167,10 +170,18 @@ def test_suite_is_well_formed(suite: Path) -> None:
 
 def test_sv_public_mix() -> None:
     cases = load_suite(SV_PUBLIC)
-    assert len(cases) >= 40
+    assert len(cases) >= 200
     share = sum(c["type"] == "unanswerable" for c in cases) / len(cases)
     assert 0.08 <= share <= 0.15, f"unanswerable share {share:.1%}"
     assert all(not c.get("groups") for c in cases), "the public corpus has no access groups"
+    # Every case is in a part: dev to tune on, test to report on. The test part has every
+    # kind of question, and none of the cases the earlier defaults were tuned on.
+    assert {c.get("split") for c in cases} == SPLITS
+    test = [c for c in cases if c["split"] == "test"]
+    assert len(test) >= 80
+    assert {c["type"] for c in test} == TYPES
+    assert {c["lang"] for c in test} == LANGS
+    assert not [c["id"] for c in test if not c["id"].startswith("svp2-")]
 
 
 def test_examples_mix() -> None:

@@ -45,6 +45,12 @@ def eval_run(
     gate: Annotated[
         bool, typer.Option("--gate", help="Exit 1 when a metric is below its threshold.")
     ] = False,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this part of a split suite: dev (tune on it) or test (report on it)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
     json_out: JsonOut = False,
 ) -> None:
@@ -67,7 +73,13 @@ def eval_run(
             enabled = err.is_terminal and not json_out
             with progress_bar(enabled, label="Evaluating") as bar:
                 run = run_suite(
-                    dataset, runtime, groups=member_of, mode=answer_mode, judge=judge, progress=bar
+                    dataset,
+                    runtime,
+                    groups=member_of,
+                    mode=answer_mode,
+                    judge=judge,
+                    progress=bar,
+                    split=split,
                 )
         folder = save_run(run, settings.evals_dir)
         if report:
@@ -89,12 +101,19 @@ def eval_run(
 
 
 def _print_summary(run: EvalRun, html: Path, failures: list[str]) -> None:
-    typer.echo(f"{run.id}: {run.cases} cases, {run.mode}, {run.model}, {run.seconds} s")
+    part = f" ({run.split} part)" if run.split else ""
+    typer.echo(f"{run.id}: {run.cases} cases{part}, {run.mode}, {run.model}, {run.seconds} s")
     for name, value in run.summary.items():
-        if value is not None and name != "cases":
-            typer.echo(
-                f"  {name:26} {value:.3f}" if isinstance(value, float) else f"  {name:26} {value}"
-            )
+        if value is None or name == "cases":
+            continue
+        if not isinstance(value, float):
+            typer.echo(f"  {name:26} {value}")
+            continue
+        low_high = run.intervals.get(name)
+        interval = f"  [{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else ""
+        typer.echo(f"  {name:26} {value:.3f}{interval}")
+    if run.intervals:
+        typer.echo("  (95 % bootstrap intervals over the cases in brackets)")
     if run.judge_note:
         typer.echo(f"  ({run.judge_note})")
     typer.echo(f"Report: {html}")
