@@ -200,6 +200,12 @@ class RetrievalSettings(_Section):
         "BM25 index and in questions. Changing it starts a fresh collection.",
     )
     candidates: int = Field(40, gt=0, le=500, description="Passages each side prefetches.")
+    translate_questions: bool = Field(
+        True,
+        description="Translate a question that is not in Swedish into Swedish with the chat "
+        "model before retrieval (the documents are Swedish; the answer stays in the asker's "
+        "language). Without a chat model the question is searched as asked.",
+    )
     rerank: RerankSettings = Field(default_factory=RerankSettings)
     top_k: int = Field(10, gt=0, le=50, description="Passages retrieved and ranked per question.")
     context_passages: int = Field(4, gt=0, le=20, description="Passages given to the model.")
@@ -216,7 +222,7 @@ class RetrievalSettings(_Section):
         300, gt=0, description="At most this many tokens in a widened passage."
     )
     strong_similarity: float = Field(
-        0.87,
+        0.86,
         ge=0,
         le=1,
         description="A best passage this similar to the question (cosine, e5) supports an "
@@ -230,7 +236,7 @@ class RetrievalSettings(_Section):
         "strong_similarity the passage must also contain the question's words.",
     )
     min_term_coverage: float = Field(
-        0.5,
+        0.4,
         ge=0,
         le=1,
         description="IDF-weighted share of the question's content words that one of the best "

@@ -22,8 +22,8 @@ Tokenizer = Callable[[str], list[int]]
 
 # Bump when parsing or chunking changes what a chunk holds: every document's index key
 # changes with it, so the next sync replaces each document's chunks (new version first,
-# then the old one deleted), as for an edited file.
-CHUNKER_VERSION = 1
+# then the old one deleted), as for an edited file. 2 = a document card per document.
+CHUNKER_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings
 from assistant.store import DocState, StoredPoint, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
+from assistant.text.designations import own_designations, sections
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
+from ingest.card import document_card
 from ingest.chunk import CHUNKER_VERSION, Chunk, Chunker
 from ingest.errors import DocumentError, Reason
 from ingest.metadata import document_fields
@@ -35,6 +37,8 @@ from ingest.sources import SourceFile, discover, file_hash
 
 log = logging.getLogger(__name__)
 _UPSERT_BATCH = 256
+# The start of a document that says what it is called; later lines cite other documents.
+_HEAD_CHARS = 400
 
 # Called before each file: (files done, files in all, file name).
 Progress = Callable[[int, int, str], None]
@@ -178,10 +182,12 @@ class IngestJob:
         groups: tuple[str, ...],
         report: RunReport,
     ) -> list[StoredPoint]:
+        fields = document_fields(doc)
+        named = own_designations(doc.title, doc.text[:_HEAD_CHARS], source.path.name)
+        chunks = [*chunks, document_card(doc, fields, named, self._chunker.count)]
         t0 = time.perf_counter()
         dense = self._embedder.get_text_embedding_batch([c.embed_text for c in chunks])
         report.embed_seconds += time.perf_counter() - t0
-        fields = document_fields(doc)
         doc_lang = detect_language(doc.text)
         stat = source.path.stat()
         points = []
@@ -204,6 +210,7 @@ class IngestJob:
                 indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 doc_lang=doc_lang,
                 email=dict(doc.fields),
+                designations=named,
                 chunk_index=i,
                 text=chunk.text,
                 kind=chunk.kind,
@@ -211,6 +218,7 @@ class IngestJob:
                 page_label=chunk.page_label,
                 heading_path=chunk.heading_path,
                 heading=" > ".join(chunk.heading_path) or None,
+                sections=sections(chunk.heading_path, chunk.text),
                 ocr=chunk.ocr,
                 tokens=chunk.tokens,
                 lang=lang,

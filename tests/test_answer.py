@@ -210,3 +210,33 @@ def test_citing_a_replaced_guideline_says_so(runtime: Runtime) -> None:
     assert current.citations[0].file == "friskvardsbidrag-2025.md"
     assert not current.citations[0].superseded
     assert current.to_json()["citations"][0]["expired"] is False
+
+
+def test_an_english_question_is_searched_in_swedish_and_answered_in_english(
+    runtime: Runtime,
+) -> None:
+    assistant, chat = _scripted(
+        runtime,
+        "När ska sommarsemester sökas?",  # the translation
+        "Summer holiday must be applied for by 31 March [1].",
+    )
+    answer = assistant.ask("By when must I apply for my summer holiday?", [], mode="generative")
+    assert answer.searched_question == "När ska sommarsemester sökas?"
+    assert answer.lang == "en"
+    # Found through the Swedish words: the cited passage says it.
+    assert answer.citations[0].file == "semester.md"
+    assert "31 mars" in answer.citations[0].quote
+    assert "translate" in answer.timings_ms
+    # The translation prompt carries the question; the answer prompt is the English one.
+    assert chat.calls[0][-1]["content"] == "By when must I apply for my summer holiday?"
+    assert "Answer in English" in chat.calls[1][0]["content"]
+
+
+def test_a_failed_translation_searches_the_question_as_asked(runtime: Runtime) -> None:
+    assistant, _ = _scripted(runtime, ModelError("down"), ModelError("down"))
+    answer = assistant.ask("By when must I apply for my summer holiday?", [], mode="generative")
+    assert answer.searched_question == "By when must I apply for my summer holiday?"
+    # A Swedish question is never sent for translation.
+    swedish, chat = _scripted(runtime, "Sommarsemester söks senast den 31 mars [1].")
+    assert swedish.ask("När ska sommarsemester sökas?", [], mode="generative").searched_question
+    assert len(chat.calls) == 1

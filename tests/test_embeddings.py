@@ -98,7 +98,7 @@ def test_ingest_through_the_endpoint(endpoint: str, tmp_path: Path) -> None:
     try:
         report = IngestJob(settings, store, embedder).run([folder])
         assert report.totals()["new"] == 1
-        assert store.count() == 1
+        assert store.count() == 2  # the passage and the document's card
     finally:
         store.close()
         embedder.close()

@@ -209,3 +209,29 @@ def test_counts_follow_writes(store: VectorStore) -> None:
     store.delete_doc("b")
     assert store.count() == before - 1
     assert store.passages_with_term(term, ["hr"], cap=10) == 0
+
+
+def test_a_match_narrows_the_search_but_never_widens_access(store: VectorStore) -> None:
+    for doc, named, groups in (("a", "sfs 2017:725", [EVERYONE]), ("b", "bfs 1992:46", ["hr"])):
+        text, vector, _ = TEXTS[doc]
+        record = chunk_record(doc, text, groups=groups, designations=(named,), sections=("3 §",))
+        point_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"named/{doc}"))
+        store.upsert([StoredPoint(point_id, vector, *SparseEncoder().document(text), record)])
+    store.optimize()
+    dense = [0.5, 0.5, 0.0, 0.0]
+    named = Search(dense, None, [], 10, SearchMode.DENSE, match={"designations": ["sfs 2017:725"]})
+    assert [h.record.doc_id for h in store.search(named)] == ["a"]
+    # Naming a document one may not read finds nothing; naming "groups" widens nothing.
+    hidden = Search(dense, None, [], 10, SearchMode.DENSE, match={"designations": ["bfs 1992:46"]})
+    assert store.search(hidden) == []
+    widen = Search(dense, None, [], 10, SearchMode.DENSE, match={"groups": ["hr"]})
+    assert store.search(widen) == []
+    both = Search(
+        dense,
+        None,
+        ["hr"],
+        10,
+        SearchMode.DENSE,
+        match={"designations": ["bfs 1992:46"], "sections": ["3 §"]},
+    )
+    assert [h.record.doc_id for h in store.search(both)] == ["b"]

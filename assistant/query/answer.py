@@ -76,6 +76,8 @@ class Answer:
     timings_ms: dict[str, float]
     question: str = ""
     standalone_question: str = ""
+    # What retrieval searched with: the standalone question, in Swedish when it was not.
+    searched_question: str = ""
     lang: str = "sv"
     unsupported: list[str] = field(default_factory=list)
     notice: str | None = None
@@ -148,12 +150,14 @@ class Assistant:
         timings: dict[str, float] = {}
         standalone = self._standalone(question, history, lang, timings)
         t0 = time.perf_counter()
-        retrieval = self._retriever.retrieve(standalone, groups)
+        searched = self._in_swedish(standalone, lang, timings)
+        retrieval = self._retriever.retrieve(searched, groups)
         timings["retrieve"] = _ms(t0)
         context = self._context(retrieval)
         base = {
             "question": question,
             "standalone_question": standalone,
+            "searched_question": searched,
             "lang": lang,
             "timings_ms": timings,
             "ranked": [Source.of(i, p) for i, p in enumerate(retrieval.passages, start=1)],
@@ -214,18 +218,36 @@ class Assistant:
         fallback = " ".join([*earlier, question])
         if self._chat is None:
             return fallback
+        messages = load_prompt("rewrite", lang).messages(history=recent, question=question)
+        rewritten = self._one_line(messages, 80)
+        timings["rewrite"] = _ms(t0)
+        return rewritten or fallback
+
+    def _in_swedish(self, question: str, lang: str, timings: dict[str, float]) -> str:
+        """The question in Swedish for retrieval, when it is asked in another language.
+
+        The documents are Swedish: an English question's words meet English documents
+        first and the Swedish answer last. The chat model translates (the answer stays in
+        the asker's language); without one, or when it fails, the question is searched as
+        asked.
+        """
+        if lang == "sv" or self._chat is None or not self._settings.retrieval.translate_questions:
+            return question
+        t0 = time.perf_counter()
+        translated = self._one_line(load_prompt("translate", "en").messages(question=question), 120)
+        timings["translate"] = _ms(t0)
+        return translated or question
+
+    def _one_line(self, messages: list[dict[str, str]], max_tokens: int) -> str | None:
+        """The model's one-line reply (a rewritten question), or None when it has none."""
+        if self._chat is None:
+            return None
         try:
-            rewritten = self._chat.complete(
-                load_prompt("rewrite", lang).messages(history=recent, question=question),
-                max_tokens=80,
-                temperature=0.0,
-            ).strip()
+            reply = self._chat.complete(messages, max_tokens=max_tokens, temperature=0.0)
         except ModelError:
-            return fallback
-        finally:
-            timings["rewrite"] = _ms(t0)
-        first_line = rewritten.splitlines()[0].strip() if rewritten else ""
-        return first_line if 3 < len(first_line) < 400 else fallback
+            return None
+        first_line = reply.strip().splitlines()[0].strip() if reply.strip() else ""
+        return first_line if 3 < len(first_line) < 400 else None
 
     def _context(self, retrieval: Retrieval) -> list[Passage]:
         """The best passages that fit the token budget of the prompt."""

@@ -29,6 +29,7 @@ from assistant.models.rerank import Reranker
 from assistant.settings import RetrievalSettings
 from assistant.store import Hit, Search, SearchMode, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
+from assistant.text.designations import asked_sections, designations
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
 from assistant.text.terms import TermMatcher
@@ -125,20 +126,20 @@ class Retriever:
         """Passages for ``question`` that a member of ``groups`` may read."""
         s = self._settings
         dense = self._embedder.get_query_embedding(question)
-        sparse = self._sparse.query(question)
-        hits = self._store.search(
-            Search(
-                dense=dense,
-                sparse=sparse,
-                groups=groups,
-                # spare hits, so dropped duplicates do not shorten the list
-                limit=min(2 * s.top_k, s.candidates),
-                mode=SearchMode(s.mode),
-                prefetch_limit=s.candidates,
-                fusion=s.fusion,
-            )
+        search = Search(
+            dense=dense,
+            sparse=self._sparse.query(question),
+            groups=groups,
+            # spare hits, so dropped duplicates do not shorten the list
+            limit=min(2 * s.top_k, s.candidates),
+            mode=SearchMode(s.mode),
+            prefetch_limit=s.candidates,
+            fusion=s.fusion,
         )
-        similarity = self._similarities(dense, groups, hits)
+        asked = Asked.of(question)
+        narrowed = [dataclasses.replace(search, match=m, limit=s.top_k) for m in asked.matches()]
+        hits = _merged([self._store.search(n) for n in narrowed] + [self._store.search(search)])
+        similarity = self._similarities(search, narrowed, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
         passages = self._reranked(question, passages)
         passages = distinct(in_force_first(passages, question))[: s.top_k]
@@ -153,7 +154,9 @@ class Retriever:
             ),
             default=0.0,
         )
-        supported = self._supported(top, term_coverage, detect_language(question))
+        supported = self._supported(top, term_coverage, detect_language(question)) or (
+            bool(top) and asked.section_of(top[0])
+        )
         return Retrieval(question, passages, term_coverage, supported, weights)
 
     def widened(self, passage: Passage) -> Passage:
@@ -224,15 +227,17 @@ class Retriever:
         return weights
 
     def _similarities(
-        self, dense: list[float], groups: Sequence[str], hits: list[Hit]
+        self, search: Search, narrowed: Sequence[Search], hits: list[Hit]
     ) -> dict[str, float]:
-        """Cosine similarity of each hit: one dense query over the same candidates."""
+        """Cosine similarity of each hit: dense queries over the same candidates."""
         if not hits:
             return {}
-        nearest = self._store.search(
-            Search(dense, None, groups, self._settings.candidates, SearchMode.DENSE)
-        )
-        known = {h.id: h.score for h in nearest}
+        known: dict[str, float] = {}
+        for each in (search, *narrowed):
+            dense = dataclasses.replace(
+                each, sparse=None, mode=SearchMode.DENSE, limit=self._settings.candidates
+            )
+            known |= {h.id: h.score for h in self._store.search(dense)}
         floor = min(known.values(), default=0.0)
         return {h.id: known.get(h.id, floor) for h in hits}
 
@@ -275,10 +280,13 @@ def in_force_first(
     the same passages every time.
     """
     today = today or date.today()
+    named = Asked.of(question)
     asked = set(_YEAR.findall(question))
     ranked = sorted(passages, key=lambda p: (-p.score, p.chunk_id))
     state = {
-        p.chunk_id: None if asked & set(_YEAR.findall(p.title)) else p.validity(today)
+        p.chunk_id: None
+        if asked & set(_YEAR.findall(p.title)) or named.document_of(p)
+        else p.validity(today)
         for p in ranked
     }
     moved = True
@@ -293,7 +301,52 @@ def in_force_first(
             ):
                 ranked[i], ranked[i + 1] = b, a
                 moved = True
-    return sorted(ranked, key=lambda p: state[p.chunk_id] == "superseded")
+    # A document the question names by its designation goes first (the section it names
+    # before its other passages), then everything in force, then what was superseded.
+    return sorted(
+        ranked,
+        key=lambda p: (
+            bool(named.documents) and not named.document_of(p),
+            bool(named.sections) and not named.section_of(p),
+            state[p.chunk_id] == "superseded",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The documents and sections a question names: "5 kap. 3 § KL", "BFS 1992:46"."""
+
+    documents: frozenset[str]
+    sections: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str) -> Asked:
+        return cls(frozenset(designations(question)), frozenset(asked_sections(question)))
+
+    def matches(self) -> list[dict[str, list[str]]]:
+        """Store filters for the named section of the named documents, then for the rest
+        of those documents; none when the question names no document."""
+        if not self.documents:
+            return []
+        document = {"designations": sorted(self.documents)}
+        section = [{**document, "sections": sorted(self.sections)}] if self.sections else []
+        return [*section, document]
+
+    def document_of(self, p: Passage) -> bool:
+        return bool(self.documents & set(p.record.designations))
+
+    def section_of(self, p: Passage) -> bool:
+        return self.document_of(p) and bool(self.sections & set(p.record.sections))
+
+
+def _merged(rankings: Sequence[list[Hit]]) -> list[Hit]:
+    """The rankings one after the other, each passage once, where it first came."""
+    seen: dict[str, Hit] = {}
+    for ranking in rankings:
+        for hit in ranking:
+            seen.setdefault(hit.id, hit)
+    return list(seen.values())
 
 
 def distinct(passages: Sequence[Passage]) -> list[Passage]:
@@ -317,7 +370,13 @@ def _overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> fl
 
 
 def _same_version_and_page(a: ChunkRecord, b: ChunkRecord) -> bool:
-    return (a.doc_id, a.index_key, a.page, a.groups) == (b.doc_id, b.index_key, b.page, b.groups)
+    """Neighbours in the text: the same page of the same version (a card stands alone)."""
+    return "card" not in (a.kind, b.kind) and (a.doc_id, a.index_key, a.page, a.groups) == (
+        b.doc_id,
+        b.index_key,
+        b.page,
+        b.groups,
+    )
 
 
 def _join(text: str, neighbour: str, at_end: bool) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
-from assistant.store.record import ChunkRecord
+from assistant.store.record import SCHEMA_VERSION, ChunkRecord
 from assistant.text.sparse import ANALYSIS_VERSION
 
 DENSE = "dense"  # the named dense vector
@@ -35,6 +35,7 @@ def collection_name(settings: Settings) -> str:
             settings.ingest.chunk_tokens,
             settings.ingest.chunk_overlap,
             ANALYSIS_VERSION,
+            SCHEMA_VERSION,
             settings.retrieval.compounds,
         )
     )
@@ -79,6 +80,8 @@ class Search:
     mode: SearchMode = SearchMode.HYBRID
     prefetch_limit: int = 50
     fusion: Fusion = "rrf"
+    # Only passages whose field holds one of the values, e.g. {"designations": ["kl"]}.
+    match: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ class EdgeStore:
     def search(self, search: Search) -> list[Hit]:
         dense, sparse, mode = search.dense, search.sparse, search.mode
         limit, prefetch_limit, fusion = search.limit, search.prefetch_limit, search.fusion
-        access = _access(search.groups)
+        access = _access(search.groups, search.match)
         dense_q = qe.Query.Nearest(dense, using=DENSE) if dense is not None else None
         sparse_q = (
             qe.Query.Nearest(qe.SparseVector(*sparse), using=SPARSE) if sparse is not None else None
@@ -202,8 +202,13 @@ class EdgeStore:
         ]
 
 
-def _access(groups: Sequence[str]) -> qe.Filter:
-    return qe.Filter(must=[qe.FieldCondition("groups", match=qe.MatchAny(readable_by(groups)))])
+def _access(groups: Sequence[str], match: Mapping[str, Sequence[str]] | None = None) -> qe.Filter:
+    """What a reader of ``groups`` may see, narrowed to passages whose fields hold ``match``."""
+    # Every condition must hold: ``match`` can only narrow what the groups may read.
+    wanted = [("groups", readable_by(groups)), *(match or {}).items()]
+    return qe.Filter(
+        must=[qe.FieldCondition(key, match=qe.MatchAny(list(values))) for key, values in wanted]
+    )
 
 
 def _match(key: str, value: str) -> qe.FieldCondition:

@@ -42,6 +42,9 @@ class ChunkRecord(BaseModel):
     superseded_by: str | None = None
     superseded: bool = False
     email: dict[str, str] = {}  # sender, recipients, subject, date of an e-mail
+    # What the document is called by ("sfs 2017:725", "kl", "bfs 1992:46"), canonical as
+    # ``assistant.text.designations`` writes them, so a question naming it finds it.
+    designations: tuple[str, ...] = ()
 
     # -- the chunk ---------------------------------------------------------------------
     chunk_index: int
@@ -51,6 +54,7 @@ class ChunkRecord(BaseModel):
     page_label: str | None = None
     heading_path: tuple[str, ...] = ()
     heading: str | None = None  # the heading path joined with " > "
+    sections: tuple[str, ...] = ()  # the section references it holds: "5 kap. 3 §"
     ocr: bool = False
     tokens: int
     lang: str
@@ -61,7 +65,10 @@ class ChunkRecord(BaseModel):
 
 
 # Payload fields the stores filter on, so they get a keyword index; nothing else does.
-FILTERED_FIELDS = ("doc_id", "index_key", "groups")
+FILTERED_FIELDS = ("doc_id", "index_key", "groups", "designations", "sections")
+# Bump when the record gains a field something filters on: the store then starts a fresh
+# collection, with an index on it. 2 = designations and sections.
+SCHEMA_VERSION = 2
 # Payload fields that describe a document's indexed state (read by sync and status).
 STATE_FIELDS = [
     "doc_id",

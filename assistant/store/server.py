@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -173,7 +173,7 @@ class ServerStore:
     def search(self, search: Search) -> list[Hit]:
         dense, sparse, mode = search.dense, search.sparse, search.mode
         limit, prefetch_limit, fusion = search.limit, search.prefetch_limit, search.fusion
-        access = _access(search.groups)
+        access = _access(search.groups, search.match)
         sparse_vec = (
             models.SparseVector(indices=sparse[0], values=sparse[1]) if sparse is not None else None
         )
@@ -211,9 +211,17 @@ class ServerStore:
         return [Hit(str(p.id), float(p.score), parse_record(p.payload)) for p in response.points]
 
 
-def _access(groups: Sequence[str]) -> models.Filter:
+def _access(
+    groups: Sequence[str], match: Mapping[str, Sequence[str]] | None = None
+) -> models.Filter:
+    """What a reader of ``groups`` may see, narrowed to passages whose fields hold ``match``."""
+    # Every condition must hold: ``match`` can only narrow what the groups may read.
+    wanted = [("groups", readable_by(groups)), *(match or {}).items()]
     return models.Filter(
-        must=[models.FieldCondition(key="groups", match=models.MatchAny(any=readable_by(groups)))]
+        must=[
+            models.FieldCondition(key=key, match=models.MatchAny(any=list(values)))
+            for key, values in wanted
+        ]
     )
 
 

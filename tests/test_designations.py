@@ -1,0 +1,76 @@
+"""Designations and section references: read alike from documents and from questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.designations import (
+    asked_sections,
+    designations,
+    own_designations,
+    sections,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Vad säger 5 kap. 3 § KL?", {"kl"}),
+        ("Enligt kommunallagen, vem beslutar om budgeten?", {"kl"}),
+        ("22 § FL – när ska ett beslut motiveras?", {"fl"}),
+        ("Vad var uppdraget i dir. 2009:71?", {"dir 2009:71"}),
+        ("BFS 1992:46 – vilka åtgärder ger bidrag?", {"bfs 1992:46"}),
+        ("Vad gäller enligt VervaFS 2007:1?", {"vervafs 2007:1"}),
+        ("12 § LIVSFS 2006:22", {"livsfs 2006:22"}),
+        ("Vad föreslogs i prop. 2012/13:144?", {"prop 2012/13:144"}),
+        ("Vad kom HD fram till i NJA 2014 s. 499?", {"nja 2014 s 499"}),
+        ("AD 2013 nr 63 om läkarintyg", {"ad 2013 nr 63"}),
+        ("Ds 1998:10 och SOU 2007:34", {"ds 1998:10", "sou 2007:34"}),
+        ("Mål T 170-08 i Högsta domstolen", {"mål t 170-08"}),
+        # Not designations: a plain law word, a year, a time, a count.
+        ("Vad gäller enligt lagen om valet 2026 kl. 8:30?", set()),
+        ("Hur många dagar ledigt får man?", set()),
+    ],
+)
+def test_questions_name_documents_canonically(question: str, named: set[str]) -> None:
+    assert designations(question) == named
+
+
+def test_a_document_is_called_by_its_title_head_and_file_name() -> None:
+    law = own_designations(
+        "Kommunallag", "beteckning: 2017:725 rubrik: Kommunallag", "SFS_2017-725_kommunallag.md"
+    )
+    assert {"kl", "sfs 2017:725"} <= set(law)
+    bill = own_designations(
+        "Regeringens proposition", "2012/13:144", "Prop_2012-13-144_sjofart.docx"
+    )
+    assert "prop 2012/13:144" in bill
+    ruling = own_designations(
+        "ReferatLagrummet", "NJA 2014 s. 499\nMålnummer: T3592-13", "NJA_2014_s499.docx"
+    )
+    assert {"nja 2014 s 499", "mål t 3592-13"} <= set(ruling)
+    # A policy without a designation is called by none.
+    assert own_designations("IT-policy", "Antagen av kommunfullmäktige", "it-policy.pdf") == ()
+    # What the question names meets what the document is called.
+    assert designations("Vad säger 5 kap. 3 § KL?") <= set(law)
+
+
+def test_sections_come_from_headings_and_section_lines() -> None:
+    path = ("Kommunallag", "5 kap. Fullmäktige", "Fullmäktiges uppgifter", "3 §")
+    assert sections(path, "Fullmäktige får uppdra åt en nämnd att besluta.") == ("5 kap. 3 §",)
+    text = "3 § Bidrag får lämnas för åtgärder.\n4 a § Ansökan görs hos kommunen."
+    assert sections(("BFS 1992:46",), text) == ("3 §", "4a §")
+    assert sections(("Inledning",), "Enligt 3 § gäller ...") == ()  # a reference, not a start
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Vad säger 5 kap. 3 § KL?", {"5 kap. 3 §"}),
+        ("22 § FL", {"22 §"}),
+        ("Vad gäller enligt 4 a § i förordningen?", {"4a §"}),
+        ("Vad betyder det?", set()),
+    ],
+)
+def test_questions_ask_for_sections(question: str, asked: set[str]) -> None:
+    assert asked_sections(question) == asked
