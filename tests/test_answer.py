@@ -27,9 +27,15 @@ def runtime(indexed_examples: Settings) -> Iterator[Runtime]:
         yield opened
 
 
-def _scripted(runtime: Runtime, *replies: str | Exception) -> tuple[Assistant, ScriptedChatModel]:
+def _scripted(
+    runtime: Runtime, *replies: str | Exception, translate: bool = False
+) -> tuple[Assistant, ScriptedChatModel]:
     chat = ScriptedChatModel(replies)
-    return Assistant(runtime.settings, runtime.assistant._retriever, chat), chat
+    settings = runtime.settings
+    if translate:
+        retrieval = settings.retrieval.model_copy(update={"translate_questions": True})
+        settings = settings.model_copy(update={"retrieval": retrieval})
+    return Assistant(settings, runtime.assistant._retriever, chat), chat
 
 
 def _all_text(answer: Answer) -> str:
@@ -219,6 +225,7 @@ def test_an_english_question_is_searched_in_swedish_and_answered_in_english(
         runtime,
         "När ska sommarsemester sökas?",  # the translation
         "Summer holiday must be applied for by 31 March [1].",
+        translate=True,
     )
     answer = assistant.ask("By when must I apply for my summer holiday?", [], mode="generative")
     assert answer.searched_question == "När ska sommarsemester sökas?"
@@ -233,10 +240,19 @@ def test_an_english_question_is_searched_in_swedish_and_answered_in_english(
 
 
 def test_a_failed_translation_searches_the_question_as_asked(runtime: Runtime) -> None:
-    assistant, _ = _scripted(runtime, ModelError("down"), ModelError("down"))
+    assistant, _ = _scripted(runtime, ModelError("down"), ModelError("down"), translate=True)
     answer = assistant.ask("By when must I apply for my summer holiday?", [], mode="generative")
     assert answer.searched_question == "By when must I apply for my summer holiday?"
     # A Swedish question is never sent for translation.
-    swedish, chat = _scripted(runtime, "Sommarsemester söks senast den 31 mars [1].")
+    swedish, chat = _scripted(
+        runtime, "Sommarsemester söks senast den 31 mars [1].", translate=True
+    )
     assert swedish.ask("När ska sommarsemester sökas?", [], mode="generative").searched_question
     assert len(chat.calls) == 1
+
+
+def test_translation_is_off_by_default(runtime: Runtime) -> None:
+    assistant, chat = _scripted(runtime, "Summer holiday must be applied for by 31 March [1].")
+    answer = assistant.ask("By when must I apply for my summer holiday?", [], mode="generative")
+    assert answer.searched_question == answer.question
+    assert len(chat.calls) == 1  # only the answer

@@ -288,13 +288,12 @@ class Assistant:
     def _extractive(
         self, retrieval: Retrieval, context: list[Passage], base: dict[str, Any], mode: Mode
     ) -> Answer:
-        extracts = best_sentences(
-            retrieval.question,
-            context,
-            self._terms,
-            self._settings.answer.extractive_sentences,
-            retrieval.term_weights,
-        )
+        limit = self._settings.answer.extractive_sentences
+        args = (retrieval.question, context, self._terms, limit, retrieval.term_weights)
+        # Whether the documents answer is retrieval's decision, made once: when it found
+        # support, the best sentences are quoted even if they share few of the question's
+        # words (a paraphrase, another language); the reader checks them in the sources.
+        extracts = best_sentences(*args) or best_sentences(*args, min_overlap=0.0)
         if not extracts:
             return self._refusal(context, base["lang"], base, mode)
         quotes: dict[int, str] = {}

@@ -47,11 +47,12 @@ def best_sentences(
     terms: TermMatcher,
     limit: int,
     weights: dict[str, float] | None = None,
+    min_overlap: float = _MIN_OVERLAP,
 ) -> list[Extract]:
     """Up to ``limit`` sentences that answer the question best, in document order.
 
     ``weights`` (IDF of the question's words) make rare words count more than common
-    ones; a sentence must carry at least ``_MIN_OVERLAP`` of the question's weight, its
+    ones; a sentence must carry at least ``min_overlap`` of the question's weight, its
     document's title and headings counting for half.
     """
     weights = weights or uniform(terms.words(question))
@@ -71,7 +72,7 @@ def best_sentences(
             own = terms.keys(sentence)
             overlap = terms.coverage(weights, own)
             overlap += 0.5 * (terms.coverage(weights, own, context) - overlap)
-            if overlap < _MIN_OVERLAP:
+            if overlap < min_overlap:
                 continue
             score = overlap + 0.15 / (rank + 1)
             if wants_number and numbers(sentence) and overlap >= 0.5:
