@@ -104,7 +104,7 @@ def test_near_duplicates_leave_the_ranking() -> None:
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, EdgeStore]]:
     """Small policy documents: two versions of one guideline, an expired one, one with
-    short sections, and a compound-only wording."""
+    short sections, a compound-only wording, and two regulations named by designation."""
     root = tmp_path_factory.mktemp("retrieval")
     docs = root / "docs"
     docs.mkdir()
@@ -126,6 +126,18 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
         "# Larmrutin\n\n## Brandlarm\n\nRing 112.\n\n"
         "## Efter larmet\n\nSamla alla vid återsamlingsplatsen vid parkeringen och "
         "räkna in personalen enligt närvarolistan innan någon går in igen.\n"
+    )
+    # Two regulations on one subject, named only by their designations and sections.
+    (docs / "BFS_1991-36_ventilation.md").write_text(
+        "# Boverkets föreskrifter om funktionskontroll av ventilationssystem\n\n"
+        "BFS 1991:36\n\n## 2 §\n\nBesiktning ska göras innan systemet tas i bruk.\n\n"
+        "## 3 §\n\nÅterkommande besiktning av ventilationssystem ska göras vart tredje år "
+        "i skolor och daghem.\n"
+    )
+    (docs / "BFS_1992-15_ventilation.md").write_text(
+        "# Ändring i föreskrifterna om funktionskontroll av ventilationssystem\n\n"
+        "BFS 1992:15\n\n## 3 §\n\nÅterkommande besiktning av ventilationssystem ska "
+        "göras vart sjätte år i flerbostadshus och kontor.\n"
     )
     settings = load_settings(data_dir=root / "data", retrieval={"widen_below_tokens": 40})
     store = EdgeStore.open(settings)
@@ -183,3 +195,40 @@ def test_a_missing_dictionary_is_a_clear_configuration_error() -> None:
     with pytest.raises(ConfigError, match="hunspell-sv-absent"):
         dictionary_files("hunspell-sv-absent")
     SparseEncoder(compounds=False)  # still possible without the dictionary
+
+
+def test_a_document_named_by_its_designation_comes_first_even_when_superseded() -> None:
+    today = date(2026, 11, 23)
+    old = _passage("old", "a", 0.5, 0.80, superseded=True, designations=("bfs 1991:36",))
+    new = _passage("new", "b", 0.9, 0.90, designations=("bfs 1992:15",))
+    section = _passage(
+        "old-3", "c", 0.4, 0.79, superseded=True, designations=("bfs 1991:36",), sections=("3 §",)
+    )
+    other = _passage("other", "d", 0.95, 0.91)
+    plain = [
+        p.chunk_id for p in in_force_first([old, new, section, other], "OVK-intervaller", today)
+    ]
+    assert plain == ["other", "new", "old", "old-3"]  # superseded last when nothing is named
+    named = in_force_first([old, new, section, other], "Vad säger 3 § BFS 1991:36?", today)
+    # The named document first, its named section before its other passages.
+    assert [p.chunk_id for p in named] == ["old-3", "old", "other", "new"]
+
+
+def test_a_question_naming_a_designation_and_section_gets_that_passage_first(
+    indexed: tuple[Settings, EdgeStore],
+) -> None:
+    settings, store = indexed
+    retriever = _retriever(settings, store)
+    for question, file, says in (
+        ("Vad säger 3 § BFS 1991:36?", "BFS_1991-36_ventilation.md", "vart tredje år"),
+        ("Vad säger 3 § BFS 1992:15?", "BFS_1992-15_ventilation.md", "vart sjätte år"),
+    ):
+        first = retriever.retrieve(question, []).passages[0]
+        assert first.file == file, question
+        assert says in first.text
+        assert "3 §" in first.record.sections
+    # Each document carries its designation, and a card that says what it is.
+    cards = [p for p in retriever.retrieve("BFS 1991:36", []).passages if p.record.kind == "card"]
+    assert cards
+    assert cards[0].file == "BFS_1991-36_ventilation.md"
+    assert "Beteckning: BFS 1991:36" in cards[0].text
