@@ -154,7 +154,7 @@ class IngestJob:
             status,
             pages=doc.page_count,
             ocr_pages=doc.ocr_pages,
-            chunks=len(chunks),
+            chunks=len(points),  # the passages stored: the chunks and the document's card
         )
 
     def _parse(self, path: Path) -> tuple[ParsedDocument, list[Chunk]]:

@@ -101,10 +101,6 @@ class Retrieval:
     supported: bool
     term_weights: dict[str, float] = field(default_factory=dict)  # question word -> IDF
 
-    @property
-    def best_similarity(self) -> float:
-        return max((p.similarity for p in self.passages), default=0.0)
-
 
 class Retriever:
     def __init__(
@@ -371,12 +367,9 @@ def _overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> fl
 
 def _same_version_and_page(a: ChunkRecord, b: ChunkRecord) -> bool:
     """Neighbours in the text: the same page of the same version (a card stands alone)."""
-    return "card" not in (a.kind, b.kind) and (a.doc_id, a.index_key, a.page, a.groups) == (
-        b.doc_id,
-        b.index_key,
-        b.page,
-        b.groups,
-    )
+    if "card" in (a.kind, b.kind):
+        return False
+    return (a.doc_id, a.index_key, a.page, a.groups) == (b.doc_id, b.index_key, b.page, b.groups)
 
 
 def _join(text: str, neighbour: str, at_end: bool) -> str:
