@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -66,6 +66,12 @@ class IngestSettings(_Section):
     access_file: str = Field(
         "access.toml",
         description="Name of the per-folder file that says which groups may read its documents.",
+    )
+    roots: tuple[Path, ...] = Field(
+        (),
+        description="The document folders the app's Admin page may sync, chosen from a list "
+        "(never typed). Empty: DATA_DIR/examples, the built example documents. The CLI "
+        "`assistant ingest` takes any folder: it is the operator's tool on the server.",
     )
 
     @model_validator(mode="after")
@@ -318,20 +324,82 @@ class UISettings(_Section):
     title: str = Field(
         "Kommunens dokumentassistent", description="Title shown at the top of the app."
     )
-    demo_groups: tuple[str, ...] = Field(
-        (),
-        description="DEMO ONLY, not security: the access groups every user of this app gets, "
-        "until sign-in exists. Empty: only documents readable by everyone.",
+
+
+Role = Literal["employee", "manager", "admin"]
+ROLES: tuple[Role, ...] = ("employee", "manager", "admin")  # each may do what those before may
+
+
+class AuthSettings(_Section):
+    """Sign-in through the organisation's OpenID Connect provider (Entra ID, Keycloak, Okta…).
+
+    Without ``metadata_url`` there is no sign-in: the app is for one person on one machine,
+    listens on 127.0.0.1 only, and that person is a local admin reading open documents.
+    """
+
+    metadata_url: str | None = Field(
+        None,
+        description="The provider's discovery document, e.g. https://login.microsoftonline.com/"
+        "<tenant>/v2.0/.well-known/openid-configuration. Empty: no sign-in (one local user).",
     )
-    allow_group_switch: bool = Field(
-        True,
-        description="Demo: the sidebar lets the viewer pick groups among known_groups. "
-        "Turn off anywhere real people use the app.",
+    client_id: str | None = Field(None, description="The app's client id at the provider.")
+    client_secret: SecretStr | None = Field(None, description="The app's client secret.")
+    cookie_secret: SecretStr | None = Field(
+        None,
+        description="Signs the sign-in cookie: a random string of at least 32 characters "
+        "(e.g. `openssl rand -hex 32`), the same on every replica of the app.",
     )
-    known_groups: tuple[str, ...] = Field(
-        ("hr", "chefer"),
-        description="Access groups offered in the sidebar when allow_group_switch is on.",
+    redirect_uri: str = Field(
+        "http://localhost:{port}/oauth2callback",
+        description="Where the provider sends the browser back: the app's public address "
+        "followed by /oauth2callback, registered at the provider. {port} is the app's port.",
     )
+    scope: str = Field("openid profile email", description="Scopes asked of the provider.")
+    groups_claim: str = Field(
+        "groups", description="The ID-token claim that lists the user's groups."
+    )
+    name_claim: str = Field("name", description="The ID-token claim shown as the user's name.")
+    roles: dict[Role, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Provider groups (names or Entra object ids) per role, e.g. "
+        '{"admin": ["it-dokumentassistent"], "manager": ["chefer-alla"]}. A user gets the '
+        "highest role any of their groups gives.",
+    )
+    access_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description="Provider group (name or Entra object id) -> the access group documents "
+        'name in access.toml, e.g. {"0b9c…-Personalavdelningen": "hr"}. Only these are read.',
+    )
+    unknown_users: Literal["employee", "refuse"] = Field(
+        "employee",
+        description="A signed-in user none of whose groups gives a role: 'employee' with "
+        "open documents only, or 'refuse' (not let in).",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.metadata_url)
+
+    @model_validator(mode="after")
+    def _complete(self) -> AuthSettings:
+        if not self.enabled:
+            return self
+        missing = [
+            name
+            for name in ("client_id", "client_secret", "cookie_secret")
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ValueError(
+                "auth.metadata_url is set, so sign-in needs "
+                + ", ".join(f"auth.{name}" for name in missing)
+            )
+        cookie = self.cookie_secret.get_secret_value() if self.cookie_secret else ""
+        if len(cookie) < 32:
+            raise ValueError("auth.cookie_secret must be at least 32 characters")
+        if urlsplit(self.redirect_uri).path.rstrip("/") != "/oauth2callback":
+            raise ValueError("auth.redirect_uri must end with /oauth2callback")
+        return self
 
 
 class EvalSettings(_Section):
@@ -375,6 +443,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property
     def store_dir(self) -> Path:
@@ -392,10 +461,22 @@ class Settings(BaseSettings):
     def evals_dir(self) -> Path:
         return self.data_dir / "evals"
 
+    @property
+    def document_roots(self) -> list[Path]:
+        """The folders the app may sync: ``ingest.roots``, else the built examples."""
+        roots = list(self.ingest.roots) or [self.data_dir / "examples"]
+        return [root.expanduser().resolve() for root in roots]
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment (and .env), with explicit overrides on top."""
     try:
         return Settings(**overrides)
+    except ValidationError as exc:  # said without the values given: they may be secrets
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"Invalid settings: {problems}") from None
     except ValueError as exc:
         raise ConfigError(f"Invalid settings: {exc}") from exc

@@ -25,6 +25,7 @@ class Reason(StrEnum):
     NO_TEXT = "no_text"
     UNREADABLE = "unreadable"
     ACCESS_RULES = "access_rules"
+    OUTSIDE_ROOT = "outside_root"  # a link that leads out of the folder being indexed
     PARSER_FAILED = "parser_failed"
 
 

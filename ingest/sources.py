@@ -10,6 +10,12 @@ documents in it and below it; the nearest one up the tree wins::
 Without any rule file a document is readable by everyone. ``"*"`` (or "alla",
 "everyone") in a list also means everyone. A rule file that cannot be read makes the
 documents under it fail with a clear reason: never public by accident.
+
+Links: a link whose target lies outside the folder being indexed fails with
+``outside_root`` (a file or a whole folder, reported once): reading it would publish
+something nobody put in the document folder. A link to something inside the folder is
+skipped, since the target is found on its own, under its own access rules; indexing the
+link would give it the rules of the link's folder. A broken link fails as ``unreadable``.
 """
 
 from __future__ import annotations
@@ -35,8 +41,8 @@ _DOC_NAMESPACE = uuid.UUID("6b1b3f0e-3c55-4d8e-9d3f-9a1c4e2b7a10")
 class SourceFile:
     path: Path  # absolute
     root: Path  # the folder (or file) the admin named
-    groups: tuple[str, ...] | None  # None: the access rules could not be read
-    access_problem: str | None = None
+    groups: tuple[str, ...] | None  # None: the file must not be indexed, see ``problem``
+    problem: tuple[Reason, str] | None = None  # why not, known before the file is opened
 
     @property
     def doc_id(self) -> str:
@@ -49,8 +55,11 @@ class SourceFile:
         return self.path.relative_to(self.root).as_posix()
 
     def checked_groups(self) -> tuple[str, ...]:
+        """Who may read the file; raises the ``DocumentError`` that keeps it out."""
+        if self.problem is not None:
+            raise DocumentError(*self.problem)
         if self.groups is None:
-            raise DocumentError(Reason.ACCESS_RULES, self.access_problem or "bad access rules")
+            raise DocumentError(Reason.ACCESS_RULES, "bad access rules")
         return self.groups
 
 
@@ -62,12 +71,32 @@ def discover(roots: Iterable[Path], access_file: str = "access.toml") -> Iterato
         if root.is_file():
             yield _source(root, root.parent, access_file, root.parent, read_rules)
             continue
-        for folder, dirs, files in os.walk(root):
+        for folder, dirs, files in os.walk(root):  # lists links to folders, never enters
+            here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith((".", "~$")) or name == access_file:
+            linked = [d for d in dirs if (here / d).is_symlink()]
+            dirs[:] = [d for d in dirs if d not in linked]
+            names = [n for n in files if not n.startswith((".", "~$")) and n != access_file]
+            for name in sorted([*linked, *names]):
+                path = here / name
+                if path.is_symlink():
+                    link = _link(path, root)
+                    if link is not None:
+                        yield link
                     continue
-                yield _source(Path(folder) / name, root, access_file, root, read_rules)
+                yield _source(path, root, access_file, root, read_rules)
+
+
+def _link(path: Path, root: Path) -> SourceFile | None:
+    """A link met in the walk: a failure to report, or None to skip it quietly."""
+    target = Path(os.path.realpath(path))  # the end of the chain, even when broken
+    if not target.is_relative_to(root):
+        message = f"the link leads outside the document folder, to {target}, and is not followed"
+        return SourceFile(path, root, None, (Reason.OUTSIDE_ROOT, message))
+    if not target.exists():  # broken, or links that loop
+        message = f"the link is broken: {target.relative_to(root).as_posix()} cannot be found"
+        return SourceFile(path, root, None, (Reason.UNREADABLE, message))
+    return None  # the walk finds the target itself, with its own access rules
 
 
 _RuleReader = Callable[[Path], "dict[str, object] | None"]
@@ -79,7 +108,7 @@ def _source(
     try:
         groups = _groups_for(path, top, access_file, read_rules)
     except ValueError as exc:
-        return SourceFile(path, root, None, str(exc))
+        return SourceFile(path, root, None, (Reason.ACCESS_RULES, str(exc)))
     return SourceFile(path, root, groups)
 
 

@@ -4,8 +4,9 @@ For each file: hash it; skip it if the store already holds every chunk of exactl
 version; else parse, chunk, embed and upsert the new version, and only then delete the
 old one. Point ids derive from (document, version, chunk number), so a killed run that
 is started again overwrites its half-written points and ends in the same state. A file
-that fails keeps whatever was indexed for it before; a file that disappeared from a
-folder named in this run is removed from the index.
+that fails keeps whatever was indexed for it before, except a link that now leads outside
+the folder (``outside_root``): nothing of it should ever have been readable, so it goes.
+A file that disappeared from a folder named in this run is removed from the index.
 """
 
 from __future__ import annotations
@@ -145,8 +146,12 @@ class IngestJob:
             self._store.delete_doc(source.doc_id, keep_key=key)
             report.store_seconds += time.perf_counter() - t0
         except DocumentError as exc:
+            message = exc.message
+            if exc.reason is Reason.OUTSIDE_ROOT and state is not None:
+                self._store.delete_doc(source.doc_id)
+                message += "; what was indexed from this path before is removed"
             return FileResult(
-                source.relative, str(source.path), "failed", exc.reason.value, exc.message
+                source.relative, str(source.path), "failed", exc.reason.value, message
             )
         return FileResult(
             source.relative,

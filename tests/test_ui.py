@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 import streamlit as st
 from PIL import Image
+from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button
 from test_eval_run import CASES
@@ -22,7 +24,6 @@ from test_eval_run import CASES
 from assistant.query.prompts import load_phrases
 from assistant.settings import Settings, load_settings
 from assistant.store import open_store
-from ingest.report import load_latest
 from ui import markup
 from ui.pdf_page import render_page
 
@@ -55,22 +56,65 @@ def index(
 
 Start = Callable[..., AppTest]
 
+# Sign-in as configured at a municipality: provider groups give roles and access groups.
+# AppTest never talks to the provider: it hands the app the claims of a signed-in user.
+ROLE_GROUPS = {"admin": ["it-admin"], "manager": ["chefer-alla"], "employee": ["personal"]}
+ACCESS_GROUPS = {"grp-hr": "hr", "grp-chefer": "chefer"}
+ROLE_OF = {"admin": "it-admin", "manager": "chefer-alla", "employee": "personal"}
+
+
+def signed_in(monkeypatch: pytest.MonkeyPatch, **auth: str) -> None:
+    """Configure sign-in (the provider is never contacted by AppTest)."""
+    values = {
+        "METADATA_URL": "http://127.0.0.1:9/.well-known/openid-configuration",
+        "CLIENT_ID": "dokumentassistent",
+        "CLIENT_SECRET": "klienthemlighet",
+        "COOKIE_SECRET": "c" * 32,
+        "ROLES": json.dumps(ROLE_GROUPS),
+        "ACCESS_GROUPS": json.dumps(ACCESS_GROUPS),
+        **auth,
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(f"ASSISTANT_AUTH__{key}", value)
+
+
+def claims(role: str = "admin", groups: Sequence[str] = (), **more: object) -> dict[str, object]:
+    """The ID-token claims of a user with this role and these access groups."""
+    provider_groups = [ROLE_OF[role], *(f"grp-{g}" for g in groups)]
+    return {"sub": f"{role}-1", "name": f"Test {role}", "groups": provider_groups, **more}
+
 
 @pytest.fixture
 def start(index: Index, monkeypatch: pytest.MonkeyPatch) -> Iterator[Start]:
-    """Runs the app against the index; afterwards the cached runtime (and store) is closed."""
+    """Runs the app against the index; afterwards the cached runtime (and store) is closed.
+
+    ``start()`` is the one local user of an app without sign-in (on 127.0.0.1);
+    ``start(groups)`` is a signed-in admin whose provider groups map to ``groups``;
+    ``start(user=claims)`` is any signed-in user (``user={}``: nobody signed in).
+    """
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(index.data_dir))
     monkeypatch.setenv("ASSISTANT_ANSWER__MODE", "extractive")
+    previous = st_config.get_option("server.address")
+    st_config.set_option("server.address", "127.0.0.1")
 
-    def run(demo_groups: Sequence[str] = ()) -> AppTest:
-        monkeypatch.setenv("ASSISTANT_UI__DEMO_GROUPS", json.dumps(list(demo_groups)))
-        app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    def run(groups: Sequence[str] | None = None, user: dict[str, object] | None = None) -> AppTest:
+        app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if groups is not None and user is None:
+            user = claims("admin", groups)
+        if user is not None:
+            signed_in(monkeypatch)
+            app.user = {"is_logged_in": bool(user), **user}
+        else:
+            for name in [n for n in os.environ if n.startswith("ASSISTANT_AUTH__")]:
+                monkeypatch.delenv(name)
+        app.run()
         assert not app.exception, app.exception
         return app
 
     st.cache_resource.clear()
     yield run
     st.cache_resource.clear()  # on_release closes the runtime: the store has one owner
+    st_config.set_option("server.address", previous)
 
 
 def ask(app: AppTest, question: str) -> AppTest:
@@ -128,33 +172,84 @@ def test_follow_up_keeps_the_conversation(start: Start) -> None:
     assert app.session_state["turns"] == []
 
 
-def test_without_groups_restricted_documents_stay_hidden(start: Start) -> None:
-    app = ask(start(demo_groups=()), "Hur stort är löneutrymme 2025?")
+def test_without_sign_in_the_local_user_reads_open_documents(start: Start) -> None:
+    app = ask(start(), "Hur stort är löneutrymme 2025?")
     text = shown(app)
     assert "3,4 procent" not in text
     assert "lonerevision-2025-instruktion.md" not in text
     assert "lönerevision" not in text.lower()
+    assert "Lokal användare" in app.sidebar.markdown[0].value
+    assert "Ingen inloggning" in shown(app)
+    assert [b.label for b in app.sidebar.button] == ["Rensa samtalet"], "no sign-out"
+    assert not app.sidebar.multiselect, "no group switch: groups come from sign-in only"
 
 
-def test_demo_group_switch_in_the_sidebar(start: Start) -> None:
-    app = start(demo_groups=())
-    app.sidebar.multiselect[0].select("chefer").run()
-    ask(app, "Hur stort är löneutrymme 2025?")
-    assert "3,4 procent" in shown(app)
-    app.switch_page("app_pages/admin.py").run()
-    app.switch_page("app_pages/chat.py").run()
-    assert app.sidebar.multiselect[0].value == ["chefer"], "the choice survives a page switch"
-    # No problem notices; only the demo label and the cited table's ended validity period.
-    notices = [w.value for w in app.warning if "Demo" not in w.value]
-    assert all("giltighetstiden" in n for n in notices), notices
+def test_without_sign_in_a_public_address_serves_nothing(start: Start) -> None:
+    st_config.set_option("server.address", "0.0.0.0")
+    app = start()
+    assert "ingen inloggning och kan nås från andra datorer" in app.error[0].value
+    assert not app.chat_input, "nothing of the app is served"
 
 
-def test_with_the_group_restricted_documents_answer(start: Start) -> None:
-    app = ask(start(demo_groups=["chefer"]), "Hur stort är löneutrymme 2025?")
-    assert app.sidebar.multiselect[0].value == ["chefer"]
+def test_nobody_signed_in_sees_only_the_sign_in(start: Start) -> None:
+    app = start(user={})
+    assert [b.label for b in app.button] == ["Logga in"]
+    assert not app.chat_input
+    assert "3,4 procent" not in shown(app)
+
+
+def test_a_signed_in_user_reads_what_their_groups_may(start: Start) -> None:
+    app = ask(start(["chefer"]), "Hur stort är löneutrymme 2025?")
+    sidebar = app.sidebar.markdown[0].value
+    assert "Test admin" in sidebar
+    assert "administratör" in sidebar
+    assert "chefer" in sidebar
+    assert "Logga ut" in [b.label for b in app.sidebar.button]
     text = shown(app)
     assert "lonerevision-2025-instruktion.md" in text
     assert "3,4 procent" in text  # in the source viewer's passage
+    # No problem notices; only the cited table's ended validity period.
+    assert all("giltighetstiden" in w.value for w in app.warning), [w.value for w in app.warning]
+
+
+def test_an_employee_gets_the_chat_only(start: Start) -> None:
+    app = ask(start(user=claims("employee")), "Hur stort är löneutrymme 2025?")
+    assert "medarbetare" in app.sidebar.markdown[0].value
+    assert "3,4 procent" not in shown(app), "no access group: open documents only"
+    # The pages themselves check the role, whatever the menu offers.
+    for page in ("admin.py", "evaluation.py"):
+        direct = AppTest.from_file(APP.parent / "app_pages" / page, default_timeout=TIMEOUT)
+        direct.user = {"is_logged_in": True, **claims("employee", ["hr"])}
+        direct.run()
+        assert not direct.exception, direct.exception
+        assert "Den här sidan är för rollen administratör" in direct.error[0].value
+        assert not direct.metric, "nothing of the page is drawn"
+        assert not direct.button
+
+
+def test_unknown_users_get_open_documents_or_are_refused(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stranger = {"sub": "x-1", "name": "Okänd", "groups": ["grp-chefer", "fotbollslaget"]}
+    app = ask(start(user=stranger), "Hur stort är löneutrymme 2025?")
+    assert "medarbetare" in app.sidebar.markdown[0].value
+    assert "inga (bara öppna dokument)" in app.sidebar.markdown[0].value
+    assert "3,4 procent" not in shown(app), "no role: no groups either"
+
+    signed_in(monkeypatch, UNKNOWN_USERS="refuse")
+    refused = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    refused.user = {"is_logged_in": True, **stranger}
+    refused.run()
+    assert "Du har inte behörighet till appen" in refused.error[0].value
+    assert [b.label for b in refused.button] == ["Logga ut"]
+    assert not refused.chat_input
+
+
+def test_a_missing_groups_claim_is_said(start: Start) -> None:
+    app = start(user={"sub": "u-2", "name": "Utan grupper", "_claim_names": {"groups": "src1"}})
+    assert "för många" in app.sidebar.warning[0].value
+    app = start(user={"sub": "u-3", "name": "Utan grupper"})
+    assert "anspråket 'groups' saknas" in app.sidebar.warning[0].value
 
 
 def test_pdf_citation_shows_the_page(start: Start) -> None:
@@ -258,9 +353,9 @@ def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Dokument"] == str(index.documents)
     assert metrics["Textavsnitt"] == str(index.chunks)
-    last = load_latest(index.data_dir / "reports")
-    assert last is not None
-    assert app.text_area[0].value == "\n".join(last.roots), "the last sync's folders"
+    roots = app.multiselect[0]
+    assert roots.options == [str((index.data_dir / "examples").resolve())], "configured only"
+    assert not app.text_area, "a folder is chosen from the settings, never typed"
     assert "appen startades i extraktivt läge" in shown(app)
     assert any(
         "e5 och BM25" in c.value and "sammansatta ord delas" in c.value for c in app.caption
@@ -270,7 +365,9 @@ def test_admin_shows_the_store_counts(start: Start, index: Index) -> None:
     ]
 
 
-def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path) -> None:
+def test_admin_sync_adds_a_new_folder(
+    start: Start, index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "nytt"
     folder.mkdir()
     (folder / "cykelpolicy.md").write_text(
@@ -278,9 +375,12 @@ def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path
         "Cykeln ska lämnas tillbaka samma dag före klockan 16.\n",
         encoding="utf-8",
     )
+    examples = index.data_dir / "examples"
+    monkeypatch.setenv("ASSISTANT_INGEST__ROOTS", json.dumps([str(examples), str(folder)]))
     app = start()
     app.switch_page("app_pages/admin.py").run()
-    app.text_area[0].input(str(folder)).run()
+    assert app.multiselect[0].options == [str(examples.resolve()), str(folder.resolve())]
+    app.multiselect[0].set_value([str(folder.resolve())]).run()
     button(app, "Synkronisera nu").click().run()
     assert not app.exception, app.exception
     metrics = {m.label: m.value for m in app.metric}
@@ -290,7 +390,7 @@ def test_admin_sync_adds_a_new_folder(start: Start, index: Index, tmp_path: Path
 
     again = start()
     again.switch_page("app_pages/admin.py").run()
-    assert again.text_area[0].value == str(folder.resolve()), "last roots are remembered"
+    assert again.multiselect[0].value == [str(folder.resolve())], "last roots are remembered"
 
     st.cache_resource.clear()  # the app lets go of the store; the index holds the file
     settings = load_settings(data_dir=index.data_dir)
@@ -351,7 +451,7 @@ def test_evaluation_runs_a_suite_and_shows_the_report(
     (suites_dir / "mini.jsonl").write_bytes(_jsonl(SUITE))
     app = evaluation(start())
     assert app.selectbox[0].value == suites_dir / "mini.jsonl"
-    assert app.multiselect[0].value == [], "the viewer's (demo) groups by default"
+    assert app.multiselect[0].value == [], "the viewer's own groups by default (none)"
     assert app.radio[0].value == "extraktivt", "no chat model: extractive only"
 
     run_id = run_evaluation(app)

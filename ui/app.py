@@ -1,8 +1,10 @@
-"""The web app: ``streamlit run ui/app.py`` (or ``assistant ui``, which also starts the model).
+"""The web app: ``assistant ui`` (which also starts the model and passes the sign-in
+settings to Streamlit), or ``streamlit run ui/app.py`` without sign-in.
 
-Opens the one runtime of this process (nothing is ingested here) and hands over to the
-pages: Fråga for everyone, Admin for the index, Utvärdering for measuring the answers.
-Errors of the project become messages.
+Finds out who is viewing (signed in through the organisation's provider, or the one local
+user), opens the one runtime of this process (nothing is ingested here) and offers the
+pages the viewer's role allows: Fråga for everyone, Admin and Utvärdering for admins. Each
+page checks the role again itself. Errors of the project become messages.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError, ConfigError, StoreBusyError
 from ui import markup
+from ui.auth import current_viewer, guard_address, viewer_sidebar
 from ui.state import app_runtime, app_settings
 
 
@@ -22,6 +25,8 @@ def main() -> None:
         st.error("**Inställningarna går inte att läsa.** " + markup.text(str(exc)))
         st.stop()
     st.set_page_config(page_title=settings.ui.title, page_icon=":material/description:")
+    guard_address(settings)
+    viewer = current_viewer(settings)
     try:
         app_runtime(settings)
     except StoreBusyError as exc:
@@ -41,13 +46,12 @@ def main() -> None:
     evaluation = st.Page(
         "app_pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"
     )
-    page = st.navigation(
-        [
-            st.Page("app_pages/chat.py", title="Fråga", icon=":material/chat:", default=True),
-            st.Page("app_pages/admin.py", title="Admin", icon=":material/settings:"),
-            evaluation,
-        ]
-    )
+    pages = [st.Page("app_pages/chat.py", title="Fråga", icon=":material/chat:", default=True)]
+    if viewer.may("admin"):
+        pages += [st.Page("app_pages/admin.py", title="Admin", icon=":material/settings:")]
+        pages += [evaluation]
+    page = st.navigation(pages)
+    viewer_sidebar(viewer)
     # The evaluation's tables need the width; reading is easier in a narrower column.
     st.set_page_config(layout="wide" if page.url_path == evaluation.url_path else "centered")
     page.run()

@@ -17,8 +17,7 @@ import streamlit as st
 
 from assistant.query.answer import Answer, Mode
 from assistant.query.runtime import Runtime, open_runtime
-from assistant.settings import AnswerSettings, Settings, UISettings, load_settings
-from assistant.store.access import normalise_groups
+from assistant.settings import AnswerSettings, Settings, load_settings
 
 # Only one sync at a time in this process: the job writes to the store everyone reads.
 SYNC_LOCK = threading.Lock()
@@ -45,12 +44,13 @@ def _open(key: str, _settings: Settings) -> Runtime:
 
 
 def app_runtime(settings: Settings) -> Runtime:
-    """The process's runtime for these settings (the UI section does not matter to it).
+    """The process's runtime for these settings (the app's, sign-in's and ingest's sections
+    do not matter to it: a sync takes the settings of its run).
 
     ``st.cache_resource.clear()`` closes it; a failure (e.g. ``StoreBusyError``) is not
     cached, so the next run tries again.
     """
-    shape = settings.model_dump_json(exclude={"ui"})
+    shape = settings.model_dump_json(exclude={"ui", "auth", "ingest"})
     return _open(hashlib.sha256(shape.encode()).hexdigest(), settings)
 
 
@@ -98,20 +98,8 @@ def remember(name: str) -> None:
     st.session_state[name] = st.session_state[f"_widget_{name}"]
 
 
-def chosen_groups(ui: UISettings) -> list[str]:
-    """The viewer's access groups: DEMO ONLY, chosen in the sidebar until sign-in exists."""
-    if not ui.allow_group_switch:
-        return normalise_groups(ui.demo_groups)
-    return normalise_groups(st.session_state.get("groups", ui.demo_groups))
-
-
 def chosen_mode(answer: AnswerSettings, runtime: Runtime) -> Mode:
     if runtime.chat is None:
         return "extractive"
     mode: Mode = st.session_state.get("mode", answer.mode)
     return mode
-
-
-def offered_groups(ui: UISettings) -> list[str]:
-    """The groups the demo sidebar offers: known and demo groups."""
-    return normalise_groups([*ui.known_groups, *ui.demo_groups])

@@ -8,6 +8,7 @@ a non-zero exit code: 2 for bad input or settings, 3 for a failed service or sto
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -35,6 +36,7 @@ from ingest.report import FileResult
 
 if TYPE_CHECKING:
     from assistant.query.answer import Answer
+    from assistant.settings import Settings
 
 app = typer.Typer(
     name="assistant",
@@ -233,35 +235,89 @@ def _print_answer(answer: Answer, streamed: str) -> None:
 def ui(
     data_dir: DataDir = None,
     port: Annotated[int, typer.Option(help="Port of the web app on this machine.")] = 8501,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address to listen on (default: Streamlit's server.address setting, else "
+            "127.0.0.1). Any address but loopback needs sign-in (ASSISTANT_AUTH__*)."
+        ),
+    ] = None,
 ) -> None:
-    """Start the web app (and the local model server when the local provider is used)."""
+    """Start the web app (and the local model server when answers are generative)."""
     import subprocess
+    import tempfile
     from contextlib import ExitStack
+
+    from assistant.errors import ConfigError
+    from assistant.identity import is_loopback
 
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     with edge():
         settings = settings_for(data_dir)
+        address = host or _streamlit_address() or "127.0.0.1"
+        if not settings.auth.enabled and not is_loopback(address):
+            raise ConfigError(
+                f"the app would listen on {address} without sign-in, so anyone who reaches "
+                "this machine would be an admin. Configure sign-in (ASSISTANT_AUTH__METADATA_URL, "
+                "__CLIENT_ID, __CLIENT_SECRET and __COOKIE_SECRET; README: Sign-in and roles) "
+                "or listen on 127.0.0.1."
+            )
         with ExitStack() as stack:
-            if settings.model.provider == "local":
+            command = [
+                sys.executable, "-m", "streamlit", "run", str(_APP_FILE),
+                "--server.address", address, "--server.port", str(port),
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
+            ]  # fmt: skip
+            if settings.auth.enabled:  # st.login reads the provider from Streamlit's secrets
+                private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-")))
+                command += ["--secrets.files", str(_write_auth_secrets(settings, private, port))]
+            if settings.model.provider == "local" and settings.answer.mode == "generative":
                 from assistant.models.local_server import LocalModelServer
 
                 err.print("Starting the local language model…")
                 server = LocalModelServer.from_settings(settings.model, settings.models_dir)
                 stack.enter_context(server)
-            app_file = Path(__file__).resolve().parents[2] / "ui" / "app.py"
             env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir.resolve())}
-            command = [
-                sys.executable, "-m", "streamlit", "run", str(app_file),
-                "--server.address", host, "--server.port", str(port),
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
-            ]  # fmt: skip
-            err.print(f"The assistant is at http://{host}:{port} (Ctrl-C stops it).")
+            err.print(f"The assistant is at http://{address}:{port} (Ctrl-C stops it).")
             from assistant.models.local_server import die_with_parent
 
             with suppress(KeyboardInterrupt):
                 subprocess.run(command, env=env, check=False, preexec_fn=die_with_parent)
+
+
+_APP_FILE = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+
+
+def _streamlit_address() -> str | None:
+    """Streamlit's own ``server.address`` (its config files or STREAMLIT_SERVER_ADDRESS)."""
+    from streamlit import config
+
+    address = os.environ.get("STREAMLIT_SERVER_ADDRESS") or config.get_option("server.address")
+    return str(address) if address else None
+
+
+def _write_auth_secrets(settings: Settings, folder: Path, port: int) -> Path:
+    """Streamlit's ``[auth]`` secrets in a file only this user can read (deleted at exit)."""
+    from assistant.identity import streamlit_auth_section
+
+    section = streamlit_auth_section(settings.auth)
+    section["redirect_uri"] = str(section["redirect_uri"]).replace("{port}", str(port))
+    path = folder / "secrets.toml"
+    path.touch(mode=0o600)
+    path.write_text("[auth]\n" + _toml_pairs(section), encoding="utf-8")
+    return path
+
+
+def _toml_pairs(table: dict[str, object]) -> str:
+    lines = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} = {json.dumps(str(v))}" for k, v in value.items())
+            lines.append(f"{key} = {{ {inner} }}")
+        else:
+            lines.append(f"{key} = {json.dumps(str(value))}")  # a JSON string is a TOML string
+    return "\n".join(lines) + "\n"
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:

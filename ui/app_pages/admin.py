@@ -5,8 +5,6 @@ Measuring the answers has its own page, Utvärdering (``ui/app_pages/evaluation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from assistant.errors import AssistantError
@@ -17,6 +15,7 @@ from ingest.report import RunReport
 from ingest.status import IndexStatus, LastSync, SkippedFile, index_status
 from ingest.sync import IngestJob
 from ui import markup
+from ui.auth import current_viewer, require
 from ui.components import endpoint_label
 from ui.jobs import Progress, run_job
 from ui.state import PDFIUM_LOCK, SYNC_LOCK, app_runtime, app_settings
@@ -32,6 +31,7 @@ STATUS_SV = {
 
 def main() -> None:
     settings = app_settings()
+    require(current_viewer(settings), "admin")
     runtime = app_runtime(settings)
     st.title("Admin")
     try:
@@ -121,16 +121,23 @@ def _errors(errors: list[SkippedFile]) -> None:
 def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
     st.header("Synkronisera", divider="gray")
     st.caption(
-        "Indexerar nya och ändrade filer i mapparna och tar bort filer som försvunnit ur dem. "
-        "Oförändrade filer hoppas över. Körs i appen, som äger indexet."
+        "Indexerar nya och ändrade filer i dokumentmapparna och tar bort filer som "
+        "försvunnit ur dem. Oförändrade filer hoppas över. Körs i appen, som äger indexet. "
+        "Vilka mappar som finns att välja bestäms i inställningarna (ingest.roots)."
     )
-    folders = st.text_area("Mappar (en per rad)", value=_default_roots(settings.data_dir, last))
+    configured = [str(root) for root in settings.document_roots]
+    remembered_roots = [r for r in (last.roots if last else []) if r in configured]
+    chosen = st.multiselect(
+        "Dokumentmappar",
+        configured,
+        default=remembered_roots or configured,
+        placeholder="Välj minst en mapp",
+    )
     if st.button("Synkronisera nu", type="primary", icon=":material/sync:"):
-        roots = [Path(line.strip()).expanduser() for line in folders.splitlines() if line.strip()]
-        if roots:
-            _run_sync(settings, runtime, roots)
+        if chosen:
+            _run_sync(settings, runtime, chosen)
         else:
-            st.warning("Ange minst en mapp.")
+            st.warning("Välj minst en mapp.")
     result: RunReport | None = st.session_state.get("sync_result")
     if result is not None:
         t = result.totals()
@@ -144,7 +151,17 @@ def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
         st.success(summary)
 
 
-def _run_sync(settings: Settings, runtime: Runtime, roots: list[Path]) -> None:
+def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
+    require(current_viewer(settings), "admin")  # checked again where the action happens
+    roots = [root for root in settings.document_roots if str(root) in chosen]
+    if len(roots) != len(chosen):
+        st.error("Bara de dokumentmappar som finns i inställningarna kan synkroniseras.")
+        return
+    missing = [str(root) for root in roots if not root.is_dir()]
+    if missing:
+        st.error("Mappen finns inte: " + markup.text(", ".join(missing)))
+        return
+
     def sync(progress: Progress) -> RunReport:
         with PDFIUM_LOCK:
             job = IngestJob(settings, runtime.store, runtime.embedder)
@@ -160,13 +177,6 @@ def _run_sync(settings: Settings, runtime: Runtime, roots: list[Path]) -> None:
     if report is not None:
         st.session_state["sync_result"] = report
         st.rerun()  # draw the index figures again, now with the new documents
-
-
-def _default_roots(data_dir: Path, last: LastSync | None) -> str:
-    if last and last.roots:
-        return "\n".join(last.roots)
-    examples = data_dir / "examples"
-    return str(examples.resolve()) if examples.is_dir() else ""
 
 
 def _model(settings: Settings, runtime: Runtime) -> None:

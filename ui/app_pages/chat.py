@@ -6,21 +6,21 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import AssistantError, InputError
+from assistant.identity import Identity
 from assistant.query.answer import Answer
 from assistant.query.runtime import Runtime
 from assistant.settings import AnswerSettings, Settings
 from ui import markup
+from ui.auth import current_viewer, require
 from ui.components import MODES, endpoint_label, render_answer
 from ui.state import (
     Turn,
     app_runtime,
     app_settings,
-    chosen_groups,
     chosen_mode,
     clear_conversation,
     conversation,
     history,
-    offered_groups,
     remember,
     remembered,
 )
@@ -28,6 +28,8 @@ from ui.state import (
 
 def main() -> None:
     settings = app_settings()
+    viewer = current_viewer(settings)
+    require(viewer, "employee")
     runtime = app_runtime(settings)
     _sidebar(settings, runtime)
     st.title(settings.ui.title)
@@ -44,7 +46,7 @@ def main() -> None:
     question = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
     if question and question.strip():
         hint.empty()
-        _ask(question.strip(), settings, runtime, turns, endpoint)
+        _ask(question.strip(), viewer, settings, runtime, turns, endpoint)
 
 
 def _show_turn(turn: Turn, key: str, endpoint: str) -> None:
@@ -55,13 +57,18 @@ def _show_turn(turn: Turn, key: str, endpoint: str) -> None:
 
 
 def _ask(
-    question: str, settings: Settings, runtime: Runtime, turns: list[Turn], endpoint: str
+    question: str,
+    viewer: Identity,
+    settings: Settings,
+    runtime: Runtime,
+    turns: list[Turn],
+    endpoint: str,
 ) -> None:
     with st.chat_message("user"):
         st.markdown(markup.text(question))
     with st.chat_message("assistant"):
         placeholder = st.empty()
-        answer = _stream(question, settings, runtime, turns, placeholder)
+        answer = _stream(question, viewer, settings, runtime, turns, placeholder)
         if answer is None:
             return
         with placeholder.container():
@@ -71,6 +78,7 @@ def _ask(
 
 def _stream(
     question: str,
+    viewer: Identity,
     settings: Settings,
     runtime: Runtime,
     turns: list[Turn],
@@ -82,7 +90,7 @@ def _stream(
     try:
         for item in runtime.assistant.stream(
             question,
-            chosen_groups(settings.ui),
+            list(viewer.groups),
             history(turns),
             chosen_mode(settings.answer, runtime),
         ):
@@ -99,23 +107,6 @@ def _stream(
 
 def _sidebar(settings: Settings, runtime: Runtime) -> None:
     with st.sidebar:
-        st.warning(
-            "**Demo: inte inloggning.** Behörighetsgrupperna här är bara för att prova "
-            "appen; de skyddar ingenting.",
-            icon=":material/shield:",
-        )
-        if settings.ui.allow_group_switch:
-            st.multiselect(
-                "Mina grupper (demo)",
-                offered_groups(settings.ui),
-                key=remembered("groups", list(settings.ui.demo_groups)),
-                on_change=remember,
-                args=("groups",),
-                placeholder="Inga (bara öppna dokument)",
-            )
-        else:
-            groups = ", ".join(chosen_groups(settings.ui)) or "inga (bara öppna dokument)"
-            st.markdown(f"**Grupper (demo):** {markup.text(groups)}")
         _mode_choice(settings.answer, runtime)
         st.button(
             "Rensa samtalet",

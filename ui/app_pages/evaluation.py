@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.errors import InputError
+from assistant.identity import Identity
 from assistant.query.answer import Mode
 from assistant.query.runtime import Runtime
 from assistant.settings import Settings
@@ -18,6 +19,7 @@ from evals.records import EvalRun
 from evals.runner import compare, list_runs, load_run, load_thresholds, run_suite, save_run
 from evals.views import save_upload, suites
 from ui import markup
+from ui.auth import current_viewer, require
 from ui.components import MODES
 from ui.eval_views import (
     groups_label,
@@ -28,13 +30,15 @@ from ui.eval_views import (
     when,
 )
 from ui.jobs import Progress, run_job
-from ui.state import EVAL_LOCK, app_runtime, app_settings, chosen_groups
+from ui.state import EVAL_LOCK, app_runtime, app_settings
 
 UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
 
 
 def main() -> None:
     settings = app_settings()
+    viewer = current_viewer(settings)
+    require(viewer, "admin")
     runtime = app_runtime(settings)
     st.title("Utvärdering")
     st.caption(
@@ -42,10 +46,9 @@ def main() -> None:
         "sökning, källhänvisningar och svar håller. Svaren bygger bara på dokument som de "
         "valda grupperna får läsa."
     )
-    _new_run(settings, runtime)
+    _new_run(settings, runtime, viewer)
     # A run's report quotes what its groups may read: show only runs the viewer may see.
-    viewer = set(chosen_groups(settings.ui))
-    runs = [r for r in list_runs(settings.evals_dir) if set(r.groups) <= viewer]
+    runs = [r for r in list_runs(settings.evals_dir) if set(r.groups) <= set(viewer.groups)]
     st.header("Resultat", divider="gray")
     if not runs:
         st.caption("Ingen utvärdering har körts ännu.")
@@ -59,7 +62,7 @@ def main() -> None:
 # -- a new run -------------------------------------------------------------------------
 
 
-def _new_run(settings: Settings, runtime: Runtime) -> None:
+def _new_run(settings: Settings, runtime: Runtime, viewer: Identity) -> None:
     st.header("Kör en utvärdering", divider="gray")
     uploads = settings.evals_dir / UPLOADS
     offered = suites(settings.eval.suites_dir, uploads)
@@ -80,12 +83,10 @@ def _new_run(settings: Settings, runtime: Runtime) -> None:
         placeholder="Ingen testsvit ännu",
         disabled=not offered,
     )
-    viewer = chosen_groups(settings.ui)
     groups = middle.multiselect(
         "Kör som grupperna",
-        viewer,  # never more than the viewer's own groups
-        default=viewer,
-        disabled=not settings.ui.allow_group_switch,
+        viewer.groups,  # never more than the viewer's own groups
+        default=viewer.groups,
         placeholder="Inga (bara öppna dokument)",
         help="Varje fråga ställs som en läsare med just dessa grupper; svar och rapport "
         "innehåller bara det de får läsa.",
@@ -120,7 +121,7 @@ def _upload(uploads: Path) -> None:
 
 def _keep_upload(uploads: Path) -> None:
     file = st.session_state.get("eval_upload")
-    if file is None:
+    if file is None or not current_viewer(app_settings()).may("admin"):
         return
     try:
         path = save_upload(file.name, file.getvalue(), uploads)
@@ -149,6 +150,12 @@ def _mode(runtime: Runtime) -> Mode:
 def _evaluate(
     settings: Settings, runtime: Runtime, suite: Path, groups: list[str], mode: Mode
 ) -> None:
+    viewer = current_viewer(settings)
+    require(viewer, "admin")  # checked again where the action happens
+    if not set(groups) <= set(viewer.groups):
+        st.error("En utvärdering kan bara köras med dina egna grupper.")
+        return
+
     def evaluate(progress: Progress) -> EvalRun:
         judge = build_judge(settings.eval)
         run = run_suite(suite, runtime, groups=groups, mode=mode, judge=judge, progress=progress)

@@ -1,0 +1,565 @@
+"""Property tests: no text of a document outside the reader's groups ever reaches them.
+
+Hypothesis builds small random libraries: Markdown and TXT documents in nested folders,
+readable by groups that ``access.toml`` files give (a folder's ``groups``, ``[files]``
+overrides for a file in that folder, ``"*"``/``"alla"``/``"everyone"``, any casing).
+Every document carries a secret marker of its own (``hemlig7f3a``) in its title and in
+every sentence, so a leak is found exactly. Who may read what comes from an oracle of the
+rule as ``ingest/sources.py`` documents it, written here independently of that code.
+
+* ``test_rule_files_give_the_documented_readers``: ``discover`` gives every file the
+  readers the documented rule gives it (no model, many examples).
+* ``test_no_answer_or_evaluation_run_shows_an_unreadable_document``: the library is
+  indexed for real (``IngestJob``, e5, Qdrant Edge) and random readers (any subset of the
+  groups, none included) ask every document's sentences verbatim, its marker, the same
+  facts without the marker, and unrelated questions, through the real answer path
+  (extractive, no language model). Nothing of a document the reader may not read is in
+  any answer: its text, citations, the passages retrieved or offered as the closest
+  documents of a refusal, any other field of the ``Answer`` (all of it serialized, the
+  ``ask --json`` form too); no source of one either (doc, chunk, path). The same holds for
+  an evaluation run with the reader's groups over questions about every document: the run,
+  its stored ``run.json`` and reports, and the stored runs the evaluation page lists for
+  that reader. That page shows a viewer the runs whose groups are a subset of the viewer's
+  (``set(r.groups) <= viewer``, in ``ui/app_pages/evaluation.py``; ``list_runs`` itself
+  lists every run): the rule is applied here as the page applies it.
+  Positive control: a reader who may read a document gets its marker back when quoting
+  one of its sentences, so an empty index or refusing everything fails the test.
+
+The counts of examples, answers and runs checked are printed at the end of the module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, note, settings
+from hypothesis import strategies as st
+
+from assistant.models.embeddings import LocalE5Embedding
+from assistant.query.answer import Answer
+from assistant.query.runtime import Runtime, open_runtime
+from assistant.settings import load_settings
+from assistant.store import VectorStore, chunk_point_id
+from assistant.store.edge import EdgeStore
+from evals.runner import list_runs, load_run, run_suite, save_run
+from ingest.sources import discover
+from ingest.sync import IngestJob
+
+POOL = ("hr", "chefer", "ekonomi", "socialtjanst")
+EVERYONE_WORDS = ("*", "alla", "everyone")
+# Nested on purpose: a rule file rules the folders below it too.
+FOLDERS = ("", "personal", "personal/rehab", "ekonomi")
+# Few names, so the same name turns up in several folders and in [files] tables.
+NAMES = ("rutin.md", "rutin.txt", "riktlinje.md", "beslut.txt", "policy.md")
+TOPICS = (
+    ("Friskvård", "friskvårdsbidraget"),
+    ("Semester", "sommarsemestern"),
+    ("Parkering", "parkeringstillståndet"),
+    ("Rehabilitering", "rehabiliteringsutredningen"),
+    ("Lönerevision", "löneöversynen"),
+    ("Bisysslor", "bisysslan"),
+    ("Tjänsteresor", "tjänsteresan"),
+    ("Försörjningsstöd", "försörjningsstödet"),
+    ("Attest", "attesten"),
+    ("Distansarbete", "distansarbetet"),
+)
+# A sentence with the document's marker, and the same fact asked without it.
+FACTS = (
+    ("Enligt rutin {m} ska {s} sökas senast den {day} {month}.", "När ska {s} sökas?"),
+    ("Rutin {m} anger att {s} ger högst {amount} kronor per år.", "Hur mycket ger {s} per år?"),
+    ("Frågor om {s} enligt rutin {m} besvaras av {unit}.", "Vem besvarar frågor om {s}?"),
+    (
+        "Beslut om {s} enligt rutin {m} fattas inom {days} arbetsdagar.",
+        "Hur snabbt fattas beslut om {s}?",
+    ),
+    ("Rutin {m} kräver att {s} dokumenteras i {system}.", "Var dokumenteras {s}?"),
+)
+MONTHS = ("januari", "mars", "maj", "augusti", "oktober", "december")
+UNITS = ("personalenheten", "lönekontoret", "trafikenheten", "ekonomienheten", "närmaste chef")
+SYSTEMS = ("personalsystemet", "ärendesystemet", "diariet", "ekonomisystemet")
+UNRELATED = (
+    "Vad kostar ett busskort för pensionärer?",
+    "När öppnar simhallen på lördagar?",
+    "Hur söker jag bygglov för en altan?",
+    "Var lämnar jag grovsopor i kommunen?",
+)
+
+Readers = frozenset[str] | None  # None: everyone
+
+
+def _normalised(groups: Sequence[str]) -> frozenset[str]:
+    return frozenset(g.strip().lower() for g in groups if g.strip())
+
+
+def _readers_of(groups: Sequence[str]) -> Readers:
+    named = _normalised(groups)
+    return None if named & set(EVERYONE_WORDS) else named
+
+
+# -- the library -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Doc:
+    folder: str
+    name: str
+    marker: str
+    title: str
+    sentences: tuple[str, ...]
+    questions: tuple[str, ...]  # the sentences' facts asked without the marker
+
+    @property
+    def rel(self) -> str:
+        return f"{self.folder}/{self.name}" if self.folder else self.name
+
+    def text(self) -> str:
+        first, rest = self.sentences[:1], self.sentences[1:]
+        if self.name.endswith(".md"):
+            more = f"\n\n## Mer information\n\n{' '.join(rest)}" if rest else ""
+            return f"# {self.title}\n\n{' '.join(first)}{more}\n"
+        return f"{self.title}\n\n" + "\n\n".join(self.sentences) + "\n"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ``access.toml``: a folder's groups (or none) and ``[files]`` overrides."""
+
+    groups: tuple[str, ...] | None
+    files: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def toml(self) -> str:
+        lines = [] if self.groups is None else [f"groups = {json.dumps(list(self.groups))}"]
+        if self.files:
+            lines.append("[files]")
+            lines += [f'"{name}" = {json.dumps(list(groups))}' for name, groups in self.files]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Library:
+    docs: tuple[Doc, ...]
+    rules: Mapping[str, Rule]  # folder -> its access.toml
+
+    def write(self, root: Path) -> None:
+        for folder, rule in self.rules.items():
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            (root / folder / "access.toml").write_text(rule.toml(), encoding="utf-8")
+        for doc in self.docs:
+            (root / doc.folder).mkdir(parents=True, exist_ok=True)
+            (root / doc.rel).write_text(doc.text(), encoding="utf-8")
+
+    def readers(self, folder: str, name: str) -> Readers:
+        """The documented rule: the nearest rule file up the tree that names groups wins;
+        its ``[files]`` entry overrides them for a file in that same folder."""
+        here = folder
+        while True:
+            rule = self.rules.get(here)
+            if rule is not None:
+                own = dict(rule.files).get(name) if here == folder else None
+                if own is not None:
+                    return _readers_of(own)
+                if rule.groups is not None:
+                    return _readers_of(rule.groups)
+            if not here:
+                return None
+            here = here.rpartition("/")[0]
+
+    def may_read(self, groups: Sequence[str], doc: Doc) -> bool:
+        readers = self.readers(doc.folder, doc.name)
+        return readers is None or bool(readers & _normalised(groups))
+
+    def describe(self) -> str:
+        rules = {f"{f or '.'}/access.toml": r.toml() for f, r in self.rules.items()}
+        docs = {d.rel: sorted(self.readers(d.folder, d.name) or ["*"]) for d in self.docs}
+        return f"rules={rules} readers={docs}"
+
+
+def _spelled(group: str) -> st.SearchStrategy[str]:
+    """A group name as an admin or a sign-in might write it."""
+    return st.sampled_from([group, group.upper(), group.title(), f" {group} "])
+
+
+GROUP_LISTS = st.one_of(
+    st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True),
+    st.lists(st.sampled_from(POOL + EVERYONE_WORDS), min_size=1, max_size=2, unique=True),
+).flatmap(lambda groups: st.tuples(*map(_spelled, groups)))
+
+RULES = st.builds(
+    Rule,
+    groups=st.none() | GROUP_LISTS,
+    files=st.lists(
+        st.tuples(st.sampled_from(NAMES), GROUP_LISTS), max_size=2, unique_by=lambda f: f[0]
+    ).map(tuple),
+)
+
+PLACES = st.lists(
+    st.tuples(st.sampled_from(FOLDERS), st.sampled_from(NAMES)), min_size=3, max_size=8, unique=True
+)
+
+READERS = st.sets(st.sampled_from(POOL)).flatmap(
+    lambda groups: st.tuples(*map(_spelled, sorted(groups))).map(list)
+)
+
+
+SLOTS = st.fixed_dictionaries(
+    {
+        "day": st.integers(1, 28),
+        "month": st.sampled_from(MONTHS),
+        "amount": st.integers(2, 60).map(lambda n: n * 100),
+        "unit": st.sampled_from(UNITS),
+        "days": st.integers(2, 30),
+        "system": st.sampled_from(SYSTEMS),
+    }
+)
+SAMPLE_SLOTS = {
+    "day": 31,
+    "month": "mars",
+    "amount": 3000,
+    "unit": "lönekontoret",
+    "days": 10,
+    "system": "diariet",
+}
+
+
+def make_doc(
+    folder: str,
+    name: str,
+    code: str,
+    topic: tuple[str, str],
+    facts: Sequence[tuple[str, str]],
+    slots: Mapping[str, object],
+) -> Doc:
+    marker = f"hemlig{code}"
+    title, subject = topic
+    filled = {"m": marker, "s": subject, **slots}
+    return Doc(
+        folder,
+        name,
+        marker,
+        f"{title} {marker}",
+        tuple(sentence.format(**filled) for sentence, _ in facts),
+        tuple(question.format(**filled) for _, question in facts),
+    )
+
+
+@st.composite
+def libraries(draw: st.DrawFn) -> Library:
+    places = draw(PLACES)
+    codes = st.text("0123456789abcdef", min_size=4, max_size=4)
+    markers = draw(st.lists(codes, min_size=len(places), max_size=len(places), unique=True))
+    topics = draw(st.permutations(TOPICS))
+    docs = [
+        make_doc(
+            folder,
+            name,
+            code,
+            topic,
+            draw(st.lists(st.sampled_from(FACTS), min_size=2, max_size=3, unique=True)),
+            draw(SLOTS),
+        )
+        for (folder, name), code, topic in zip(places, markers, topics, strict=False)
+    ]
+    rules = draw(st.dictionaries(st.sampled_from(FOLDERS), RULES, max_size=len(FOLDERS)))
+    return Library(tuple(docs), rules)
+
+
+# -- the rules alone ---------------------------------------------------------------------
+
+
+# A [files] entry names a file in its own folder: a file of the same name in a folder
+# below follows that folder's groups (hr here), not the entry.
+SAME_NAME_BELOW = Library(
+    (
+        make_doc("", "rutin.md", "0001", TOPICS[0], FACTS[:2], SAMPLE_SLOTS),
+        make_doc("personal", "rutin.md", "0002", TOPICS[3], FACTS[:2], SAMPLE_SLOTS),
+        make_doc("personal", "policy.md", "0003", TOPICS[4], FACTS[:2], SAMPLE_SLOTS),
+    ),
+    {"": Rule(groups=("hr",), files=(("rutin.md", ("*",)),))},
+)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(library=libraries())
+@example(library=SAME_NAME_BELOW)
+def test_rule_files_give_the_documented_readers(library: Library) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        library.write(root)
+        indexed = {s.relative: s.groups for s in discover([root])}
+    note(library.describe())
+    for doc in library.docs:
+        expected = library.readers(doc.folder, doc.name)
+        got = indexed[doc.rel]
+        assert got is not None, f"{doc.rel}: the rules could not be read"
+        assert (None if got == ("*",) else frozenset(got)) == expected, (
+            f"{doc.rel} is readable by {got}, the rule files say {sorted(expected or ['*'])}"
+        )
+
+
+# -- answers and evaluation runs ---------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    examples: int = 0
+    documents: int = 0
+    answers: int = 0
+    refusals_with_closest: int = 0  # refusals that offered the closest documents
+    forbidden_asked: int = 0  # answers to a question quoting a document the reader may not read
+    controls: int = 0
+    controls_found: int = 0
+    runs: int = 0
+    listed: int = 0
+    hidden_with_secrets: int = 0  # runs the listing rule hides that hold a viewer's secret
+
+
+@pytest.fixture(scope="module")
+def tally() -> Iterator[Tally]:
+    counts = Tally()
+    yield counts
+    print(f"\n[access properties] {dataclasses.asdict(counts)}")
+
+
+@pytest.fixture(scope="module")
+def embedder() -> LocalE5Embedding:
+    return LocalE5Embedding(model_name="e5")
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What a reader must never see of the documents they may not read."""
+
+    texts: dict[str, str]  # a string of the document -> the document's relative path
+    doc_ids: frozenset[str]
+
+    def found_in(self, text: str) -> list[str]:
+        return [f"{s!r} of {rel}" for s, rel in self.texts.items() if s in text]
+
+
+def _secrets(
+    library: Library, groups: Sequence[str], root: Path, ids: Mapping[str, tuple[str, set[str]]]
+) -> Secrets:
+    texts: dict[str, str] = {}
+    doc_ids = set()
+    for doc in library.docs:
+        if library.may_read(groups, doc):
+            continue
+        doc_id, chunk_ids = ids[doc.rel]
+        doc_ids.add(doc_id)
+        strings = [doc.marker, doc.title, *doc.sentences, doc_id, *chunk_ids]
+        texts |= dict.fromkeys([*strings, (root / doc.rel).as_posix()], doc.rel)
+    return Secrets(texts, frozenset(doc_ids))
+
+
+def _paths_holding(data: Any, needle: str, at: str = "") -> list[str]:
+    """Where in a JSON-like value a string holds ``needle``, for the failure message."""
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _paths_holding(v, needle, f"{at}.{k}")]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _paths_holding(v, needle, f"{at}[{i}]")]
+    return [at] if isinstance(data, str) and needle in data else []
+
+
+def _check_answer(answer: Answer, question: str, secrets: Secrets, who: str) -> None:
+    # The reader's own question comes back in three fields; nothing else may hold a secret.
+    echoed = (answer.question, answer.standalone_question, answer.searched_question)
+    assert echoed == (question, question, question)
+    # Every field (the ranking and token counts too), and what `assistant ask --json` prints.
+    forms = [dataclasses.asdict(answer), answer.to_json()]
+    for form in forms:
+        for key in ("question", "standalone_question", "searched_question"):
+            del form[key]
+        leaks = secrets.found_in(json.dumps(form, ensure_ascii=False, default=str))
+        where = [p for s in secrets.texts for p in _paths_holding(form, s)] if leaks else []
+        assert not leaks, f"{who} asked {question!r}: {leaks} at {where}"
+    for source in [*answer.citations, *answer.retrieved, *answer.ranked]:
+        assert source.doc_id not in secrets.doc_ids, f"{who} asked {question!r}: {source}"
+
+
+def _suite(library: Library, path: Path) -> None:
+    """One question per document, annotated with the groups that may read it."""
+    cases = []
+    for i, doc in enumerate(library.docs):
+        case: dict[str, Any] = {
+            "id": f"d{i}",
+            "question": doc.questions[0],
+            "answer": doc.sentences[0],
+            "source_file": doc.name,
+            "source_page": None,
+            "evidence": doc.sentences[0],
+            "type": "factual",
+            "lang": "sv",
+        }
+        readers = library.readers(doc.folder, doc.name)
+        if readers is not None:
+            case["groups"] = sorted(readers)
+        cases.append(case)
+    cases.append(
+        {
+            "id": "utanfor",
+            "question": UNRELATED[0],
+            "answer": "",
+            "source_file": "",
+            "source_page": None,
+            "evidence": "",
+            "type": "unanswerable",
+            "lang": "sv",
+        }
+    )
+    path.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n", "utf-8")
+
+
+def _stored_text(folder: Path) -> str:
+    return "\n".join(
+        (folder / n).read_text("utf-8") for n in ("run.json", "report.html", "report.md")
+    )
+
+
+def _indexed(store: VectorStore, root: Path) -> dict[str, tuple[str, set[str]]]:
+    """Each document's doc id and the ids of every passage stored for it, by relative path."""
+    ids = {}
+    for state in store.doc_states().values():
+        chunk_ids = {
+            chunk_point_id(state.doc_id, key, i)
+            for key, count in state.chunk_count.items()
+            for i in range(count)
+        }
+        ids[Path(state.source).relative_to(root).as_posix()] = (state.doc_id, chunk_ids)
+    return ids
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    # Each example indexes its own library: shrinking would index hundreds more.
+    phases=(Phase.explicit, Phase.generate),
+    # The one function-scoped fixture is conftest's autouse network guard, which holds
+    # for every example alike.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(library=libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
+def test_no_answer_or_evaluation_run_shows_an_unreadable_document(
+    library: Library, readers: list[list[str]], embedder: LocalE5Embedding, tally: Tally
+) -> None:
+    everything = list(POOL)  # a reader who may read every document: the control
+    readers = [*readers, everything]
+    note(library.describe())
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "docs"
+        library.write(root)
+        settings_ = load_settings(data_dir=Path(tmp) / "data", answer={"mode": "extractive"})
+        store = EdgeStore.open(settings_)
+        try:
+            report = IngestJob(settings_, store, embedder).run([root])
+            assert not report.failed, report.summary()
+            ids = _indexed(store, root.resolve())
+        finally:
+            store.close()
+        assert ids.keys() == {d.rel for d in library.docs}
+        with open_runtime(settings_, with_model=False) as runtime:
+            for groups in readers:
+                secrets = _secrets(library, groups, root.resolve(), ids)
+                quotes = [s for d in library.docs for s in d.sentences]
+                questions = quotes if groups is everything else _questions(library)
+                _ask(runtime, library, groups, questions, secrets, tally)
+                _evaluate(runtime, library, groups, secrets, Path(tmp) / "atkomst.jsonl", tally)
+            _check_listing(library, readers, settings_.evals_dir, root.resolve(), ids, tally)
+    tally.examples += 1
+    tally.documents += len(library.docs)
+
+
+def _questions(library: Library) -> list[str]:
+    """Every sentence quoted, every marker, the same facts asked plainly, and unrelated
+    questions (refused, with the closest documents offered)."""
+    questions = list(UNRELATED)
+    for doc in library.docs:
+        questions += [*doc.sentences, f"Vad säger rutin {doc.marker}?", *doc.questions]
+    return questions
+
+
+def _ask(
+    runtime: Runtime,
+    library: Library,
+    groups: list[str],
+    questions: list[str],
+    secrets: Secrets,
+    tally: Tally,
+) -> None:
+    controls = found = 0
+    for question in questions:
+        answer = runtime.assistant.ask(question, groups)
+        _check_answer(answer, question, secrets, f"a reader of {groups}")
+        tally.answers += 1
+        tally.refusals_with_closest += answer.refused and bool(answer.retrieved)
+        for doc in library.docs:
+            if question not in doc.sentences:
+                continue
+            if library.may_read(groups, doc):
+                controls += 1
+                found += doc.marker in answer.answer
+            else:
+                tally.forbidden_asked += 1
+    tally.controls += controls
+    tally.controls_found += found
+    # Quoting a sentence of a document one may read brings it back (nearly always).
+    assert found >= 0.8 * controls, f"{groups}: {found} of {controls} quoted sentences answered"
+
+
+def _evaluate(
+    runtime: Runtime,
+    library: Library,
+    groups: list[str],
+    secrets: Secrets,
+    suite: Path,
+    tally: Tally,
+) -> None:
+    if not suite.exists():
+        _suite(library, suite)
+    run = run_suite(suite, runtime, groups=sorted(_normalised(groups)), mode="extractive")
+    folder = save_run(run, runtime.settings.evals_dir)
+    for where, text in (
+        ("the run", json.dumps(run.to_json(), ensure_ascii=False)),
+        (str(folder), _stored_text(folder)),
+    ):
+        leaks = secrets.found_in(text)
+        assert not leaks, f"evaluation run of {groups}: {leaks} in {where}"
+    tally.runs += 1
+    readable = {d.marker for d in library.docs if library.may_read(groups, d)}
+    if readable:  # control: the run does answer from what the groups may read
+        assert any(m in r.got for r in run.results for m in readable), run.results
+
+
+def _check_listing(
+    library: Library,
+    readers: list[list[str]],
+    evals_dir: Path,
+    root: Path,
+    ids: Mapping[str, tuple[str, set[str]]],
+    tally: Tally,
+) -> None:
+    runs = list_runs(evals_dir)
+    assert len(runs) == len(readers)
+    for groups in readers:
+        viewer = set(_normalised(groups))
+        secrets = _secrets(library, groups, root, ids)
+        shown = [r for r in runs if set(r.groups) <= viewer]  # the evaluation page's rule
+        assert sorted(viewer) in [r.groups for r in shown], "a viewer sees their own runs"
+        for listed in shown:
+            assert listed.folder is not None
+            full = load_run(listed.folder, evals_dir)
+            text = json.dumps(full.to_json(), ensure_ascii=False) + _stored_text(listed.folder)
+            leaks = secrets.found_in(text)
+            assert not leaks, f"a viewer of {groups} is shown run {listed.groups}: {leaks}"
+            tally.listed += 1
+        for hidden in (r for r in runs if r.id not in {s.id for s in shown}):
+            assert hidden.folder is not None
+            tally.hidden_with_secrets += bool(secrets.found_in(_stored_text(hidden.folder)))

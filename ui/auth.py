@@ -1,0 +1,97 @@
+"""Who is viewing: sign-in through the organisation's provider (``st.login``), roles checked
+on the server in every page and before every action.
+
+Without a configured provider the app is for one person on one machine: it serves only
+when Streamlit listens on a loopback address, and that person is a local admin who reads
+open documents.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.identity import LOCAL_USER, Identity, SignInRefused, is_loopback, resolve_identity
+from assistant.settings import Role, Settings
+from ui import markup
+
+ROLE_SV: dict[Role, str] = {"employee": "medarbetare", "manager": "chef", "admin": "administratör"}
+
+
+def guard_address(settings: Settings) -> None:
+    """Without sign-in, serve nothing when Streamlit listens beyond this machine."""
+    if settings.auth.enabled:
+        return
+    address = st.get_option("server.address")
+    if is_loopback(address):
+        return
+    st.error(
+        "**Appen har ingen inloggning och kan nås från andra datorer** "
+        f"(adress: {markup.text(address or 'alla')}). Utan inloggning får den bara lyssna "
+        "på 127.0.0.1. Starta den med `assistant ui`, eller konfigurera inloggning "
+        "(ASSISTANT_AUTH__METADATA_URL med flera; se README, Inloggning och roller).",
+        icon=":material/lock:",
+    )
+    st.stop()
+
+
+def current_viewer(settings: Settings) -> Identity:
+    """The viewer of this run. Without one, shows the sign-in page and stops the run."""
+    auth = settings.auth
+    if not auth.enabled:
+        return LOCAL_USER
+    if "is_logged_in" not in st.user:  # Streamlit was not given the provider
+        st.error(
+            "**Inloggningen är inställd men når inte Streamlit.** Starta appen med "
+            "`assistant ui`, som ger Streamlit leverantörens uppgifter.",
+            icon=":material/lock:",
+        )
+        st.stop()
+    if not st.user.is_logged_in:
+        _sign_in_page(settings)
+    try:
+        return resolve_identity(st.user.to_dict(), auth)
+    except SignInRefused as exc:
+        st.error("**Du har inte behörighet till appen:** " + markup.text(str(exc)) + ".")
+        if st.button("Logga ut", icon=":material/logout:"):
+            st.logout()
+        st.stop()
+
+
+def require(viewer: Identity, role: Role) -> None:
+    """Stop the run unless the viewer has ``role`` (or a higher one): the real check, on the
+    server, whatever the menu shows."""
+    if viewer.may(role):
+        return
+    st.error(
+        f"Den här sidan är för rollen {ROLE_SV[role]}. Du är inloggad som {ROLE_SV[viewer.role]}.",
+        icon=":material/block:",
+    )
+    st.stop()
+
+
+def _sign_in_page(settings: Settings) -> None:
+    st.title(settings.ui.title)
+    st.markdown(
+        "Logga in med ditt konto i organisationen. Du ser sedan bara dokument som dina "
+        "grupper får läsa."
+    )
+    if st.button("Logga in", type="primary", icon=":material/login:"):
+        st.login()
+    st.stop()
+
+
+def viewer_sidebar(viewer: Identity) -> None:
+    """Who is signed in, with which role and groups, and the way out."""
+    with st.sidebar:
+        groups = ", ".join(viewer.groups) or "inga (bara öppna dokument)"
+        st.markdown(
+            f"**{markup.text(viewer.name)}** · {ROLE_SV[viewer.role]}  \n"
+            f"Grupper: {markup.text(groups)}"
+        )
+        if viewer.notice:
+            st.warning(markup.text(viewer.notice), icon=":material/group_off:")
+        if viewer.signed_in:
+            if st.button("Logga ut", icon=":material/logout:", width="stretch"):
+                st.logout()
+        else:
+            st.caption("Ingen inloggning: appen nås bara från den här datorn.")
