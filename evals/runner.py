@@ -11,7 +11,7 @@ import json
 import time
 import tomllib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from assistant.errors import InputError
 from assistant.query.answer import Answer, Mode
 from assistant.query.runtime import Runtime
 from assistant.store import collection_name
+from assistant.store.access import normalise_groups
 from evals.dataset import Case, load_cases
 from evals.judge import Judge
 from evals.metrics import aggregate, answer_metrics, by_group, intervals, retrieval_metrics
@@ -157,10 +158,18 @@ def load_run(ref: str | Path, evals_dir: Path) -> EvalRun:
     raise InputError(f"No evaluation run {ref!s} (looked in {evals_dir})")
 
 
-def list_runs(evals_dir: Path) -> list[EvalRun]:
-    """Stored runs, newest first, without their per-case results."""
+def list_runs(evals_dir: Path, viewer_groups: Iterable[str] | None = None) -> list[EvalRun]:
+    """Stored runs, newest first, without their per-case results.
+
+    With ``viewer_groups``, only the runs that viewer may see: a run's report quotes what
+    its groups may read, so it is shown only to a viewer who has every one of them.
+    """
     paths = sorted(evals_dir.glob("*/run.json"), key=lambda p: p.parent.name, reverse=True)
-    return [_read(path, with_results=False) for path in paths]
+    runs = [_read(path, with_results=False) for path in paths]
+    if viewer_groups is None:
+        return runs
+    viewer = set(normalise_groups(viewer_groups))
+    return [run for run in runs if set(normalise_groups(run.groups)) <= viewer]
 
 
 def _read(path: Path, *, with_results: bool) -> EvalRun:

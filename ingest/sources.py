@@ -119,8 +119,10 @@ def _groups_for(
     while True:
         rules = read_rules(folder / access_file)
         if rules is not None:
+            # [files] names files of its own folder only; a deeper file of the same name
+            # takes the folder rules (else a public override would publish it).
             per_file = cast(dict[str, object], rules.get("files", {}))
-            if path.name in per_file:
+            if folder == path.parent and path.name in per_file:
                 return _normalise(per_file[path.name], folder / access_file)
             if "groups" in rules:
                 return _normalise(rules["groups"], folder / access_file)

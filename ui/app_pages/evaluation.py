@@ -47,8 +47,7 @@ def main() -> None:
         "valda grupperna får läsa."
     )
     _new_run(settings, runtime, viewer)
-    # A run's report quotes what its groups may read: show only runs the viewer may see.
-    runs = [r for r in list_runs(settings.evals_dir) if set(r.groups) <= set(viewer.groups)]
+    runs = list_runs(settings.evals_dir, viewer.groups)  # only runs the viewer may see
     st.header("Resultat", divider="gray")
     if not runs:
         st.caption("Ingen utvärdering har körts ännu.")
@@ -173,7 +172,7 @@ def _evaluate(
         return
     # Show the new run below, and compare it with the one before it.
     st.session_state["eval_view"] = st.session_state["eval_b"] = run.id
-    earlier = [r.id for r in list_runs(settings.evals_dir) if r.id != run.id]
+    earlier = [r.id for r in list_runs(settings.evals_dir, groups) if r.id != run.id]
     if earlier:
         st.session_state["eval_a"] = earlier[0]
     st.success(f"Klar: {run.cases} frågor på {seconds(run.seconds)} s. Resultatet står nedan.")

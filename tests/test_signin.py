@@ -1,0 +1,238 @@
+"""Signing in for real: an OpenID Connect provider on loopback (``oidc-provider-mock``, built
+on Authlib), the app started by ``assistant ui`` with sign-in configured, and Debian's
+Chromium going through the provider's redirect flow as an employee, a manager and an admin.
+
+The provider issues signed ID tokens with a ``groups`` claim; the app maps those groups to
+roles and access groups by configuration, exactly as it would with Entra ID or Keycloak.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from test_browser import CHROMIUM, CHROMIUM_ARGS, STARTUP_TIMEOUT, _free_port, _healthy
+
+from assistant.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE_MS = 60_000  # the first question opens the store and loads the embedding model
+CLIENT_SECRET = "klienthemlighet-for-test"
+COOKIE_SECRET = "kakhemlighet-for-test-" + "x" * 16
+USERS = {
+    "anna": ("Anna Medarbetare", ["personal"]),
+    "maja": ("Maja Chef", ["chefer-alla", "grp-chefer"]),
+    "adam": ("Adam Admin", ["it-admin", "grp-hr"]),
+}
+QUESTION = "Hur stort är löneutrymme 2025?"  # answered by a document of the chefer folder
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The provider as its own process on a free loopback port, with three staff members."""
+    port = _free_port()
+    command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1",
+               "--port", str(port), "--require-nonce"]  # fmt: skip
+    for sub, (name, groups) in USERS.items():
+        command += ["--user-claims", json.dumps({"sub": sub, "name": name, "groups": groups})]
+    log_path = tmp_path_factory.mktemp("provider") / "provider.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while not _answers(f"{url}/.well-known/openid-configuration"):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"no provider:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    provider: str, indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``assistant ui`` with sign-in through the provider, over a copy of the index."""
+    root = tmp_path_factory.mktemp("signin")
+    data_dir = root / "data"
+    shutil.copytree(indexed_examples.data_dir, data_dir)
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
+        "ASSISTANT_ANSWER__MODE": "extractive",
+        "ASSISTANT_AUTH__METADATA_URL": f"{provider}/.well-known/openid-configuration",
+        "ASSISTANT_AUTH__CLIENT_ID": "dokumentassistent",
+        "ASSISTANT_AUTH__CLIENT_SECRET": CLIENT_SECRET,
+        "ASSISTANT_AUTH__COOKIE_SECRET": COOKIE_SECRET,
+        "ASSISTANT_AUTH__REDIRECT_URI": "http://127.0.0.1:{port}/oauth2callback",
+        "ASSISTANT_AUTH__ROLES": json.dumps(
+            {"admin": ["it-admin"], "manager": ["chefer-alla"], "employee": ["personal"]}
+        ),
+        "ASSISTANT_AUTH__ACCESS_GROUPS": json.dumps({"grp-hr": "hr", "grp-chefer": "chefer"}),
+        "HF_HUB_OFFLINE": "1",
+        "DO_NOT_TRACK": "1",
+    }
+    command = [sys.executable, "-m", "assistant.cli.main", "ui", "--data-dir", str(data_dir),
+               "--port", str(port), "--host", "127.0.0.1"]  # fmt: skip
+    log_path = root / "app.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while not _healthy(f"http://127.0.0.1:{port}/_stcore/health"):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.25)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    output = log_path.read_text(errors="replace")
+    assert CLIENT_SECRET not in output, "secrets never in the log"
+    assert COOKIE_SECRET not in output
+
+
+@pytest.fixture
+def context() -> Iterator[BrowserContext]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 1200}, locale="sv-SE")
+            yield context
+            context.close()
+        finally:
+            browser.close()
+
+
+def sign_in(page: Page, app_url: str, sub: str) -> None:
+    page.goto(app_url)
+    page.get_by_role("button", name="Logga in").click(timeout=PAGE_MS)
+    # The provider's own page: pick the user, as a person would at the organisation's login.
+    page.get_by_role("button", name=sub, exact=True).click(timeout=PAGE_MS)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(USERS[sub][0], timeout=PAGE_MS)
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_editable(timeout=PAGE_MS)
+    box.fill(question)
+    box.press("Enter")
+
+
+def nav(page: Page) -> list[str]:
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    return [text.strip().splitlines()[-1] for text in links.all_inner_texts()]  # not the icon
+
+
+def test_an_employee_signs_in_reads_open_documents_and_signs_out(
+    context: BrowserContext, app_url: str
+) -> None:
+    page = context.new_page()
+    page.goto(app_url)
+    expect(page.get_by_role("button", name="Logga in")).to_be_visible(timeout=PAGE_MS)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)
+
+    sign_in(page, app_url, "anna")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("medarbetare")
+    expect(sidebar).to_contain_text("inga (bara öppna dokument)")
+    assert "Admin" not in nav(page)
+    ask(page, QUESTION)
+    answer = page.get_by_test_id("stChatMessage").last
+    expect(answer).not_to_contain_text("Söker i dokumenten", timeout=PAGE_MS)
+    expect(answer).not_to_contain_text("3,4 procent")
+    expect(answer).not_to_contain_text("lonerevision")
+
+    # Opening the admin page's address directly shows no admin page either.
+    page.goto(app_url + "admin")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(USERS["anna"][0], timeout=PAGE_MS)
+    expect(page.get_by_text("Synkronisera nu")).to_have_count(0)
+
+    expect(page.get_by_text("Page not found")).to_be_visible(timeout=PAGE_MS)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Logga ut").click()
+    end_session = page.get_by_role("button", name="End session")  # the provider's confirmation
+    end_session.click(timeout=PAGE_MS)
+    expect(page.get_by_role("button", name="Logga in")).to_be_visible(timeout=PAGE_MS)
+    expect(page.get_by_text(USERS["anna"][0])).to_have_count(0)
+
+
+def test_a_manager_and_an_admin_see_their_pages_and_documents(
+    context: BrowserContext, app_url: str
+) -> None:
+    manager = context.new_page()
+    sign_in(manager, app_url, "maja")
+    expect(manager.get_by_test_id("stSidebar")).to_contain_text("chef")
+    assert "Admin" not in nav(manager)
+    ask(manager, QUESTION)
+    expect(manager.get_by_test_id("stChatMessage").last).to_contain_text(
+        "3,4 procent", timeout=PAGE_MS
+    )
+    context.clear_cookies()
+
+    admin = context.new_page()
+    sign_in(admin, app_url, "adam")
+    expect(admin.get_by_test_id("stSidebar")).to_contain_text("administratör")
+    assert nav(admin) == ["Fråga", "Admin", "Utvärdering"]
+    admin.get_by_test_id("stSidebarNav").get_by_role("link", name="Admin").click()
+    expect(admin.get_by_text("Synkronisera nu")).to_be_visible(timeout=PAGE_MS)
+    expect(admin.get_by_test_id("stMetric").first).to_be_visible()
+
+
+def test_a_tampered_sign_in_cookie_is_rejected(context: BrowserContext, app_url: str) -> None:
+    page = context.new_page()
+    sign_in(page, app_url, "anna")
+    user = next(c for c in context.cookies() if c["name"] == "_streamlit_user")
+    payload, _, signature = user["value"].strip('"').rpartition(".")
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    # The admin's claims, signed by someone who does not know the app's cookie secret.
+    admin = {"sub": "adam", "name": "Adam Admin", "groups": ["it-admin", "grp-hr"],
+             "is_logged_in": True, "provider": "default",
+             "origin": app_url.rstrip("/")}  # fmt: skip
+    guessed = URLSafeTimedSerializer("en-gissad-hemlighet", salt="_streamlit_user")
+    for value in (f"{payload}.{flipped}", guessed.dumps(json.dumps(admin))):
+        context.clear_cookies()
+        context.add_cookies([{**user, "value": value}])
+        page.goto(app_url)
+        expect(page.get_by_role("button", name="Logga in")).to_be_visible(timeout=PAGE_MS)
+        expect(page.get_by_text("Adam Admin")).to_have_count(0)
+        expect(page.get_by_text("Anna Medarbetare")).to_have_count(0)
+        expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)
+
+    # Control: the same cookie signed with the app's secret is taken, so the rejections
+    # above come from the signature, not from a cookie of the wrong shape.
+    real = URLSafeTimedSerializer(COOKIE_SECRET, salt="_streamlit_user")
+    context.clear_cookies()
+    context.add_cookies([{**user, "value": real.dumps(json.dumps(admin))}])
+    page.goto(app_url)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Adam Admin", timeout=PAGE_MS)
