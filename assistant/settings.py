@@ -271,6 +271,32 @@ class AnswerSettings(_Section):
     )
 
 
+class SummarySettings(_Section):
+    """How managers' summaries cover whole documents (map over parts, then reduce)."""
+
+    part_tokens: int = Field(
+        700, ge=100, le=8000,
+        description="Largest part of a document the model reads at once (tokens); a "
+        "large-context endpoint can take much more.",
+    )  # fmt: skip
+    max_parts: int = Field(
+        6, gt=0, le=200,
+        description="Parts drafted per summary: the time budget. A longer document gets "
+        "its most central parts, and the draft says which were left out.",
+    )  # fmt: skip
+    selection: Literal["centrality", "even", "first"] = Field(
+        "centrality",
+        description="Which parts a too-long document keeps: those closest to the whole "
+        "document's meaning (embeddings), evenly spread ones, or the first ones.",
+    )
+    part_answer_tokens: int = Field(
+        160, gt=0, description="Longest note the model may write about one part."
+    )
+    extractive_sentences: int = Field(
+        2, gt=0, le=10, description="Sentences quoted per part when there is no model."
+    )
+
+
 class ModelSettings(_Section):
     """Which chat model writes answers: any OpenAI-compatible endpoint, or the local one."""
 
@@ -440,6 +466,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    summary: SummarySettings = Field(default_factory=SummarySettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
     ui: UISettings = Field(default_factory=UISettings)

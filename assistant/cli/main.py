@@ -203,6 +203,77 @@ def ask(
     _print_answer(answer, "".join(streamed))
 
 
+@app.command()
+def summarize(
+    documents: Annotated[
+        list[str],
+        typer.Argument(help="File names as citations show them (or paths or doc ids)."),
+    ],
+    kind: Annotated[
+        str, typer.Option(help="summary, key-points, staff or changes (two versions).")
+    ] = "summary",
+    length: Annotated[str, typer.Option(help="short or long.")] = "short",
+    audience: Annotated[str, typer.Option(help="staff, committee or residents.")] = "staff",
+    mode: Annotated[
+        str | None,
+        typer.Option(help="generative (the model drafts) or extractive (quotes sentences)."),
+    ] = None,
+    groups: Groups = "",
+    docx: Annotated[Path | None, typer.Option("--docx", help="Also write a Word file.")] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write a Markdown file.")
+    ] = None,
+    data_dir: DataDir = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Draft a summary of whole documents, every sentence cited (for managers).
+
+    With --json, prints exactly one object: summary, kind, documents, citations,
+    unsupported, left_out, model, timings_ms (see README, "Summaries").
+    """
+    from assistant.query.export import to_docx, to_markdown
+    from assistant.query.runtime import open_runtime
+    from assistant.query.summarize import KINDS, Progress, Summary
+
+    answer_mode = checked_mode(mode)
+    for value, allowed, name in (
+        (kind, KINDS, "--kind"),
+        (length, ("short", "long"), "--length"),
+        (audience, ("staff", "committee", "residents"), "--audience"),
+    ):
+        if value not in allowed:
+            err.print(f"[red]Error:[/red] {name} must be one of {', '.join(allowed)}")
+            raise typer.Exit(2)
+    with edge():
+        settings = settings_for(data_dir)
+        wants_model = (answer_mode or settings.answer.mode) == "generative"
+        with open_runtime(settings, with_model=wants_model) as runtime:
+            if runtime.model_problem and not json_out:
+                err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
+            summary = None
+            for item in runtime.summarizer.stream(
+                documents, parse_groups(groups), kind,  # type: ignore[arg-type]
+                audience=audience, length=length, use_model=wants_model,  # type: ignore[arg-type]
+            ):  # fmt: skip
+                if isinstance(item, Summary):
+                    summary = item
+                elif not json_out and isinstance(item, Progress) and item.label:
+                    err.print(f"[{item.done + 1}/{item.total}] {item.label}")
+    assert summary is not None
+    if docx:
+        to_docx(summary, docx)
+    if markdown:
+        markdown.write_text(to_markdown(summary), encoding="utf-8")
+    if json_out:
+        emit(summary.to_json())
+        return
+    typer.echo(to_markdown(summary))
+    if summary.notice:
+        typer.echo(summary.notice)
+    if summary.unsupported:
+        typer.echo("Removed, no support in the sources: " + " | ".join(summary.unsupported))
+
+
 def _print_answer(answer: Answer, streamed: str) -> None:
     """The checked answer (unless it is what was just streamed), then its sources."""
     if streamed:

@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Self
 from assistant.models.embeddings import EmbeddingModel
 from assistant.models.factory import build_embedding, build_reranker, open_chat_model
 from assistant.query.answer import Assistant
+from assistant.query.library import Library
 from assistant.query.retrieve import Retriever
+from assistant.query.summarize import Summarizer
 from assistant.settings import Settings
 from assistant.store import VectorStore, open_store
 from assistant.text.sparse import SparseEncoder
+from assistant.text.terms import TermMatcher
 
 if TYPE_CHECKING:
     from assistant.models.chat import ChatModel
@@ -30,6 +33,7 @@ class Runtime:
     store: VectorStore
     embedder: EmbeddingModel
     assistant: Assistant
+    summarizer: Summarizer
     chat: ChatModel | None
     model_problem: str | None = None  # why there is no chat model, if there is none
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
@@ -72,7 +76,8 @@ def open_runtime(settings: Settings, *, with_model: bool = True) -> Runtime:
             stack.callback(reranker.close)
         retriever = Retriever(store, embedder, settings.retrieval, sparse, reranker)
         assistant = Assistant(settings, retriever, chat, sparse)
+        summarizer = Summarizer(settings, Library(store), TermMatcher(sparse), chat, embedder)
     except BaseException:
         stack.close()
         raise
-    return Runtime(settings, store, embedder, assistant, chat, problem, stack)
+    return Runtime(settings, store, embedder, assistant, summarizer, chat, problem, stack)

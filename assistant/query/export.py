@@ -1,0 +1,110 @@
+"""A manager's draft as a file to send: Markdown, or Word (DOCX, through python-docx).
+
+Both carry the text with its citation markers, the numbered sources (document, title,
+designation, page, date) and a line saying it is an AI-drafted text checked against the
+sources, to be reviewed by whoever sends it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from assistant.query.summarize import Summary
+
+KIND_SV = {
+    "summary": "Sammanfattning",
+    "key-points": "Huvudpunkter",
+    "staff": "Det här gäller för personalen",
+    "changes": "Vad som ändrats",
+}
+DISCLAIMER = (
+    "Utkastet är skrivet med AI-stöd och kontrollerat mot källorna: varje mening hänvisar "
+    "till ett utdrag, och meningar som källorna inte stödde har tagits bort. Den som "
+    "skickar texten ansvarar för att granska den."
+)
+LEFT_OUT = "Inte med i utkastet (tidsbudgeten räckte inte): "
+_TABLE_RULE = re.compile(r"^\|?\s*-{3,}")
+
+
+def source_lines(summary: Summary) -> list[str]:
+    """One line per citation: number, document, title, designation, page, date."""
+    info = {row["file"]: row for row in summary.sources}
+    lines = []
+    for c in summary.citations:
+        row = info.get(c.file, {})
+        parts = [c.file]
+        if c.title and c.title != c.file:
+            parts.append(c.title)
+        if row.get("designation"):
+            parts.append(row["designation"])
+        if c.page:
+            parts.append(f"s. {c.page}")
+        if row.get("date"):
+            parts.append(f"beslutad {row['date']}")
+        lines.append(f"[{c.n}] " + ", ".join(parts))
+    return lines
+
+
+def to_markdown(summary: Summary, text: str | None = None) -> str:
+    """The draft (``text``: as edited in the app) with its sources and the review line."""
+    title = f"# {KIND_SV[summary.kind]}: {', '.join(summary.documents)}"
+    body = text if text is not None else summary.summary
+    out = [title, "", body.strip(), "", "## Källor", ""]
+    out += [f"- {line}" for line in source_lines(summary)]
+    if summary.left_out:
+        out += [
+            "",
+            "Inte med i utkastet (tidsbudgeten räckte inte): " + "; ".join(summary.left_out),
+        ]
+    out += ["", f"*{DISCLAIMER} ({date.today().isoformat()}, {summary.model})*", ""]
+    return "\n".join(out)
+
+
+def to_docx(summary: Summary, path: Path, text: str | None = None) -> Path:
+    """Write the draft as a Word document; returns the path."""
+    from docx import Document
+
+    document = Document()
+    document.add_heading(f"{KIND_SV[summary.kind]}: {', '.join(summary.documents)}", level=1)
+    body = text if text is not None else summary.summary
+    table_rows: list[list[str]] = []
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            if not _TABLE_RULE.match(stripped):
+                table_rows.append([cell.strip() for cell in stripped.strip("|").split("|")])
+            continue
+        if table_rows:
+            _table(document, table_rows)
+            table_rows = []
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            document.add_heading(stripped.lstrip("#").strip(), level=2)
+        elif stripped.startswith(("- ", "* ")):
+            document.add_paragraph(stripped[2:], style="List Bullet")
+        else:
+            document.add_paragraph(stripped)
+    if table_rows:
+        _table(document, table_rows)
+    document.add_heading("Källor", level=2)
+    for line in source_lines(summary):
+        document.add_paragraph(line)
+    if summary.left_out:
+        document.add_paragraph(LEFT_OUT + "; ".join(summary.left_out))
+    note = document.add_paragraph()
+    note.add_run(f"{DISCLAIMER} ({date.today().isoformat()}, {summary.model})").italic = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def _table(document: object, rows: list[list[str]]) -> None:
+    width = max(len(r) for r in rows)
+    table = document.add_table(rows=len(rows), cols=width)  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            table.cell(i, j).text = cell
