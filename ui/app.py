@@ -3,7 +3,8 @@ settings to Streamlit), or ``streamlit run ui/app.py`` without sign-in.
 
 Finds out who is viewing (signed in through the organisation's provider, or the one local
 user), opens the one runtime of this process (nothing is ingested here) and offers the
-pages the viewer's role allows: Fråga for everyone, Admin and Utvärdering for admins. Each
+pages the viewer's role allows: Fråga for everyone, Sammanfatta for managers (and admins),
+Admin and Utvärdering for admins. Each
 page checks the role again itself. Errors of the project become messages.
 """
 
@@ -47,6 +48,10 @@ def main() -> None:
         "app_pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"
     )
     pages = [st.Page("app_pages/chat.py", title="Fråga", icon=":material/chat:", default=True)]
+    if viewer.may("manager"):
+        pages += [
+            st.Page("app_pages/summarize.py", title="Sammanfatta", icon=":material/summarize:")
+        ]
     if viewer.may("admin"):
         pages += [st.Page("app_pages/admin.py", title="Admin", icon=":material/settings:")]
         pages += [evaluation]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.query.answer import Answer, Source
-from assistant.settings import ModelSettings
+from assistant.query.runtime import Runtime
+from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup
 from ui.source_viewer import source_viewer
+from ui.state import remember, remembered
 
 MODES = {"generative": "generativt", "extractive": "extraktivt"}
 
@@ -89,6 +91,29 @@ def _answered_by(answer: Answer, endpoint: str) -> str:
         who = f"Genererat av {answer.model} ({endpoint}), kontrollerat mot källorna"
     took = f"{seconds:.1f}".replace(".", ",")
     return markup.text(f"{who} · {took} s")
+
+
+def mode_choice(answer: AnswerSettings, runtime: Runtime, *, help: str, quoted: str) -> None:
+    """Generative or extractive, remembered across pages (``chosen_mode`` reads it).
+
+    Without a chat model only extractive is offered, with the reason; ``quoted`` says
+    what the viewer gets instead ("Svaren citerar dokumenten.").
+    """
+    if runtime.chat is None:
+        st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
+        why = runtime.model_problem or "appen startades i extraktivt läge"
+        st.caption(f"Ingen språkmodell: {markup.text(why)}. {quoted}")
+        return
+    st.radio(
+        "Svarsläge",
+        list(MODES),
+        format_func=MODES.__getitem__,
+        key=remembered("mode", answer.mode),
+        on_change=remember,
+        args=("mode",),
+        horizontal=True,
+        help=help,
+    )
 
 
 def endpoint_label(model: ModelSettings) -> str:

@@ -25,6 +25,8 @@ SYNC_LOCK = threading.Lock()
 PDFIUM_LOCK = threading.Lock()
 # One evaluation at a time: a run keeps the CPU busy answering every case of a suite.
 EVAL_LOCK = threading.Lock()
+# One draft at a time: with a model, drafting a long document keeps it busy for minutes.
+SUMMARY_LOCK = threading.Lock()
 
 
 def app_settings() -> Settings:

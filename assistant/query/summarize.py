@@ -217,7 +217,7 @@ class _Draft:
         else:
             parts = [p for d in self.docs for p in _parts(d, self.texts[d.doc_id], self.o)]
             kept, dropped = self._budget(parts)
-            left_out = [p.where for p in dropped]
+            left_out = [run.where for run in _runs(parts, dropped)]
             sections = []
             for i, part in enumerate(kept):
                 yield Progress(i, len(kept), part.where)
@@ -463,7 +463,8 @@ def _parts(doc: DocumentInfo, passages: list[Passage], owner: Summarizer) -> lis
     """Consecutive passages under the same top heading, at most ``part_tokens`` each."""
     budget = owner._config.part_tokens
     # A document whose one top heading is its title is cut along the level below it.
-    level = 1 if len({p.record.heading_path[:1] for p in passages}) == 1 else 0
+    tops = {p.record.heading_path[:1] for p in passages if p.record.heading_path}
+    level = 1 if len(tops) == 1 else 0
     parts: list[Part] = []
     current: list[Passage] = []
     heading = ""
@@ -483,16 +484,31 @@ def _parts(doc: DocumentInfo, passages: list[Passage], owner: Summarizer) -> lis
 
 
 def _merge_small(parts: list[Part], budget: int) -> list[Part]:
-    """Short neighbouring sections of one document share a part (fewer model calls)."""
+    """Neighbouring sections of one document share a part while they fit (fewer calls)."""
     merged: list[Part] = []
     for part in parts:
         last = merged[-1] if merged else None
-        if last and last.doc == part.doc and last.tokens + part.tokens <= budget // 2:
-            heading = last.heading if last.heading == part.heading else last.heading or ""
+        if last and last.doc == part.doc and last.tokens + part.tokens <= budget:
+            names = [h for h in dict.fromkeys((*last.heading.split(" · "), part.heading)) if h]
+            heading = " · ".join(names)
             merged[-1] = Part(part.doc, [*last.passages, *part.passages], heading)
         else:
             merged.append(part)
     return merged
+
+
+def _runs(parts: list[Part], dropped: list[Part]) -> list[Part]:
+    """Neighbouring dropped parts of one document as one stretch, to say them briefly."""
+    out: list[Part] = []
+    previous = -2
+    for part in dropped:
+        i = parts.index(part)
+        if out and i == previous + 1 and out[-1].doc == part.doc:
+            out[-1] = Part(part.doc, [*out[-1].passages, *part.passages], "")
+        else:
+            out.append(Part(part.doc, list(part.passages), part.heading))
+        previous = i
+    return out
 
 
 def _central(parts: list[Part], limit: int, embedder: EmbeddingModel) -> set[int]:

@@ -9,10 +9,10 @@ from assistant.errors import AssistantError, InputError
 from assistant.identity import Identity
 from assistant.query.answer import Answer
 from assistant.query.runtime import Runtime
-from assistant.settings import AnswerSettings, Settings
+from assistant.settings import Settings
 from ui import markup
 from ui.auth import current_viewer, require
-from ui.components import MODES, endpoint_label, render_answer
+from ui.components import endpoint_label, mode_choice, render_answer
 from ui.state import (
     Turn,
     app_runtime,
@@ -21,8 +21,6 @@ from ui.state import (
     clear_conversation,
     conversation,
     history,
-    remember,
-    remembered,
 )
 
 
@@ -107,32 +105,19 @@ def _stream(
 
 def _sidebar(settings: Settings, runtime: Runtime) -> None:
     with st.sidebar:
-        _mode_choice(settings.answer, runtime)
+        mode_choice(
+            settings.answer,
+            runtime,
+            help="Generativt: språkmodellen skriver ett kort svar med källor. "
+            "Extraktivt: de meningar i dokumenten som bäst svarar på frågan.",
+            quoted="Svaren citerar dokumenten.",
+        )
         st.button(
             "Rensa samtalet",
             on_click=clear_conversation,
             icon=":material/delete_sweep:",
             width="stretch",
         )
-
-
-def _mode_choice(answer: AnswerSettings, runtime: Runtime) -> None:
-    if runtime.chat is None:
-        st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
-        why = runtime.model_problem or "appen startades i extraktivt läge"
-        st.caption(f"Ingen språkmodell: {markup.text(why)}. Svaren citerar dokumenten.")
-        return
-    st.radio(
-        "Svarsläge",
-        list(MODES),
-        format_func=MODES.__getitem__,
-        key=remembered("mode", answer.mode),
-        on_change=remember,
-        args=("mode",),
-        horizontal=True,
-        help="Generativt: språkmodellen skriver ett kort svar med källor. "
-        "Extraktivt: de meningar i dokumenten som bäst svarar på frågan.",
-    )
 
 
 main()

@@ -1,0 +1,307 @@
+"""Sammanfatta: a manager picks documents (or lets a topic propose them), chooses what to
+draft and for whom, watches it being written, edits it and downloads it (DOCX, Markdown).
+
+Everything listed, proposed, drafted and exported is what the viewer's own groups may
+read: the documents come from ``Library.documents(viewer.groups)`` and the summarizer
+checks the groups again for every passage.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.errors import AssistantError, InputError
+from assistant.query.export import KIND_SV
+from assistant.query.library import DocumentInfo, Library
+from assistant.query.runtime import Runtime
+from assistant.query.summarize import (
+    KINDS,
+    Audience,
+    Kind,
+    Length,
+    Section,
+    Summary,
+)
+from assistant.query.summarize import (
+    Progress as Step,
+)
+from assistant.settings import Settings
+from ui import markup
+from ui.auth import current_viewer, require
+from ui.components import endpoint_label, mode_choice
+from ui.jobs import Progress, run_job
+from ui.state import SUMMARY_LOCK, app_runtime, app_settings, chosen_mode, remember, remembered
+from ui.summary_views import current_draft, keep_draft, render_draft, show_section
+
+DOCS = "summary_docs"  # the chosen documents' ids
+AUDIENCES: dict[Audience, str] = {
+    "staff": "medarbetare",
+    "committee": "nämnden",
+    "residents": "invånare (klarspråk)",
+}
+LENGTHS: dict[Length, str] = {"short": "kort", "long": "längre"}
+NO_FOLDER = "(översta mappen)"
+NO_TYPE = "(utan dokumenttyp)"
+
+
+def main() -> None:
+    settings = app_settings()
+    viewer = current_viewer(settings)
+    require(viewer, "manager")
+    runtime = app_runtime(settings)
+    st.title("Sammanfatta")
+    st.caption(
+        "Skriv ett utkast utifrån hela dokument: en sammanfattning, huvudpunkterna, vad som "
+        "gäller för personalen eller vad som ändrats mellan två versioner. Varje mening "
+        "hänvisar till dokumenten, och du granskar och redigerar texten innan den skickas."
+    )
+    groups = list(viewer.groups)
+    try:
+        readable = {d.doc_id: d for d in Library(runtime.store).documents(groups)}
+    except AssistantError as exc:
+        st.error("Dokumenten går inte att läsa just nu: " + markup.text(str(exc)))
+        return
+    if not readable:
+        st.info("Det finns inga dokument som du får läsa. Be en administratör synkronisera.")
+        return
+    chosen = _documents(readable, runtime, groups)
+    kind, length, audience = _what(settings, runtime)
+    ready = _check(kind, chosen, readable)
+    if st.button("Skriv utkast", type="primary", icon=":material/edit_note:", disabled=not ready):
+        _write(settings, runtime, chosen, kind, length, audience)
+    draft = current_draft()
+    if draft is not None:
+        render_draft(draft, endpoint_label(settings.model))
+
+
+# -- which documents ------------------------------------------------------------------
+
+
+def _documents(
+    readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str]
+) -> list[DocumentInfo]:
+    st.subheader("Dokument", divider="gray")
+    _topic(readable, runtime, groups)
+    docs = list(readable.values())
+    left, right = st.columns(2)
+    folders = left.multiselect(
+        "Mapp",
+        sorted({d.folder for d in docs}),
+        format_func=lambda f: f or NO_FOLDER,
+        placeholder="Alla mappar",
+    )
+    types = right.multiselect(
+        "Dokumenttyp",
+        sorted({d.doc_type or "" for d in docs}),
+        format_func=lambda t: t or NO_TYPE,
+        placeholder="Alla typer",
+    )
+    kept = [i for i in st.session_state.get(DOCS, []) if i in readable]
+    st.session_state[DOCS] = kept
+    options = [
+        d.doc_id
+        for d in docs
+        if (not folders or d.folder in folders) and (not types or (d.doc_type or "") in types)
+    ]
+    options += [i for i in kept if i not in options]  # the filters never drop a choice
+    ids: list[str] = st.multiselect(
+        "Dokument att utgå från",
+        options,
+        format_func=lambda i: readable[i].label,
+        key=remembered(DOCS, []),
+        on_change=remember,
+        args=(DOCS,),
+        placeholder="Skriv för att söka på titel, beteckning eller fil",
+    )
+    return [readable[i] for i in ids if i in readable]
+
+
+def _topic(readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str]) -> None:
+    """Documents proposed by searching for a topic: they become the choice to review."""
+    with st.form("summary_topic", border=False):
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        topic = left.text_input(
+            "Ämne (valfritt)",
+            placeholder="t.ex. allt om friskvårdsbidrag",
+            help="Dokumenten som bäst handlar om ämnet föreslås nedan. Inget skrivs förrän "
+            "du har granskat urvalet och tryckt på Skriv utkast.",
+        )
+        asked = right.form_submit_button(
+            "Föreslå dokument", icon=":material/manage_search:", width="stretch"
+        )
+    if not asked or not topic.strip():
+        return
+    try:
+        answer = runtime.assistant.ask(topic.strip(), groups, mode="extractive")
+    except InputError as exc:
+        st.error("Ämnet gick inte att söka på: " + markup.text(str(exc)))
+        return
+    except AssistantError as exc:
+        st.error("En tjänst svarar inte, försök igen om en stund. (" + markup.text(str(exc)) + ")")
+        return
+    found = [] if answer.refused else [s.doc_id for s in answer.retrieved]
+    proposed = [i for i in dict.fromkeys(found) if i in readable]
+    if not proposed:
+        st.info(
+            f"Inget dokument som du får läsa handlar tydligt om ”{markup.text(topic.strip())}”. "
+            "Välj dokument i listan i stället.",
+            icon=":material/search_off:",
+        )
+        return
+    st.session_state[DOCS] = proposed  # before the list is drawn: it shows them chosen
+    st.success(
+        f"Förslag utifrån ”{markup.text(topic.strip())}”: {len(proposed)} dokument. "
+        "Granska urvalet nedan innan du skriver utkastet.",
+        icon=":material/checklist:",
+    )
+
+
+def _other_version(doc: DocumentInfo, readable: dict[str, DocumentInfo]) -> DocumentInfo | None:
+    """The readable document ``doc`` replaces or is replaced by (named by its title or
+    designation in "Ersätter: KS 2022/0412 Riktlinje för ...")."""
+    for reference in (doc.superseded_by, doc.supersedes):
+        if not reference:
+            continue
+        named = reference.lower()
+        for other in readable.values():
+            if other.doc_id == doc.doc_id:
+                continue
+            if (other.title and other.title.lower() in named) or any(
+                d.lower() in named for d in other.designations
+            ):
+                return other
+    return None
+
+
+def _add(doc_id: str) -> None:
+    st.session_state[DOCS] = [*st.session_state.get(DOCS, []), doc_id]
+
+
+# -- what to draft --------------------------------------------------------------------
+
+
+def _what(settings: Settings, runtime: Runtime) -> tuple[Kind, Length, Audience]:
+    st.subheader("Utkast", divider="gray")
+    kind: Kind = st.radio(
+        "Vad ska skrivas?",
+        KINDS,
+        format_func=KIND_SV.__getitem__,
+        key=remembered("summary_kind", "summary"),
+        on_change=remember,
+        args=("summary_kind",),
+        horizontal=True,
+    )
+    left, right = st.columns(2)
+    with left:
+        length: Length = st.radio(
+            "Längd",
+            list(LENGTHS),
+            format_func=LENGTHS.__getitem__,
+            key=remembered("summary_length", "short"),
+            on_change=remember,
+            args=("summary_length",),
+            horizontal=True,
+        )
+    with right:
+        audience: Audience = st.radio(
+            "Målgrupp",
+            list(AUDIENCES),
+            format_func=AUDIENCES.__getitem__,
+            key=remembered("summary_audience", "staff"),
+            on_change=remember,
+            args=("summary_audience",),
+            horizontal=True,
+            help="Språkmodellen skriver för målgruppen, för invånare på klarspråk. Ett "
+            "extraktivt utkast citerar dokumenten som de är skrivna.",
+        )
+    mode_choice(
+        settings.answer,
+        runtime,
+        help="Generativt: språkmodellen skriver utkastet, kontrollerat mot källorna. "
+        "Extraktivt: de meningar i dokumenten som säger mest, citerade.",
+        quoted="Utkastet citerar dokumenten.",
+    )
+    return kind, length, audience
+
+
+def _check(kind: Kind, chosen: list[DocumentInfo], readable: dict[str, DocumentInfo]) -> bool:
+    """Whether the choice can be drafted; says why not, and offers the other version."""
+    if not chosen:
+        st.caption("Välj minst ett dokument ovan.")
+        return False
+    if kind != "changes":
+        for doc in chosen:
+            if doc.superseded:
+                after = f" av {doc.superseded_by}" if doc.superseded_by else ""
+                st.warning(
+                    markup.text(f"{doc.title or doc.file} är upphävd eller ersatt{after}."),
+                    icon=":material/history:",
+                )
+        return True
+    if len(chosen) == 2:
+        return True
+    st.info(
+        "Vad som ändrats jämför två versioner av ett dokument: välj exakt två "
+        f"(den äldre och den nyare). Nu är {len(chosen)} valda.",
+        icon=":material/compare_arrows:",
+    )
+    if len(chosen) == 1:
+        other = _other_version(chosen[0], readable)
+        if other is not None:
+            st.button(
+                f"Jämför med {other.label}",
+                on_click=_add,
+                args=(other.doc_id,),
+                icon=":material/add:",
+            )
+    return False
+
+
+# -- writing --------------------------------------------------------------------------
+
+
+def _write(
+    settings: Settings,
+    runtime: Runtime,
+    chosen: list[DocumentInfo],
+    kind: Kind,
+    length: Length,
+    audience: Audience,
+) -> None:
+    viewer = current_viewer(settings)
+    require(viewer, "manager")  # checked again where the action happens
+    use_model = chosen_mode(settings.answer, runtime) == "generative"
+    slot = st.empty()
+    live = slot.container()
+
+    def write(progress: Progress) -> Summary:
+        for item in runtime.summarizer.stream(
+            [d.doc_id for d in chosen],
+            list(viewer.groups),
+            kind,
+            audience=audience,
+            length=length,
+            use_model=use_model,
+        ):
+            if isinstance(item, Summary):
+                return item
+            if isinstance(item, Step):
+                progress(item.done, item.total, item.label)
+            elif isinstance(item, Section):
+                with live:
+                    show_section(item)
+        raise AssertionError("the summarizer ended without a summary")  # pragma: no cover
+
+    summary = run_job(
+        SUMMARY_LOCK,
+        write,
+        name="Utkastet",
+        busy="Ett annat utkast skrivs just nu. Försök igen om en stund.",
+        unit="steg",
+    )
+    slot.empty()  # the finished draft is shown below, editable
+    if summary is not None:
+        keep_draft(summary, [d.label for d in chosen])
+
+
+main()
