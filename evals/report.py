@@ -22,6 +22,9 @@ KEY_METRICS = (
     "citation_recall",
     "answer_f1",
     "refusal_accuracy",
+    "key_fact_coverage",
+    "summary_citation_precision",
+    "unsupported_rate",
 )
 _COLORS = ("#1f6feb", "#e3b341", "#2da44e", "#cf222e", "#8250df", "#6e7781")
 
@@ -38,6 +41,8 @@ def failing(result: CaseResult) -> list[str]:
         why.append("citations off target")
     if not result.refused and m.get("answer_f1", 1) < 0.2:
         why.append("answer far from reference")
+    if not result.refused and m.get("key_fact_coverage", 1) < 0.5:
+        why.append("key facts missing")
     return why
 
 
@@ -185,7 +190,10 @@ def html_report(run: EvalRun, previous: EvalRun | None) -> str:
     charts = [
         _bars("Metrics by case type", run.by_type, KEY_METRICS),
         _bars("Metrics by language", run.by_lang, KEY_METRICS),
-        _histogram([r.timings_ms["total"] for r in run.results], "Answer time per case"),
+        _histogram(
+            [r.timings_ms["total"] for r in run.results if "total" in r.timings_ms],
+            "Answer time per case",
+        ),
     ]
     if previous:
         charts.append(

@@ -35,6 +35,7 @@ from evals.records import (
     RunConfig,
     Summary,
 )
+from evals.summaries import is_summary_suite, run_summary_suite
 
 Progress = Callable[[int, int, str], None]
 
@@ -49,6 +50,10 @@ def run_suite(
     progress: Progress | None = None,
     split: str | None = None,
 ) -> EvalRun:
+    if is_summary_suite(path):  # whole-document drafts, measured by their key facts
+        return run_summary_suite(
+            path, runtime, groups=groups, mode=mode, progress=progress, split=split
+        )
     cases = load_cases(path, split)
     settings = runtime.settings
     mode = mode or settings.answer.mode

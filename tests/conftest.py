@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fixtures_llm import local_llm  # noqa: F401  (a session fixture)
+from streamlit import config as st_config
 
 from assistant.settings import Settings, load_settings
 
@@ -42,6 +43,13 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _app_on_loopback() -> None:
+    """AppTest serves nothing; the app sees Streamlit set to listen on 127.0.0.1, as
+    ``assistant ui`` runs it without sign-in (a test may set another address)."""
+    st_config.set_option("server.address", "127.0.0.1")
 
 
 @pytest.fixture

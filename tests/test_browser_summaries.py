@@ -34,12 +34,6 @@ def test_pick_a_document_and_download_its_draft(app_url: str, page: Page) -> Non
     expect(word).to_be_visible()
     expect(page.get_by_text("Extraktivt utkast")).to_be_visible()
 
-    page.screenshot(path="/tmp/sum.png", full_page=True, animations="disabled")
-    page.get_by_text("Vad som ändrats").click()
-    page.wait_for_timeout(1500)
-    page.screenshot(path="/tmp/sum2.png", full_page=True, animations="disabled")
-    page.get_by_text("Sammanfattning", exact=True).first.click()
-    page.wait_for_timeout(1500)
     with page.expect_download() as download:
         word.click()
     assert download.value.suggested_filename == "sammanfattning-resepolicy.docx"

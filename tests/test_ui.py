@@ -95,7 +95,6 @@ def start(index: Index, monkeypatch: pytest.MonkeyPatch) -> Iterator[Start]:
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(index.data_dir))
     monkeypatch.setenv("ASSISTANT_ANSWER__MODE", "extractive")
     previous = st_config.get_option("server.address")
-    st_config.set_option("server.address", "127.0.0.1")
 
     def run(groups: Sequence[str] | None = None, user: dict[str, object] | None = None) -> AppTest:
         app = AppTest.from_file(APP, default_timeout=TIMEOUT)

@@ -23,6 +23,9 @@ MEANING = {
     "citation_recall": "Andel belägg som svaret hänvisar till",
     "answer_f1": "Ordöverlapp mellan svaret och facit",
     "refusal_accuracy": "Rätt val mellan att svara och att avstå",
+    "key_fact_coverage": "Sammanfattningar: andel nyckeluppgifter som utkastet tar med",
+    "summary_citation_precision": "Sammanfattningar: andel citerade meningar som står i källan",
+    "unsupported_rate": "Sammanfattningar: andel meningar som togs bort (saknade stöd)",
     "latency_total_p50_ms": "Svarstid, median",
     "latency_total_p95_ms": "Svarstid, 95:e percentilen",
 }
@@ -32,6 +35,7 @@ WHY = {
     "evidence not retrieved": "belägget hittades inte",
     "citations off target": "källhänvisningarna pekar fel",
     "answer far from reference": "svaret ligger långt från facit",
+    "key facts missing": "utkastet saknar hälften av nyckeluppgifterna",
 }
 PASSED = {True: "klarar", False: "under gränsen", None: "mäts inte"}
 

@@ -14,17 +14,8 @@ from assistant.errors import AssistantError, InputError
 from assistant.query.export import KIND_SV
 from assistant.query.library import DocumentInfo, Library
 from assistant.query.runtime import Runtime
-from assistant.query.summarize import (
-    KINDS,
-    Audience,
-    Kind,
-    Length,
-    Section,
-    Summary,
-)
-from assistant.query.summarize import (
-    Progress as Step,
-)
+from assistant.query.summarize import KINDS, Audience, Kind, Length, Section, Summary
+from assistant.query.summarize import Progress as Step  # ui.jobs.Progress is the bar
 from assistant.settings import Settings
 from ui import markup
 from ui.auth import current_viewer, require
