@@ -275,22 +275,25 @@ class SummarySettings(_Section):
     """How managers' summaries cover whole documents (map over parts, then reduce)."""
 
     part_tokens: int = Field(
-        700, ge=100, le=8000,
-        description="Largest part of a document the model reads at once (tokens); a "
-        "large-context endpoint can take much more.",
+        450, ge=100, le=8000,
+        description="Largest part of a document the model reads at once (tokens; the "
+        "opening gets half, so its note comes soon); a large-context endpoint can take "
+        "much more. With max_parts, set for the packaged 1.5B on 2 cores: a 10-page "
+        "document in about a minute.",
     )  # fmt: skip
     max_parts: int = Field(
-        6, gt=0, le=200,
+        4, gt=0, le=200,
         description="Parts drafted per summary: the time budget. A longer document gets "
         "its most central parts, and the draft says which were left out.",
     )  # fmt: skip
     selection: Literal["centrality", "even", "first"] = Field(
-        "centrality",
-        description="Which parts a too-long document keeps: those closest to the whole "
-        "document's meaning (embeddings), evenly spread ones, or the first ones.",
+        "even",
+        description="Which parts a too-long document keeps besides its opening: evenly "
+        "spread ones, those closest to the whole document's meaning (embeddings; costs "
+        "embedding every part), or the first ones. Chosen on the summary suite's dev part.",
     )
     part_answer_tokens: int = Field(
-        160, gt=0, description="Longest note the model may write about one part."
+        100, gt=0, description="Longest note the model may write about one part."
     )
     extractive_sentences: int = Field(
         2, gt=0, le=10, description="Sentences quoted per part when there is no model."

@@ -21,7 +21,10 @@ rule as ``ingest/sources.py`` documents it, written here independently of that c
   its stored ``run.json`` and reports, and the stored runs the evaluation page lists for
   that reader: ``list_runs(evals_dir, viewer_groups)``, as the page calls it, lists the
   runs whose groups are a subset of the viewer's (the hidden runs that do hold a viewer's
-  secrets are counted, so the rule is seen to matter).
+  secrets are counted, so the rule is seen to matter). Managers' summaries too: the
+  documents the summaries page offers are exactly the readable ones, a draft of a
+  readable document holds nothing of another, and one the reader may not read is "not
+  found" by name, the refusal saying nothing of it.
   Positive control: a reader who may read a document gets its marker back when quoting
   one of its sentences, so an empty index or refusing everything fails the test.
 
@@ -34,7 +37,7 @@ import dataclasses
 import json
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +45,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 
+from assistant.errors import InputError
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.answer import Answer
+from assistant.query.library import Library as DocumentLibrary
 from assistant.query.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
 from assistant.store import VectorStore, chunk_point_id
@@ -322,6 +327,8 @@ class Tally:
     controls: int = 0
     controls_found: int = 0
     runs: int = 0
+    summaries: int = 0  # drafts of documents the reader may read, checked for others' text
+    summaries_refused: int = 0  # documents the reader may not read, asked for by name
     listed: int = 0
     hidden_with_secrets: int = 0  # runs the listing rule hides that hold a viewer's secret
 
@@ -499,6 +506,7 @@ def test_no_answer_or_evaluation_run_shows_an_unreadable_document(
                 quotes = [s for d in library.docs for s in d.sentences]
                 questions = quotes if groups is everything else _questions(library)
                 _ask(runtime, library, groups, questions, secrets, tally)
+                _summarize(runtime, library, groups, secrets, tally)
                 _evaluate(runtime, library, groups, secrets, Path(tmp) / "atkomst.jsonl", tally)
             _check_listing(library, readers, settings_.evals_dir, root.resolve(), indexed, tally)
     tally.examples += 1
@@ -540,6 +548,35 @@ def _ask(
     tally.controls_found += found
     # Quoting a sentence of a document one may read brings it back (nearly always).
     assert found >= 0.8 * controls, f"{groups}: {found} of {controls} quoted sentences answered"
+
+
+def _summarize(
+    runtime: Runtime, library: Library, groups: list[str], secrets: Secrets, tally: Tally
+) -> None:
+    """Managers' drafts: the documents offered, each drafted by name, and those asked for
+    by name that the reader may not read (they are "not found", nothing else said)."""
+    offered = DocumentLibrary(runtime.store).documents(groups)
+    assert {d.rel_path for d in offered} == {
+        d.rel for d in library.docs if library.may_read(groups, d)
+    }, "the summaries page offers exactly the documents the reader may read"
+    for doc in library.docs:
+        for kind in ("summary", "staff"):
+            if not library.may_read(groups, doc):
+                with pytest.raises(InputError, match="among those you may read") as refused:
+                    runtime.summarizer.summarize([doc.rel], groups, kind, use_model=False)
+                said = str(refused.value)
+                assert not secrets.found_in(said), f"{doc.rel} refused, but said: {said}"
+                tally.summaries_refused += 1
+                continue
+            draft = runtime.summarizer.summarize([doc.rel], groups, kind, use_model=False)
+            text = json.dumps(draft.to_json(), ensure_ascii=False) + json.dumps(
+                [asdict(s) for s in draft.sections], ensure_ascii=False
+            )
+            leaks = secrets.found_in(text)
+            assert not leaks, f"a draft for {groups} shows {leaks}"
+            if kind == "summary":
+                assert doc.marker in draft.summary, "the control: a readable draft has its text"
+            tally.summaries += 1
 
 
 def _evaluate(

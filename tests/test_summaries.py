@@ -207,7 +207,7 @@ def test_a_300_page_document_keeps_its_most_central_parts(tmp_path: Path, runtim
         assert not report.failed, report.summary()
         chat = ScriptedChatModel(["Ansökan lämnas till kommunen [1]."] * 6)
         # A part per page or two, so the budget chooses among some 200 of them.
-        parts = {"max_parts": 6, "part_tokens": 100}
+        parts = {"max_parts": 6, "part_tokens": 100, "selection": "centrality"}
         update = {"summary": settings.summary.model_copy(update=parts)}
         summarizer = Summarizer(
             settings.model_copy(update=update), Library(store), TermMatcher(), chat,

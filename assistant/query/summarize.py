@@ -472,7 +472,8 @@ def _parts(doc: DocumentInfo, passages: list[Passage], owner: Summarizer) -> lis
         path = p.record.heading_path
         top = path[level] if len(path) > level else (path[0] if path else "")
         size = sum(q.tokens for q in current)
-        if current and (top != heading or size + p.tokens > budget):
+        limit = budget if parts else budget // 2  # a short opening: the first note comes soon
+        if current and (top != heading or size + p.tokens > limit):
             parts.append(Part(doc, current, heading))
             current = []
         if not current:
@@ -488,7 +489,8 @@ def _merge_small(parts: list[Part], budget: int) -> list[Part]:
     merged: list[Part] = []
     for part in parts:
         last = merged[-1] if merged else None
-        if last and last.doc == part.doc and last.tokens + part.tokens <= budget:
+        limit = budget if len(merged) > 1 else budget // 2
+        if last and last.doc == part.doc and last.tokens + part.tokens <= limit:
             names = [h for h in dict.fromkeys((*last.heading.split(" · "), part.heading)) if h]
             heading = " · ".join(names)
             merged[-1] = Part(part.doc, [*last.passages, *part.passages], heading)
