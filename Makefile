@@ -45,23 +45,26 @@ test: lint typecheck pytest  ## Everything CI checks
 
 CORPUS ?= ../shared/corpus/sv-public
 
-eval: setup  ## Run both shipped suites (examples as hr+chefer; sv-public) with the defaults
+eval: setup  ## Run the shipped suites (examples as hr+chefer; sv-public; summaries on both) with the defaults
 	$(BIN)/assistant examples --data-dir $(DATA_DIR)
 	$(BIN)/assistant ingest $(DATA_DIR)/examples --data-dir $(DATA_DIR)
 	$(BIN)/assistant eval run evals/suites/examples.jsonl --groups hr,chefer --data-dir $(DATA_DIR)
+	$(BIN)/assistant eval run evals/suites/summaries.jsonl --split test --groups hr,chefer --data-dir $(DATA_DIR)
 	$(BIN)/assistant ingest $(CORPUS) --data-dir $(DATA_DIR)/sv-public
 	$(BIN)/assistant eval run evals/suites/sv-public.jsonl --split test --data-dir $(DATA_DIR)/sv-public
+	$(BIN)/assistant eval run evals/suites/summaries.jsonl --split test --data-dir $(DATA_DIR)/sv-public
 
 # The naive baseline's file readers (llama-index-readers-file pins pypdf<7; its PDF reader
 # works with ours, so it is installed beside it without its pins, for the benchmark only).
 BASELINE_READERS := llama-index-readers-file==0.7.0 docx2txt==0.9
 
-bench: setup  ## Ingestion, answer latency, retrieval configurations (after the naive llama-index baseline) on both suites, 100k-chunk retrieval latency (print figures)
+bench: setup  ## Ingestion, answer latency, retrieval configurations (after the naive llama-index baseline) on both suites, 100k-chunk retrieval latency, summaries of 1/10/40 pages (print figures)
 	$(BIN)/pip install --quiet --no-deps $(BASELINE_READERS)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.answer
 	$(BIN)/python -m bench.retrieval --corpus $(CORPUS)
 	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.summaries --corpus $(CORPUS)
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

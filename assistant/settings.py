@@ -213,6 +213,13 @@ class RetrievalSettings(_Section):
         "strong endpoint model; the packaged 1.5B model's translations lost more passages "
         "than they found on the dev part of sv-public, and cost 3-5 s.",
     )
+    expand_questions: bool = Field(
+        False,
+        description="Have the chat model write a short hypothetical passage answering the "
+        "question, in the documents' administrative Swedish, and search with the question "
+        "and that passage (dense and BM25); whether the documents support an answer is "
+        "still decided on the question alone. Costs one model call per question.",
+    )
     rerank: RerankSettings = Field(default_factory=RerankSettings)
     top_k: int = Field(10, gt=0, le=50, description="Passages retrieved and ranked per question.")
     context_passages: int = Field(4, gt=0, le=20, description="Passages given to the model.")
@@ -474,6 +481,13 @@ class Settings(BaseSettings):
     eval: EvalSettings = Field(default_factory=EvalSettings)
     ui: UISettings = Field(default_factory=UISettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    def wants_chat_model(self, answer_mode: str | None = None) -> bool:
+        """Whether answering in ``answer_mode`` (default: ``answer.mode``) uses the chat
+        model: to write answers, or to translate or expand questions before retrieval."""
+        r = self.retrieval
+        generative = (answer_mode or self.answer.mode) == "generative"
+        return generative or r.translate_questions or r.expand_questions
 
     @property
     def store_dir(self) -> Path:

@@ -58,7 +58,8 @@ def markers(text: str) -> set[int]:
 
 
 def test_an_extractive_draft_covers_the_whole_document(runtime: Runtime) -> None:
-    items = list(runtime.summarizer.stream(["resepolicy.pdf"], [], use_model=False))
+    summarizer = scripted(runtime, max_parts=50)  # a budget the whole document fits in
+    items = list(summarizer.stream(["resepolicy.pdf"], [], use_model=False))
     progress = [i for i in items if isinstance(i, Progress)]
     sections = [i for i in items if isinstance(i, Section)]
     summary = items[-1]
@@ -110,6 +111,17 @@ def test_unsupported_sentences_and_wrong_numbers_are_removed(runtime: Runtime) -
     assert summary.citations
     assert all(c.file == "semester.md" for c in summary.citations)
     assert summary.model == "scripted:test"
+
+
+def test_a_note_cut_off_by_the_token_limit_loses_only_its_last_words(runtime: Runtime) -> None:
+    library = Library(runtime.store)
+    passages = library.passages(library.find(["semester.md"], [])[0], [])
+    n = next(i for i, p in enumerate(passages, start=1) if "31 mars" in p.text)
+    cut = f"Sommarsemester söks senast den 31 mars [{n}]. Den som vill spara dagar ska"
+    summary = scripted(runtime, cut, part_tokens=4000).summarize(["semester.md"], [])
+    assert "31 mars" in summary.summary
+    assert "spara dagar ska" not in summary.summary
+    assert summary.unsupported == [], "a sentence the limit cut off is no unsupported claim"
 
 
 def test_the_endpoint_down_gives_an_extractive_draft_with_a_notice(runtime: Runtime) -> None:

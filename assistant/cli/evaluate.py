@@ -65,7 +65,7 @@ def eval_run(
     member_of = parse_groups(groups)
     with edge():
         settings = settings_for(data_dir)
-        wants_model = (answer_mode or settings.answer.mode) == "generative"
+        wants_model = settings.wants_chat_model(answer_mode)
         judge = build_judge(settings.eval)
         with open_runtime(settings, with_model=wants_model) as runtime:
             if runtime.model_problem:

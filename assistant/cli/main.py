@@ -182,7 +182,7 @@ def ask(
     member_of = parse_groups(groups)
     with edge():
         settings = settings_for(data_dir)
-        wants_model = (answer_mode or settings.answer.mode) == "generative"
+        wants_model = settings.wants_chat_model(answer_mode)
         with open_runtime(settings, with_model=wants_model) as runtime:
             if runtime.model_problem and not json_out:
                 err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 Mode = Literal["generative", "extractive"]
 
+# A query expansion is one or two sentences; more would outweigh the question's own words.
+_EXPANSION_TOKENS = 80
+_EXPANSION_CHARS = 500
+
 
 @dataclass(frozen=True)
 class Source:
@@ -151,7 +155,8 @@ class Assistant:
         standalone = self._standalone(question, history, lang, timings)
         t0 = time.perf_counter()
         searched = self._in_swedish(standalone, lang, timings)
-        retrieval = self._retriever.retrieve(searched, groups)
+        expansion = self._expansion(searched, timings)
+        retrieval = self._retriever.retrieve(searched, groups, expansion)
         timings["retrieve"] = _ms(t0)
         context = self._context(retrieval)
         base = {
@@ -237,6 +242,31 @@ class Assistant:
         translated = self._one_line(load_prompt("translate", "en").messages(question=question), 120)
         timings["translate"] = _ms(t0)
         return translated or question
+
+    def _expansion(self, question: str, timings: dict[str, float]) -> str | None:
+        """A short passage answering the question as a municipal document would, to search
+        with (``retrieval.expand_questions``).
+
+        Questions and documents often name one thing differently ("ledig för att vabba",
+        "tillfällig föräldrapenning"); the model's guess at the documents' wording finds
+        them. Nothing it writes is shown or trusted: support is decided on the question.
+        The passage is Swedish whatever the question's language; a question in another
+        language gets its instructions in English (in Swedish ones, the packaged 1.5B
+        model answered English questions in English). Without a model, or when it fails,
+        there is none.
+        """
+        if self._chat is None or not self._settings.retrieval.expand_questions:
+            return None
+        t0 = time.perf_counter()
+        messages = load_prompt("expand", detect_language(question)).messages(question=question)
+        try:
+            reply = self._chat.complete(messages, max_tokens=_EXPANSION_TOKENS, temperature=0.0)
+        except ModelError:
+            return None
+        finally:
+            timings["expand"] = _ms(t0)
+        text = " ".join(reply.split())[:_EXPANSION_CHARS]
+        return text or None
 
     def _one_line(self, messages: list[dict[str, str]], max_tokens: int) -> str | None:
         """The model's one-line reply (a rewritten question), or None when it has none."""

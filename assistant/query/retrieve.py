@@ -2,15 +2,16 @@
 they support an answer at all.
 
 Ranking happens inside Qdrant (dense e5 + compound-aware BM25 fused by RRF, the access
-filter in every prefetch). An endpoint reranker, when configured, reorders the best
-candidates. Then documents in force go before superseded or expired ones, and passages
-that repeat another's text (versions of one regulation, copies) are dropped, so they do
-not crowd out the rest. Short passages can be widened with their neighbours for the
-model's context.
+filter in every prefetch), with the question alone or together with a hypothetical answer
+the chat model wrote for it (query expansion). An endpoint reranker, when configured,
+reorders the best candidates. Then documents in force go before superseded or expired
+ones, and passages that repeat another's text (versions of one regulation, copies) are
+dropped, so they do not crowd out the rest. Short passages can be widened with their
+neighbours for the model's context.
 
-Support is decided from two signals before any model is called: the cosine similarity of
-the best passages to the question, and how many of the question's content words the
-best passages contain.
+Support is decided from two signals before any answer is written: the cosine similarity
+of the best passages to the question, and how many of the question's content words the
+best passages contain. Both are of the question as asked, never of its expansion.
 """
 
 from __future__ import annotations
@@ -118,13 +119,24 @@ class Retriever:
         self._terms = TermMatcher(self._sparse)
         self._reranker = reranker
 
-    def retrieve(self, question: str, groups: Sequence[str]) -> Retrieval:
-        """Passages for ``question`` that a member of ``groups`` may read."""
+    def retrieve(
+        self, question: str, groups: Sequence[str], expansion: str | None = None
+    ) -> Retrieval:
+        """Passages for ``question`` that a member of ``groups`` may read.
+
+        ``expansion`` (a hypothetical answer in the documents' words) is searched together
+        with the question, dense and BM25, to rank. Support is still decided on the
+        question alone: the similarity of its own embedding (the thresholds were
+        calibrated on it) and the coverage of its own words; the documents and sections
+        it names come from it too.
+        """
         s = self._settings
-        dense = self._embedder.get_query_embedding(question)
+        asked_vector = self._embedder.get_query_embedding(question)
+        searched = f"{question}\n{expansion}" if expansion else question
+        dense = self._embedder.get_query_embedding(searched) if expansion else asked_vector
         search = Search(
             dense=dense,
-            sparse=self._sparse.query(question),
+            sparse=self._sparse.query(searched),
             groups=groups,
             # spare hits, so dropped duplicates do not shorten the list
             limit=min(2 * s.top_k, s.candidates),
@@ -135,7 +147,7 @@ class Retriever:
         asked = Asked.of(question)
         narrowed = [dataclasses.replace(search, match=m, limit=s.top_k) for m in asked.matches()]
         hits = _merged([self._store.search(n) for n in narrowed] + [self._store.search(search)])
-        similarity = self._similarities(search, narrowed, hits)
+        similarity = self._similarities(asked_vector, search, narrowed, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
         passages = self._reranked(question, passages)
         passages = distinct(in_force_first(passages, question))[: s.top_k]
@@ -223,15 +235,20 @@ class Retriever:
         return weights
 
     def _similarities(
-        self, search: Search, narrowed: Sequence[Search], hits: list[Hit]
+        self, vector: list[float], search: Search, narrowed: Sequence[Search], hits: list[Hit]
     ) -> dict[str, float]:
-        """Cosine similarity of each hit: dense queries over the same candidates."""
+        """Cosine similarity of each hit to ``vector``: dense queries over the same
+        candidates (a hit none of them finds gets the lowest similarity they found)."""
         if not hits:
             return {}
         known: dict[str, float] = {}
         for each in (search, *narrowed):
             dense = dataclasses.replace(
-                each, sparse=None, mode=SearchMode.DENSE, limit=self._settings.candidates
+                each,
+                dense=vector,
+                sparse=None,
+                mode=SearchMode.DENSE,
+                limit=self._settings.candidates,
             )
             known |= {h.id: h.score for h in self._store.search(dense)}
         floor = min(known.values(), default=0.0)

@@ -4,9 +4,11 @@ Map, then reduce. A document is cut into parts along its headings (at most
 ``summary.part_tokens`` each); the model writes a short note on each part, citing the
 part's numbered passages; the notes are checked like answers (a sentence no cited passage
 supports is removed and listed; a number or date must stand in the passage it cites).
-A short summary then condenses the checked notes in one more call, checked again.
-A document longer than the time budget (``summary.max_parts``) keeps its most central
-parts, and the draft says which were left out. Without a model (none configured, or it
+A short summary of more than two parts then condenses the checked notes in one more
+call, checked again. A long document opens with a part of half the size, so the first
+note comes soon. A document longer than the time budget (``summary.max_parts``) keeps its
+opening and parts spread over the rest (or its most central ones, by a setting), and the
+draft says which stretches were left out. Without a model (none configured, or it
 fails) the draft quotes each part's most telling sentences instead, with a notice.
 
 Kinds: ``summary`` (short or long), ``key-points``, ``staff`` (obligations, deadlines,
@@ -228,7 +230,7 @@ class _Draft:
                     sections.append(section)
                     yield section
             yield Progress(len(kept), len(kept), "")
-            if self.kind == "summary" and self.length == "short" and len(sections) > 1:
+            if self.kind == "summary" and self.length == "short" and len(sections) > 2:
                 sections = self._reduce(sections)
         self.timings["total"] = _ms(self.t0)
         yield self._summary(sections, left_out)
@@ -276,13 +278,14 @@ class _Draft:
             ],
         )
         t0 = time.perf_counter()
+        longer = 2 if self.length == "long" else 1  # three to five sentences need the room
         raw = self.chat.complete(
             prompt,
-            max_tokens=self.o._config.part_answer_tokens,
+            max_tokens=self.o._config.part_answer_tokens * longer,
             temperature=self.o._settings.model.temperature,
         )
         self.timings["model"] = self.timings.get("model", 0.0) + _ms(t0)
-        return self._checked(raw, local, bullets=self.kind != "summary")
+        return self._checked(_whole_sentences(raw), local, bullets=self.kind != "summary")
 
     def _checked(self, raw: str, local: list[Passage], bullets: bool) -> str:
         """The model's text with only supported sentences, renumbered to the draft's."""
@@ -462,6 +465,8 @@ class _Draft:
 def _parts(doc: DocumentInfo, passages: list[Passage], owner: Summarizer) -> list[Part]:
     """Consecutive passages under the same top heading, at most ``part_tokens`` each."""
     budget = owner._config.part_tokens
+    # A long document opens with a short part, so that its first note comes soon.
+    opening = budget // 2 if sum(p.tokens for p in passages) > 2 * budget else budget
     # A document whose one top heading is its title is cut along the level below it.
     tops = {p.record.heading_path[:1] for p in passages if p.record.heading_path}
     level = 1 if len(tops) == 1 else 0
@@ -472,7 +477,7 @@ def _parts(doc: DocumentInfo, passages: list[Passage], owner: Summarizer) -> lis
         path = p.record.heading_path
         top = path[level] if len(path) > level else (path[0] if path else "")
         size = sum(q.tokens for q in current)
-        limit = budget if parts else budget // 2  # a short opening: the first note comes soon
+        limit = budget if parts else opening
         if current and (top != heading or size + p.tokens > limit):
             parts.append(Part(doc, current, heading))
             current = []
@@ -481,15 +486,15 @@ def _parts(doc: DocumentInfo, passages: list[Passage], owner: Summarizer) -> lis
         current.append(p)
     if current:
         parts.append(Part(doc, current, heading))
-    return _merge_small(parts, budget)
+    return _merge_small(parts, budget, opening)
 
 
-def _merge_small(parts: list[Part], budget: int) -> list[Part]:
+def _merge_small(parts: list[Part], budget: int, opening: int) -> list[Part]:
     """Neighbouring sections of one document share a part while they fit (fewer calls)."""
     merged: list[Part] = []
     for part in parts:
         last = merged[-1] if merged else None
-        limit = budget if len(merged) > 1 else budget // 2
+        limit = budget if len(merged) > 1 else opening
         if last and last.doc == part.doc and last.tokens + part.tokens <= limit:
             names = [h for h in dict.fromkeys((*last.heading.split(" · "), part.heading)) if h]
             heading = " · ".join(names)
@@ -550,6 +555,18 @@ def _where(p: Passage) -> str:
 def _age(doc: DocumentInfo) -> tuple[int, str]:
     """Older first: a superseded version before the one in force, then by decision date."""
     return (0 if doc.superseded else 1, doc.decision_date or "")
+
+
+_SENTENCE_END = re.compile(r"[.!?:)](\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s*$|\]\s*$", re.M)
+
+
+def _whole_sentences(raw: str) -> str:
+    """The note without a last sentence cut off by the token limit (it is not a claim)."""
+    text = raw.rstrip()
+    if not text or _SENTENCE_END.search(text[-12:] if len(text) > 12 else text):
+        return text
+    ends = list(re.finditer(r"[.!?](\s*\[\d+(?:\s*[,;]\s*\d+)*\])*|\n", text))
+    return text[: ends[-1].end()].rstrip() if ends else text
 
 
 def _unwrap(text: str) -> str:
