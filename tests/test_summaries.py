@@ -92,6 +92,14 @@ def test_a_restricted_or_unknown_document_is_not_found(runtime: Runtime) -> None
     }
 
 
+def test_documents_are_found_by_path_first_then_by_file_name(runtime: Runtime) -> None:
+    library = Library(runtime.store)
+    semester = library.find(["semester.md"], [])[0]
+    assert library.find([semester.rel_path], []) == [semester]
+    assert library.find([semester.doc_id], []) == [semester]
+    assert semester.rel_path == "personal/semester.md"
+
+
 def test_unsupported_sentences_and_wrong_numbers_are_removed(runtime: Runtime) -> None:
     library = Library(runtime.store)
     passages = library.passages(library.find(["semester.md"], [])[0], [])

@@ -78,7 +78,9 @@ class Library:
         chosen: list[DocumentInfo] = []
         for name in names:
             wanted = name.strip()
-            matches = [d for d in readable if wanted in (d.doc_id, d.rel_path) or d.file == wanted]
+            # A path or id names one document; a file name may name several.
+            matches = [d for d in readable if wanted in (d.doc_id, d.rel_path)]
+            matches = matches or [d for d in readable if d.file == wanted]
             if not matches:
                 raise InputError(f"no document {wanted!r} among those you may read")
             if len(matches) > 1:
