@@ -163,7 +163,7 @@ def aggregate(results: Sequence[CaseResult]) -> Summary:
     )
     summary["refusal_precision"] = round(tp / (tp + fp), 4) if tp + fp else None
     summary["refusal_recall"] = round(tp / (tp + fn), 4) if tp + fn else None
-    for stage in ("retrieve", "first_token", "first_section", "total"):
+    for stage in ("expand", "retrieve", "first_token", "first_section", "total"):
         values = [r.timings_ms[stage] for r in results if stage in r.timings_ms]
         summary[f"latency_{stage}_p50_ms"] = percentile(values, 0.5)
         summary[f"latency_{stage}_p95_ms"] = percentile(values, 0.95)

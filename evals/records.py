@@ -78,6 +78,7 @@ class RunConfig(BaseModel):
     compounds: bool | None = None
     rerank: str | None = None
     context_passages: int | None = None
+    expand_questions: bool | None = None
 
 
 class EvalRun(BaseModel):

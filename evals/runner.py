@@ -88,6 +88,7 @@ def run_suite(
             compounds=settings.retrieval.compounds,
             rerank=settings.retrieval.rerank.provider,
             context_passages=settings.retrieval.context_passages,
+            expand_questions=settings.retrieval.expand_questions,
         ),
         started_at=stamp.isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 2),

@@ -29,7 +29,7 @@ def test_pick_a_document_and_download_its_draft(app_url: str, page: Page) -> Non
     page.get_by_role("button", name="Skriv utkast").click()
 
     draft = page.get_by_label(re.compile("^Utkastet"))
-    expect(draft).to_have_value(re.compile(r"Reseportalen.*\[\d+\]", re.S), timeout=30_000)
+    expect(draft).to_have_value(re.compile(r"Med tjänsteresa avses.*\[\d+\]", re.S), timeout=30_000)
     word = page.get_by_role("button", name="Ladda ned som Word (DOCX)")
     expect(word).to_be_visible()
     expect(page.get_by_text("Extraktivt utkast")).to_be_visible()
@@ -38,5 +38,5 @@ def test_pick_a_document_and_download_its_draft(app_url: str, page: Page) -> Non
         word.click()
     assert download.value.suggested_filename == "sammanfattning-resepolicy.docx"
     text = "\n".join(p.text for p in Document(download.value.path()).paragraphs)
-    assert "Reseportalen" in text
+    assert "Med tjänsteresa avses" in text
     assert "Källor" in text

@@ -112,7 +112,7 @@ def test_a_manager_drafts_edits_and_exports(start: Start, doc_ids: dict[str, str
     docx, markdown = draft.exports(area.value)
     assert served(word, docx, DOCX_MIME, WORD), "the page offers this DOCX"
     text = docx_text(docx)
-    assert "Reseportalen" in text
+    assert "Med tjänsteresa avses" in text
     assert "Källor" in text
     assert "[1] resepolicy.pdf, Resepolicy för Norrbacka kommun" in text
     assert DISCLAIMER in text

@@ -40,7 +40,7 @@ def _release(runtime: Runtime) -> None:
 
 @st.cache_resource(show_spinner="Öppnar dokumentindexet …", on_release=_release)
 def _open(key: str, _settings: Settings) -> Runtime:
-    runtime = open_runtime(_settings, with_model=_settings.answer.mode == "generative")
+    runtime = open_runtime(_settings, with_model=_settings.wants_chat_model())
     atexit.register(runtime.close)  # closing twice is harmless
     return runtime
 
