@@ -10,20 +10,17 @@ from __future__ import annotations
 import json
 import time
 import tomllib
-import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
 from assistant.query.answer import Answer, Mode
 from assistant.query.runtime import Runtime
-from assistant.store import collection_name
 from assistant.store.access import normalise_groups
 from evals.dataset import Case, load_cases
 from evals.judge import Judge
-from evals.metrics import aggregate, answer_metrics, by_group, intervals, retrieval_metrics
+from evals.metrics import answer_metrics, retrieval_metrics
 from evals.records import (
     CaseMove,
     CaseResult,
@@ -32,9 +29,9 @@ from evals.records import (
     Delta,
     EvalRun,
     Passage,
-    RunConfig,
     Summary,
 )
+from evals.runs import finished_run
 from evals.summaries import is_summary_suite, run_summary_suite
 
 Progress = Callable[[int, int, str], None]
@@ -66,38 +63,13 @@ def run_suite(
         results.append(_result(case, answer, groups, judge))
     if progress:
         progress(len(cases), len(cases), "")
-    stamp = datetime.now(UTC)
-    return EvalRun(
-        # Sortable to the millisecond, unique even within one.
-        id=f"{stamp:%Y%m%d-%H%M%S}{stamp.microsecond // 1000:03d}-{path.stem}-{mode}"
-        f"-{uuid.uuid4().hex[:4]}",
-        suite=path.stem,
-        suite_path=str(path),
-        split=split,
-        mode=mode,
-        groups=sorted(groups),
-        model=runtime.assistant.model_name if mode == "generative" else "extractive",
-        judge=judge.name if judge else None,
-        judge_note=None
-        if judge
-        else "no judge configured (eval.judge): faithfulness and correctness skipped",
-        config=RunConfig(
-            collection=collection_name(settings),
-            chunk_tokens=settings.ingest.chunk_tokens,
-            retrieval_mode=settings.retrieval.mode,
-            compounds=settings.retrieval.compounds,
-            rerank=settings.retrieval.rerank.provider,
-            context_passages=settings.retrieval.context_passages,
-            expand_questions=settings.retrieval.expand_questions,
-        ),
-        started_at=stamp.isoformat(timespec="seconds"),
-        seconds=round(time.perf_counter() - started, 2),
-        summary=aggregate(results),
-        intervals=intervals(results),
-        by_type=by_group(results, "type"),
-        by_lang=by_group(results, "lang"),
-        results=results,
+    note = (
+        None if judge else "no judge configured (eval.judge): faithfulness and correctness skipped"
     )
+    return finished_run(
+        path, runtime, results, mode=mode, groups=groups, split=split, started=started,
+        judge=judge.name if judge else None, judge_note=note,
+    )  # fmt: skip
 
 
 def _result(case: Case, answer: Answer, groups: Sequence[str], judge: Judge | None) -> CaseResult:

@@ -22,10 +22,8 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +31,11 @@ from assistant.errors import InputError
 from assistant.query.answer import Mode
 from assistant.query.runtime import Runtime
 from assistant.query.summarize import KINDS, Summary
-from assistant.store import collection_name
 from assistant.store.access import normalise_groups
 from assistant.text.sentences import CITATION_MARKER, sentences
-from evals.metrics import aggregate, by_group, intervals, normalise, tokens
-from evals.records import CaseResult, EvalRun, Passage, RunConfig
+from evals.metrics import normalise, tokens
+from evals.records import CaseResult, EvalRun, Passage
+from evals.runs import finished_run
 
 Progress = Any  # Callable[[int, int, str], None], as evals.runner has it
 
@@ -126,35 +124,11 @@ def run_summary_suite(
         results.append(_result(case, runtime, groups, mode))
     if progress:
         progress(len(cases), len(cases), "")
-    stamp = datetime.now(UTC)
     note = f"{len(skipped)} cases on documents not in this index: {', '.join(skipped)}"
-    return EvalRun(
-        id=f"{stamp:%Y%m%d-%H%M%S}{stamp.microsecond // 1000:03d}-{path.stem}-{mode}"
-        f"-{uuid.uuid4().hex[:4]}",
-        suite=path.stem,
-        suite_path=str(path),
-        split=split,
-        mode=mode,
-        groups=sorted(normalise_groups(groups)),
-        model=runtime.assistant.model_name if mode == "generative" else "extractive",
-        judge=None,
-        judge_note=note if skipped else None,
-        config=RunConfig(
-            collection=collection_name(settings),
-            chunk_tokens=settings.ingest.chunk_tokens,
-            retrieval_mode=settings.retrieval.mode,
-            compounds=settings.retrieval.compounds,
-            rerank=settings.retrieval.rerank.provider,
-            context_passages=settings.summary.max_parts,
-        ),
-        started_at=stamp.isoformat(timespec="seconds"),
-        seconds=round(time.perf_counter() - started, 2),
-        summary=aggregate(results),
-        intervals=intervals(results),
-        by_type=by_group(results, "type"),
-        by_lang=by_group(results, "lang"),
-        results=results,
-    )
+    return finished_run(
+        path, runtime, results, mode=mode, groups=normalise_groups(groups), split=split,
+        started=started, judge=None, judge_note=note if skipped else None,
+    )  # fmt: skip
 
 
 def _result(case: SummaryCase, runtime: Runtime, groups: Sequence[str], mode: Mode) -> CaseResult:

@@ -98,11 +98,12 @@ class Answer:
         del data["ranked"]
         data.pop("tokens")
         for key in ("citations", "retrieved"):
-            data[key] = [_contract(s) for s in data[key]]
+            data[key] = [source_contract(s) for s in data[key]]
         return data
 
 
-def _contract(source: dict[str, Any]) -> dict[str, Any]:
+def source_contract(source: dict[str, Any]) -> dict[str, Any]:
+    """A source as the JSON contracts (ask, summarize) show it."""
     keys = ("n", "file", "page", "heading", "quote", "doc_id", "chunk_id", "score", "title")
     return {k: source[k] for k in keys} | {
         "superseded": source["superseded"],

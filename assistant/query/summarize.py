@@ -29,7 +29,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.errors import InputError, ModelError
-from assistant.query.answer import Source, _contract
+from assistant.query.answer import Source, source_contract
 from assistant.query.citations import CitationChecker
 from assistant.query.library import DocumentInfo, Library
 from assistant.query.prompts import load_phrases, load_prompt
@@ -117,7 +117,7 @@ class Summary:
     def to_json(self) -> dict[str, Any]:
         """The documented contract of ``assistant summarize --json``."""
         data = asdict(self)
-        data["citations"] = [_contract(c) for c in data["citations"]]
+        data["citations"] = [source_contract(c) for c in data["citations"]]
         for key in ("sections", "notice", "audience", "length", "sources"):
             data.pop(key)
         return data
