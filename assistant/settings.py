@@ -74,6 +74,14 @@ class IngestSettings(_Section):
         "`assistant ingest` takes any folder: it is the operator's tool on the server.",
     )
 
+    personal_numbers: Literal["mask", "flag", "skip"] = Field(
+        "mask",
+        description="Personal identity numbers (personnummer, samordningsnummer) found in a "
+        "document: 'mask' indexes ÅÅMMDD-XXXX in their place (answers, citations and "
+        "summaries show that), 'flag' keeps them and lists the document, 'skip' leaves the "
+        "document out of the index. Every policy lists the documents in the ingest report.",
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IngestSettings:
         if self.chunk_overlap >= self.chunk_tokens:
@@ -438,6 +446,47 @@ class AuthSettings(_Section):
         return self
 
 
+class DatabaseSettings(_Section):
+    """Where the audit trail and feedback are kept."""
+
+    url: SecretStr | None = Field(
+        None,
+        description="A SQLAlchemy URL, e.g. postgresql+psycopg://assistant:…@db:5432/assistant "
+        "when several app replicas share one database. Empty: a SQLite file, "
+        "DATA_DIR/assistant.db.",
+    )
+
+
+class AuditSettings(_Section):
+    """What the audit trail keeps, and for how long."""
+
+    retention_days: int = Field(
+        365,
+        ge=0,
+        description="`assistant audit purge` deletes records older than this many days "
+        "(0: keep everything).",
+    )
+    hash_user_ids: bool = Field(
+        False,
+        description="Store a keyed hash (HMAC-SHA256 with audit.hash_key) of each user id "
+        "instead of the id and name: records of one person stay together, who it was "
+        "stays outside the database.",
+    )
+    hash_key: SecretStr | None = Field(
+        None, description="The key of the user-id hash: a random string of 32+ characters."
+    )
+
+    @model_validator(mode="after")
+    def _key_for_hashing(self) -> AuditSettings:
+        if self.hash_user_ids:
+            key = self.hash_key.get_secret_value() if self.hash_key else ""
+            if len(key) < 32:
+                raise ValueError(
+                    "audit.hash_user_ids needs audit.hash_key of at least 32 characters"
+                )
+        return self
+
+
 class EvalSettings(_Section):
     """How evaluation suites run."""
 
@@ -481,6 +530,8 @@ class Settings(BaseSettings):
     eval: EvalSettings = Field(default_factory=EvalSettings)
     ui: UISettings = Field(default_factory=UISettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     def wants_chat_model(self, answer_mode: str | None = None) -> bool:
         """Whether answering in ``answer_mode`` (default: ``answer.mode``) uses the chat
@@ -504,6 +555,13 @@ class Settings(BaseSettings):
     @property
     def evals_dir(self) -> Path:
         return self.data_dir / "evals"
+
+    @property
+    def database_url(self) -> str:
+        """``db.url``, else the SQLite file in the data folder."""
+        if self.db.url is not None:
+            return self.db.url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'assistant.db').resolve()}"
 
     @property
     def document_roots(self) -> list[Path]:

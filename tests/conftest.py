@@ -92,3 +92,12 @@ def example_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("examples")
     build_examples(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Any:
+    """A fresh PostgreSQL database on loopback, for the tests that run on both databases."""
+    from _postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

@@ -52,7 +52,7 @@ def app_runtime(settings: Settings) -> Runtime:
     ``st.cache_resource.clear()`` closes it; a failure (e.g. ``StoreBusyError``) is not
     cached, so the next run tries again.
     """
-    shape = settings.model_dump_json(exclude={"ui", "auth", "ingest"})
+    shape = settings.model_dump_json(exclude={"ui", "auth", "ingest", "db", "audit"})
     return _open(hashlib.sha256(shape.encode()).hexdigest(), settings)
 
 

@@ -1,0 +1,452 @@
+"""Write and read the audit trail: answers, summaries, admin actions, and feedback.
+
+Questions are stored with personal identity numbers masked. A user id can be stored as a
+keyed hash (``audit.hash_user_ids``). Reading is for admins, and even an admin sees the
+text of a record only as far as their own groups may read the cited documents
+(``AuditRecord.visible_to``): an answer drawn from a document they may not read is
+withheld, and so are that document's name and quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from assistant.identity import Identity
+from assistant.query.answer import Answer, Source
+from assistant.query.summarize import Summary
+from assistant.settings import AuditSettings
+from assistant.text.personal import mask_personal_numbers
+from assistant.trail.db import Database
+from assistant.trail.schema import citations, feedback, records
+
+Kind = Literal["answer", "summary", "action"]
+Verdict = Literal["up", "down", "none"]
+# Why an answer was not good enough: code -> what the app shows.
+REASONS: dict[str, str] = {
+    "wrong": "Fel svar",
+    "incomplete": "Ofullständigt svar",
+    "outdated": "Inaktuell källa",
+    "wrong_document": "Fel dokument",
+}
+WITHHELD = "(undanhållet: bygger på dokument som du inte har behörighet att läsa)"
+UNREADABLE_FILE = "(dokument som du inte har behörighet att läsa)"
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    n: int
+    doc_id: str
+    file: str
+    title: str | None
+    page: int | None
+    heading: str | None
+    chunk_id: str
+    quote: str
+    readable: bool = True  # whether the viewer of this record may read the document
+
+
+@dataclass(frozen=True)
+class Feedback:
+    score: int  # 1 thumbs up, 0 thumbs down
+    reason: str | None
+    comment: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    kind: str
+    user_id: str
+    user_name: str | None
+    role: str
+    groups: tuple[str, ...]
+    question: str | None
+    answer: str | None
+    refused: bool | None
+    mode: str | None
+    model: str | None
+    endpoint: str | None
+    timings: dict[str, float]
+    action: str | None
+    detail: dict[str, Any]
+    personal_data: bool
+    citations: tuple[CitedPassage, ...] = ()
+    feedback: Feedback | None = None
+
+    @property
+    def doc_ids(self) -> set[str]:
+        return {c.doc_id for c in self.citations}
+
+    def visible_to(self, readable: Collection[str]) -> AuditRecord:
+        """This record as a viewer who may read the documents ``readable`` (doc ids) sees
+        it: the answer only when every cited document is readable, quotes and names of
+        the others withheld."""
+        shown = tuple(
+            c
+            if c.doc_id in readable
+            else replace(
+                c, file=UNREADABLE_FILE, title=None, heading=None, quote="", readable=False
+            )
+            for c in self.citations
+        )
+        hidden = any(not c.readable for c in shown)
+        return replace(self, citations=shown, answer=WITHHELD if hidden else self.answer)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["at"] = self.at.isoformat(timespec="seconds")
+        if self.feedback is not None:
+            data["feedback"]["at"] = self.feedback.at.isoformat(timespec="seconds")
+        return data
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    user: str | None = None  # a user id or part of a name
+    document: str | None = None  # a doc id, or part of a cited file name
+    refused: bool | None = None
+    feedback: Verdict | None = None
+    kinds: tuple[Kind, ...] = ()
+    limit: int = 1000
+
+
+class AuditTrail:
+    def __init__(self, db: Database, settings: AuditSettings) -> None:
+        self.db = db
+        self._settings = settings
+
+    # -- writing ---------------------------------------------------------------------------
+    def user_key(self, subject: str) -> str:
+        """What the trail stores as the user id: the id, or its keyed hash."""
+        if not self._settings.hash_user_ids:
+            return subject
+        assert self._settings.hash_key is not None  # the settings insist on it
+        key = self._settings.hash_key.get_secret_value().encode()
+        return "h:" + hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def answer(self, who: Identity, answer: Answer, *, endpoint: str) -> int:
+        """Record one answer as the user was shown it."""
+        question, found = mask_personal_numbers(answer.question)
+        return self._insert(
+            who,
+            "answer",
+            question=question,
+            answer=answer.answer,
+            refused=answer.refused,
+            mode=answer.mode,
+            model=answer.model,
+            endpoint=endpoint,
+            timings=answer.timings_ms,
+            detail={"lang": answer.lang, "notice": answer.notice},
+            personal_data=found > 0,
+            cited=answer.citations,
+        )
+
+    def summary(self, who: Identity, summary: Summary, *, request: str, endpoint: str) -> int:
+        """Record one drafted summary; ``request`` says what was asked (kind, documents)."""
+        masked, found = mask_personal_numbers(request)
+        return self._insert(
+            who,
+            "summary",
+            question=masked,
+            answer=summary.summary,
+            refused=not summary.citations,
+            mode="extractive" if summary.model == "extractive" else "generative",
+            model=summary.model,
+            endpoint=endpoint,
+            timings=summary.timings_ms,
+            detail={
+                "kind": summary.kind,
+                "documents": list(summary.documents),
+                "audience": summary.audience,
+                "length": summary.length,
+                "left_out": list(summary.left_out),
+            },
+            personal_data=found > 0,
+            cited=summary.citations,
+        )
+
+    def action(self, who: Identity, action: str, detail: dict[str, Any]) -> int:
+        """Record an admin action (sync, evaluation run, export, purge) and its outcome."""
+        return self._insert(who, "action", action=action, detail=detail)
+
+    def give_feedback(
+        self,
+        record_id: int,
+        who: Identity,
+        score: int,
+        reason: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Keep (or replace) the verdict of the user the record was made for."""
+        if score not in (0, 1):
+            raise ValueError("score is 1 (thumbs up) or 0 (thumbs down)")
+        if reason is not None and reason not in REASONS:
+            raise ValueError(f"unknown reason {reason!r}")
+        comment = mask_personal_numbers(comment.strip())[0] if comment and comment.strip() else None
+        with self.db.engine.begin() as conn:
+            owner = conn.execute(
+                sa.select(records.c.user_id).where(records.c.id == record_id)
+            ).scalar_one_or_none()
+            if owner is None or owner != self.user_key(who.subject):
+                raise PermissionError("feedback is given by the person who was answered")
+            conn.execute(sa.delete(feedback).where(feedback.c.record_id == record_id))
+            conn.execute(
+                sa.insert(feedback).values(
+                    record_id=record_id,
+                    at=datetime.now(UTC),
+                    score=score,
+                    reason=reason if score == 0 else None,
+                    comment=comment,
+                )
+            )
+
+    def _insert(
+        self,
+        who: Identity,
+        kind: Kind,
+        *,
+        cited: Sequence[Source] = (),
+        timings: dict[str, float] | None = None,
+        detail: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> int:
+        hashed = self._settings.hash_user_ids
+        row = {
+            "at": datetime.now(UTC),
+            "kind": kind,
+            "user_id": self.user_key(who.subject),
+            "user_name": None if hashed else who.name,
+            "role": who.role,
+            "groups": list(who.groups),
+            "timings": {k: round(float(v), 1) for k, v in (timings or {}).items()},
+            "detail": detail or {},
+            **values,
+        }
+        with self.db.engine.begin() as conn:
+            record_id = int(conn.execute(sa.insert(records).values(**row)).inserted_primary_key[0])
+            if cited:
+                conn.execute(
+                    sa.insert(citations),
+                    [
+                        {
+                            "record_id": record_id,
+                            "n": s.n,
+                            "doc_id": s.doc_id,
+                            "file": s.file,
+                            "title": s.title or None,
+                            "page": s.page,
+                            "heading": s.heading,
+                            "chunk_id": s.chunk_id,
+                            "quote": s.quote,
+                        }
+                        for s in cited
+                    ],
+                )
+        return record_id
+
+    # -- reading ---------------------------------------------------------------------------
+    def records(self, where: AuditFilter | None = None) -> list[AuditRecord]:
+        """Records matching ``where``, newest first, with citations and feedback."""
+        where = where or AuditFilter()
+        query = _joined()
+        if where.since is not None:
+            query = query.where(records.c.at >= where.since)
+        if where.until is not None:
+            query = query.where(records.c.at < where.until)
+        if where.user:
+            needle = f"%{where.user.lower()}%"
+            query = query.where(
+                sa.or_(
+                    records.c.user_id == where.user,
+                    records.c.user_id == self.user_key(where.user),
+                    sa.func.lower(records.c.user_name).like(needle),
+                )
+            )
+        if where.document:
+            needle = f"%{where.document.lower()}%"
+            query = query.where(
+                records.c.id.in_(
+                    sa.select(citations.c.record_id).where(
+                        sa.or_(
+                            citations.c.doc_id == where.document,
+                            sa.func.lower(citations.c.file).like(needle),
+                        )
+                    )
+                )
+            )
+        if where.refused is not None:
+            query = query.where(records.c.refused == where.refused)
+        if where.feedback == "up":
+            query = query.where(feedback.c.score == 1)
+        elif where.feedback == "down":
+            query = query.where(feedback.c.score == 0)
+        elif where.feedback == "none":
+            query = query.where(feedback.c.id.is_(None))
+        if where.kinds:
+            query = query.where(records.c.kind.in_(where.kinds))
+        query = query.order_by(records.c.at.desc(), records.c.id.desc()).limit(where.limit)
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            cited = self._citations(conn, [row["id"] for row in rows])
+        return [_record(row, cited.get(row["id"], ())) for row in rows]
+
+    def get(self, record_id: int) -> AuditRecord | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(_joined().where(records.c.id == record_id)).mappings().one_or_none()
+            if row is None:
+                return None
+            return _record(row, self._citations(conn, [record_id]).get(record_id, ()))
+
+    def _citations(
+        self, conn: sa.Connection, ids: Sequence[int]
+    ) -> dict[int, tuple[CitedPassage, ...]]:
+        found: dict[int, list[CitedPassage]] = {}
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                sa.select(citations)
+                .where(citations.c.record_id.in_(ids[start : start + 500]))
+                .order_by(citations.c.record_id, citations.c.n)
+            ).mappings()
+            for row in rows:
+                found.setdefault(row["record_id"], []).append(
+                    CitedPassage(
+                        n=row["n"],
+                        doc_id=row["doc_id"],
+                        file=row["file"],
+                        title=row["title"],
+                        page=row["page"],
+                        heading=row["heading"],
+                        chunk_id=row["chunk_id"],
+                        quote=row["quote"],
+                    )
+                )
+        return {k: tuple(v) for k, v in found.items()}
+
+    def count(self) -> int:
+        with self.db.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(records)).scalar_one())
+
+    def purge(self, retention_days: int | None = None, *, now: datetime | None = None) -> int:
+        """Delete records (with their citations and feedback) older than the retention;
+        returns how many. ``retention_days`` 0 keeps everything."""
+        days = self._settings.retention_days if retention_days is None else retention_days
+        if days <= 0:
+            return 0
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+        with self.db.engine.begin() as conn:
+            old = sa.select(records.c.id).where(records.c.at < cutoff)
+            # Children first: not every database enforces ON DELETE CASCADE by default.
+            conn.execute(sa.delete(citations).where(citations.c.record_id.in_(old)))
+            conn.execute(sa.delete(feedback).where(feedback.c.record_id.in_(old)))
+            result = conn.execute(sa.delete(records).where(records.c.at < cutoff))
+            return int(result.rowcount or 0)
+
+
+def _joined() -> sa.Select[Any]:
+    """Records with their feedback, if any."""
+    return sa.select(
+        records,
+        feedback.c.score,
+        feedback.c.reason,
+        feedback.c.comment,
+        feedback.c.at.label("feedback_at"),
+    ).outerjoin(feedback, feedback.c.record_id == records.c.id)
+
+
+def _record(row: Any, cited: Iterable[CitedPassage]) -> AuditRecord:
+    at = row["at"]
+    if at.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        at = at.replace(tzinfo=UTC)
+    verdict = None
+    if row["score"] is not None:
+        fat = row["feedback_at"]
+        verdict = Feedback(
+            score=row["score"],
+            reason=row["reason"],
+            comment=row["comment"],
+            at=fat if fat.tzinfo else fat.replace(tzinfo=UTC),
+        )
+    return AuditRecord(
+        id=row["id"],
+        at=at,
+        kind=row["kind"],
+        user_id=row["user_id"],
+        user_name=row["user_name"],
+        role=row["role"],
+        groups=tuple(row["groups"] or ()),
+        question=row["question"],
+        answer=row["answer"],
+        refused=row["refused"],
+        mode=row["mode"],
+        model=row["model"],
+        endpoint=row["endpoint"],
+        timings=dict(row["timings"] or {}),
+        action=row["action"],
+        detail=dict(row["detail"] or {}),
+        personal_data=bool(row["personal_data"]),
+        citations=tuple(cited),
+        feedback=verdict,
+    )
+
+
+CSV_COLUMNS = (
+    "id", "at", "kind", "user_id", "user_name", "role", "groups", "question", "answer",
+    "refused", "mode", "model", "endpoint", "action", "documents", "pages", "chunk_ids",
+    "feedback", "reason", "comment", "personal_data", "total_ms",
+)  # fmt: skip
+
+
+def records_csv(shown: Iterable[AuditRecord]) -> str:
+    """The records as CSV (one row each, citations joined), as a viewer sees them."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in shown:
+        writer.writerow(
+            [
+                r.id,
+                r.at.isoformat(timespec="seconds"),
+                r.kind,
+                r.user_id,
+                r.user_name or "",
+                r.role,
+                ";".join(r.groups),
+                _cell(r.question),
+                _cell(r.answer),
+                "" if r.refused is None else str(r.refused).lower(),
+                r.mode or "",
+                r.model or "",
+                r.endpoint or "",
+                r.action or "",
+                "; ".join(c.file for c in r.citations),
+                "; ".join("" if c.page is None else str(c.page) for c in r.citations),
+                "; ".join(c.chunk_id for c in r.citations if c.readable),
+                "" if r.feedback is None else ("up" if r.feedback.score else "down"),
+                "" if r.feedback is None else r.feedback.reason or "",
+                "" if r.feedback is None else _cell(r.feedback.comment),
+                str(r.personal_data).lower(),
+                r.timings.get("total", ""),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str | None) -> str:
+    """A cell a spreadsheet shows as text: a leading = + - @ would be run as a formula."""
+    if not text:
+        return ""
+    return "'" + text if text[0] in "=+-@\t\r" else text
