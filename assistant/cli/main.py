@@ -13,12 +13,14 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from assistant.cli.audit import audit_app, cli_identity, open_trail
 from assistant.cli.common import (
     DataDir,
     Groups,
@@ -36,7 +38,9 @@ from ingest.report import FileResult
 
 if TYPE_CHECKING:
     from assistant.query.answer import Answer
+    from assistant.query.runtime import Runtime
     from assistant.settings import Settings
+    from assistant.trail import AuditTrail
 
 app = typer.Typer(
     name="assistant",
@@ -46,6 +50,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(eval_app, name="eval")
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()
@@ -196,7 +201,9 @@ def ask(
                         sys.stdout.flush()
                 else:
                     answer = item
-    assert answer is not None
+            assert answer is not None
+            _record(settings, lambda t: t.answer(cli_identity(tuple(member_of)), answer,
+                                                 endpoint=_endpoint(runtime)))  # fmt: skip
     if json_out:
         emit(answer.to_json())
         return
@@ -259,7 +266,10 @@ def summarize(
                     summary = item
                 elif not json_out and isinstance(item, Progress) and item.label:
                     err.print(f"[{item.done + 1}/{item.total}] {item.label}")
-    assert summary is not None
+            assert summary is not None
+            request = f"{kind}: {', '.join(documents)}"
+            _record(settings, lambda t: t.summary(cli_identity(tuple(parse_groups(groups))),
+                    summary, request=request, endpoint=_endpoint(runtime)))  # fmt: skip
     if docx:
         to_docx(summary, docx)
     if markdown:
@@ -333,6 +343,7 @@ def ui(
                 "__CLIENT_ID, __CLIENT_SECRET and __COOKIE_SECRET; README: Sign-in and roles) "
                 "or listen on 127.0.0.1."
             )
+        open_trail(settings).db.close()  # migrations run before the app starts, or it stops
         with ExitStack() as stack:
             command = [
                 sys.executable, "-m", "streamlit", "run", str(_APP_FILE),
@@ -355,6 +366,19 @@ def ui(
 
             with suppress(KeyboardInterrupt):
                 subprocess.run(command, env=env, check=False, preexec_fn=die_with_parent)
+
+
+def _endpoint(runtime: Runtime) -> str:
+    return runtime.chat.endpoint if runtime.chat is not None else "-"
+
+
+def _record(settings: Settings, write: Callable[[AuditTrail], object]) -> None:
+    """Write one record to the audit trail (its database migrated first)."""
+    trail = open_trail(settings)
+    try:
+        write(trail)
+    finally:
+        trail.db.close()
 
 
 _APP_FILE = Path(__file__).resolve().parents[2] / "ui" / "app.py"

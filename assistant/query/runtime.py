@@ -36,6 +36,7 @@ class Runtime:
     summarizer: Summarizer
     chat: ChatModel | None
     model_problem: str | None = None  # why there is no chat model, if there is none
+    retriever: Retriever | None = None
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
     def close(self) -> None:
@@ -80,4 +81,6 @@ def open_runtime(settings: Settings, *, with_model: bool = True) -> Runtime:
     except BaseException:
         stack.close()
         raise
-    return Runtime(settings, store, embedder, assistant, summarizer, chat, problem, stack)
+    return Runtime(
+        settings, store, embedder, assistant, summarizer, chat, problem, retriever, stack
+    )

@@ -237,7 +237,8 @@ class AuditTrail:
             **values,
         }
         with self.db.engine.begin() as conn:
-            record_id = int(conn.execute(sa.insert(records).values(**row)).inserted_primary_key[0])
+            inserted = conn.execute(sa.insert(records).values(**row).returning(records.c.id))
+            record_id = int(inserted.scalar_one())
             if cited:
                 conn.execute(
                     sa.insert(citations),
@@ -425,8 +426,8 @@ def records_csv(shown: Iterable[AuditRecord]) -> str:
                 r.user_name or "",
                 r.role,
                 ";".join(r.groups),
-                _cell(r.question),
-                _cell(r.answer),
+                csv_cell(r.question),
+                csv_cell(r.answer),
                 "" if r.refused is None else str(r.refused).lower(),
                 r.mode or "",
                 r.model or "",
@@ -437,7 +438,7 @@ def records_csv(shown: Iterable[AuditRecord]) -> str:
                 "; ".join(c.chunk_id for c in r.citations if c.readable),
                 "" if r.feedback is None else ("up" if r.feedback.score else "down"),
                 "" if r.feedback is None else r.feedback.reason or "",
-                "" if r.feedback is None else _cell(r.feedback.comment),
+                "" if r.feedback is None else csv_cell(r.feedback.comment),
                 str(r.personal_data).lower(),
                 r.timings.get("total", ""),
             ]
@@ -445,7 +446,7 @@ def records_csv(shown: Iterable[AuditRecord]) -> str:
     return out.getvalue()
 
 
-def _cell(text: str | None) -> str:
+def csv_cell(text: str | None) -> str:
     """A cell a spreadsheet shows as text: a leading = + - @ would be run as a formula."""
     if not text:
         return ""

@@ -1,0 +1,270 @@
+"""Where the documents fall short: refused questions and thumbs-down answers, by topic.
+
+Questions are embedded with the model the assistant already runs and grouped by average
+linkage (two groups join while their questions are, on average, at least ``threshold``
+alike). Each topic gets the documents closest to its most central question, found with
+the viewer's own access (a document they may not read is never named), and so the folder
+whose owner should hear about it. Counts per ISO week and per asking group make the charts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Protocol
+
+import numpy as np
+
+from assistant.query.retrieve import Retriever
+from assistant.trail.audit import AuditFilter, AuditRecord, AuditTrail, csv_cell
+
+# Chosen on the dev part of the sv-public suite: questions about one document belong
+# together (bench/gaps.py prints the agreement on dev and test for several values).
+DEFAULT_THRESHOLD = 0.86
+NO_FOLDER = "(inget närliggande dokument)"
+
+
+class QueryEmbedder(Protocol):
+    def get_query_embedding(self, query: str) -> list[float]: ...
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    record_id: int
+    at: datetime
+    question: str
+    refused: bool
+    reason: str | None  # the thumbs-down reason, if one was given
+    comment: str | None
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NearDocument:
+    file: str
+    title: str
+    rel_path: str
+    folder: str
+    similarity: float
+
+
+@dataclass
+class Gap:
+    topic: str  # the most central question
+    questions: list[GapQuestion]
+    closest: list[NearDocument] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return self.closest[0].folder if self.closest else NO_FOLDER
+
+    @property
+    def count(self) -> int:
+        return len(self.questions)
+
+    @property
+    def refused(self) -> int:
+        return sum(q.refused for q in self.questions)
+
+    @property
+    def weeks(self) -> dict[str, int]:
+        return dict(sorted(Counter(week(q.at) for q in self.questions).items()))
+
+
+@dataclass
+class GapReport:
+    gaps: list[Gap]  # biggest first
+
+    @property
+    def questions(self) -> list[GapQuestion]:
+        return [q for g in self.gaps for q in g.questions]
+
+    def weekly(self) -> dict[str, dict[str, int]]:
+        """Per ISO week: refused questions and thumbs-down answers."""
+        out: dict[str, dict[str, int]] = {}
+        for q in self.questions:
+            row = out.setdefault(week(q.at), {"refused": 0, "thumbs_down": 0})
+            row["refused" if q.refused else "thumbs_down"] += 1
+        return dict(sorted(out.items()))
+
+    def by_group(self) -> dict[str, int]:
+        """Questions per asking access group ('(öppna)' for those with none)."""
+        counts: Counter[str] = Counter()
+        for q in self.questions:
+            counts.update(q.groups or ("(öppna)",))
+        return dict(counts.most_common())
+
+    def folders(self) -> list[str]:
+        return sorted({g.folder for g in self.gaps})
+
+    def for_folder(self, folder: str) -> GapReport:
+        return GapReport([g for g in self.gaps if g.folder == folder])
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            ["topic", "folder", "closest_documents", "record_id", "at", "week", "question",
+             "refused", "reason", "comment"]
+        )  # fmt: skip
+        for g in self.gaps:
+            near = "; ".join(d.rel_path for d in g.closest)
+            for q in g.questions:
+                writer.writerow(
+                    [csv_cell(g.topic), g.folder, near, q.record_id,
+                     q.at.isoformat(timespec="seconds"), week(q.at), csv_cell(q.question),
+                     str(q.refused).lower(), q.reason or "", csv_cell(q.comment)]
+                )  # fmt: skip
+        return out.getvalue()
+
+    def to_markdown(self, title: str = "Kunskapsluckor") -> str:
+        lines = [f"# {title}", ""]
+        if not self.gaps:
+            return "\n".join([*lines, "Inga obesvarade frågor eller tummen ned i perioden."])
+        lines.append(
+            f"{len(self.questions)} frågor i {len(self.gaps)} ämnen: frågor som assistenten "
+            "inte kunde besvara ur dokumenten, och svar som fick tummen ned."
+        )
+        for n, g in enumerate(self.gaps, start=1):
+            lines += ["", f"## {n}. {_md(g.topic)}", ""]
+            lines.append(
+                f"- Frågor: {g.count} ({g.refused} obesvarade, {g.count - g.refused} tummen ned)"
+            )
+            lines.append("- Per vecka: " + ", ".join(f"{w}: {c}" for w, c in g.weeks.items()))
+            if g.closest:
+                lines.append(
+                    "- Närmaste dokument: "
+                    + "; ".join(f"{_md(d.title or d.file)} ({_md(d.rel_path)})" for d in g.closest)
+                )
+            lines.append("- Exempel:")
+            for q in g.questions[:5]:
+                why = f" — {_md(q.reason)}" if q.reason else ""
+                note = f" ({_md(q.comment)})" if q.comment else ""
+                lines.append(f"  - {_md(q.question)}{why}{note}")
+        return "\n".join(lines) + "\n"
+
+
+def week(at: datetime) -> str:
+    year, number, _ = at.isocalendar()
+    return f"{year}-V{number:02d}"
+
+
+def gap_questions(
+    trail: AuditTrail, since: datetime | None, until: datetime | None
+) -> list[GapQuestion]:
+    """Refused answers and thumbs-down answers or summaries in the period."""
+    found: dict[int, GapQuestion] = {}
+    for where in (
+        AuditFilter(since=since, until=until, refused=True, kinds=("answer",), limit=5000),
+        AuditFilter(since=since, until=until, feedback="down", kinds=("answer", "summary"),
+                    limit=5000),
+    ):  # fmt: skip
+        for r in trail.records(where):
+            if r.question:
+                found[r.id] = _question(r)
+    return sorted(found.values(), key=lambda q: q.at)
+
+
+def content_gaps(
+    trail: AuditTrail,
+    embedder: QueryEmbedder,
+    retriever: Retriever | None,
+    viewer_groups: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    near: int = 3,
+) -> GapReport:
+    """The content-gap report of the period, as a viewer of ``viewer_groups`` may see it."""
+    questions = gap_questions(trail, since, until)
+    if not questions:
+        return GapReport([])
+    vectors = np.asarray([embedder.get_query_embedding(q.question) for q in questions])
+    gaps = []
+    for members in cluster(vectors, threshold):
+        group = [questions[i] for i in members]
+        central = members[_medoid(vectors[members])]
+        gap = Gap(topic=questions[central].question, questions=group)
+        if retriever is not None:
+            gap.closest = _closest(retriever, gap.topic, viewer_groups, near)
+        gaps.append(gap)
+    gaps.sort(key=lambda g: (-g.count, g.topic))
+    return GapReport(gaps)
+
+
+def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """Average-linkage clusters of the rows of ``vectors`` (cosine), biggest first."""
+    if len(vectors) == 0:
+        return []
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    sims = unit @ unit.T
+    groups: list[list[int]] = [[i] for i in range(len(unit))]
+    # link[a][b]: the sum of similarities between the members of groups a and b.
+    link = sims.copy()
+    alive = list(range(len(groups)))
+    while len(alive) > 1:
+        best, pair = -2.0, (-1, -1)
+        for x, a in enumerate(alive):
+            for b in alive[x + 1 :]:
+                mean = link[a, b] / (len(groups[a]) * len(groups[b]))
+                if mean > best:
+                    best, pair = mean, (a, b)
+        if best < threshold:
+            break
+        a, b = pair
+        groups[a] += groups[b]
+        groups[b] = []
+        link[a, :] += link[b, :]
+        link[:, a] += link[:, b]
+        alive.remove(b)
+    out = [sorted(groups[a]) for a in alive]
+    return sorted(out, key=lambda g: (-len(g), g[0]))
+
+
+def _medoid(vectors: np.ndarray) -> int:
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return int(np.argmax((unit @ unit.T).sum(axis=1)))
+
+
+def _closest(
+    retriever: Retriever, question: str, groups: Sequence[str], limit: int
+) -> list[NearDocument]:
+    seen: dict[str, NearDocument] = {}
+    for p in retriever.retrieve(question, groups).passages:
+        if p.doc_id in seen:
+            continue
+        rel = p.record.rel_path
+        parent = PurePosixPath(rel).parent.as_posix()
+        seen[p.doc_id] = NearDocument(
+            file=p.file,
+            title=p.title,
+            rel_path=rel,
+            folder="/" if parent == "." else parent,
+            similarity=round(p.similarity, 3),
+        )
+        if len(seen) == limit:
+            break
+    return list(seen.values())
+
+
+def _question(r: AuditRecord) -> GapQuestion:
+    return GapQuestion(
+        record_id=r.id,
+        at=r.at,
+        question=r.question or "",
+        refused=bool(r.refused),
+        reason=r.feedback.reason if r.feedback else None,
+        comment=r.feedback.comment if r.feedback else None,
+        groups=r.groups,
+    )
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown line: no links, images or HTML from a user's words."""
+    return " ".join(text.split()).replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;")

@@ -1,0 +1,72 @@
+"""The operator's `assistant audit` commands, and the CLI's answers in the trail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from assistant.settings import Settings
+
+
+def _cli(settings: Settings, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "ASSISTANT_DATA_DIR": str(settings.data_dir),
+            "ASSISTANT_DB__URL": f"sqlite:///{db}",
+        },
+        timeout=300,
+    )
+
+
+def test_cli_records_answers_and_lists_gaps_and_purges(
+    indexed_examples: Settings, tmp_path: Path
+) -> None:
+    db = tmp_path / "cli.db"
+    asked = _cli(indexed_examples, db, "ask", "Vad gäller för 19121212-1212 och friskvård?",
+                 "--mode", "extractive", "--json")  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    refused = _cli(indexed_examples, db, "ask", "Hur många elefanter bor i stadshuset?",
+                   "--mode", "extractive", "--json")  # fmt: skip
+    assert json.loads(refused.stdout)["refused"]
+
+    listed = _cli(indexed_examples, db, "audit", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    records = json.loads(listed.stdout)["records"]
+    assert [r["kind"] for r in records] == ["answer", "answer"]
+    first = records[1]
+    assert "19121212" not in first["question"]
+    assert first["personal_data"]
+    assert first["user_id"].startswith("cli:")
+    assert first["citations"]
+    assert {"n", "doc_id", "file", "page", "chunk_id", "quote"} <= set(first["citations"][0])
+    only_refused = json.loads(_cli(indexed_examples, db, "audit", "list", "--refused",
+                                   "--json").stdout)["records"]  # fmt: skip
+    assert [r["question"] for r in only_refused] == ["Hur många elefanter bor i stadshuset?"]
+    future = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    assert json.loads(_cli(indexed_examples, db, "audit", "list", "--since", future,
+                           "--json").stdout)["records"] == []  # fmt: skip
+
+    gaps = _cli(indexed_examples, db, "audit", "gaps", "--json")
+    assert gaps.returncode == 0, gaps.stderr
+    (gap,) = json.loads(gaps.stdout)["gaps"]
+    assert gap["questions"] == ["Hur många elefanter bor i stadshuset?"]
+
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE records SET at = :old WHERE kind = 'answer'"),
+                     {"old": datetime.now(UTC) - timedelta(days=400)})  # fmt: skip
+    engine.dispose()
+    purged = _cli(indexed_examples, db, "audit", "purge", "--json")
+    assert json.loads(purged.stdout)["removed"] == 2
+    left = json.loads(_cli(indexed_examples, db, "audit", "list", "--json").stdout)["records"]
+    assert [(r["kind"], r["action"]) for r in left] == [("action", "purge"), ("action", "export")]
