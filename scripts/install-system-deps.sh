@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the assistant needs: Tesseract with Swedish for scanned PDFs, libmagic
 # for file-type sniffing, DejaVu fonts for the example PDFs, and a C++ toolchain with
-# cmake to build llama.cpp's Python bindings (no Linux wheel exists), and Chromium for
-# the browser test. Installs only what is
+# cmake to build llama.cpp's Python bindings (no Linux wheel exists), Chromium for
+# the browser test, and PostgreSQL's server (the audit trail's contract tests start a
+# throwaway one on loopback). Installs only what is
 # missing; without root it prints the command to run instead.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 # Debian's Chromium for the browser test (Playwright drives it; it never downloads one).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Debian's PostgreSQL server for the database tests (started by the tests, on 127.0.0.1).
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
