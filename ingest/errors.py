@@ -27,6 +27,7 @@ class Reason(StrEnum):
     ACCESS_RULES = "access_rules"
     OUTSIDE_ROOT = "outside_root"  # a link that leads out of the folder being indexed
     PARSER_FAILED = "parser_failed"
+    PERSONAL_DATA = "personal_data"  # holds personal identity numbers, ingest policy 'skip'
 
 
 class DocumentError(InputError):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 LATEST = "ingest-latest.json"
+_POLICY = {"mask": "masked", "flag": "kept, flagged", "skip": "not indexed"}
 
 
 @dataclass
@@ -22,6 +23,13 @@ class FileResult:
     pages: int = 0
     ocr_pages: int = 0
     chunks: int = 0
+    groups: list[str] = field(default_factory=list)  # who may read it, once known
+    # Personal identity numbers found (distinct), and the policy applied: mask, flag, skip.
+    personal_numbers: int = 0
+    personal_policy: str | None = None
+    # Sentences that read like instructions to a model (at most a few, shortened; masked
+    # under the mask policy). Known for the files this run parsed.
+    instructions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,6 +55,14 @@ class RunReport:
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "failed"]
 
+    @property
+    def with_personal_numbers(self) -> list[FileResult]:
+        return [f for f in self.files if f.personal_numbers]
+
+    @property
+    def with_instructions(self) -> list[FileResult]:
+        return [f for f in self.files if f.instructions]
+
     def totals(self) -> dict[str, Any]:
         done = [f for f in self.files if f.status in ("new", "changed")]
         chunks = sum(f.chunks for f in done)
@@ -61,6 +77,9 @@ class RunReport:
             "pages": pages,
             "ocr_pages": sum(f.ocr_pages for f in done),
             "chunks": chunks,
+            "personal_files": len(self.with_personal_numbers),
+            "personal_numbers": sum(f.personal_numbers for f in self.with_personal_numbers),
+            "instruction_files": len(self.with_instructions),
             "chunks_per_s": round(chunks / self.seconds, 2) if self.seconds else 0.0,
             "pages_per_s": round(pages / self.seconds, 2) if self.seconds else 0.0,
             "embed_share": round(self.embed_seconds / self.seconds, 3) if self.seconds else 0.0,
@@ -108,6 +127,16 @@ class RunReport:
         if self.failed:
             lines.append("Skipped files:")
             lines += [f"  {f.file}: [{f.reason}] {f.message}" for f in self.failed]
+        if self.with_personal_numbers:
+            lines.append("Personal identity numbers:")
+            lines += [
+                f"  {f.file}: {f.personal_numbers} ({_POLICY.get(f.personal_policy or '', '?')})"
+                for f in self.with_personal_numbers
+            ]
+        if self.with_instructions:
+            lines.append("Passages that read like instructions to a model:")
+            for f in self.with_instructions:
+                lines += [f"  {f.file}: {snippet}" for snippet in f.instructions]
         if self.aborted:
             lines.append(f"Run stopped early: {self.aborted}")
         return "\n".join(lines)

@@ -5,8 +5,16 @@ version; else parse, chunk, embed and upsert the new version, and only then dele
 old one. Point ids derive from (document, version, chunk number), so a killed run that
 is started again overwrites its half-written points and ends in the same state. A file
 that fails keeps whatever was indexed for it before, except a link that now leads outside
-the folder (``outside_root``): nothing of it should ever have been readable, so it goes.
+the folder (``outside_root``) or a document left out for its personal identity numbers
+(``personal_data``): nothing of it should be readable, so it goes.
 A file that disappeared from a folder named in this run is removed from the index.
+
+Personal identity numbers are looked for in every parsed document, before chunking
+(``ingest.personal_numbers``): 'mask' writes ÅÅMMDD-XXXX in their place in everything
+indexed (chunks, the card, title, headings, e-mail fields), 'flag' keeps them, 'skip'
+leaves the document out and removes what was indexed of it before. The policy is part of
+the index key, so changing it re-indexes on the next sync. Sentences that read like
+instructions to a model are recorded on their chunks and listed in the report.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -25,7 +35,9 @@ from assistant.settings import Settings
 from assistant.store import DocState, StoredPoint, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
 from assistant.text.designations import own_designations, sections
+from assistant.text.injection import find_instructions
 from assistant.text.language import detect_language
+from assistant.text.personal import find_personal_numbers, mask_personal_numbers
 from assistant.text.sparse import SparseEncoder
 from ingest.card import document_card
 from ingest.chunk import CHUNKER_VERSION, Chunk, Chunker
@@ -40,6 +52,11 @@ log = logging.getLogger(__name__)
 _UPSERT_BATCH = 256
 # The start of a document that says what it is called; later lines cite other documents.
 _HEAD_CHARS = 400
+# What the report quotes of a document's instruction-like sentences.
+_REPORTED_INSTRUCTIONS = 5
+_REPORTED_CHARS = 160
+
+_T = TypeVar("_T")
 
 # Called before each file: (files done, files in all, file name).
 Progress = Callable[[int, int, str], None]
@@ -124,22 +141,44 @@ class IngestJob:
     def _sync_file(
         self, source: SourceFile, state: DocState | None, report: RunReport
     ) -> FileResult:
+        policy = self._settings.ingest.personal_numbers
+        groups: tuple[str, ...] = ()
+        found = 0
         try:
             groups = source.checked_groups()
             try:
                 content_hash = file_hash(source.path)
             except OSError as exc:
                 raise DocumentError(Reason.UNREADABLE, f"cannot read the file: {exc}") from exc
-            key = index_key(content_hash, groups)
+            key = index_key(content_hash, groups, personal_numbers=policy)
             if state is not None and state.complete_key() == key:
-                return FileResult(source.relative, str(source.path), "unchanged")
+                return FileResult(
+                    source.relative,
+                    str(source.path),
+                    "unchanged",
+                    groups=list(groups),
+                    personal_numbers=state.personal_numbers,
+                    personal_policy=state.personal_policy,
+                )
             status = "changed" if state is not None else "new"
             t0 = time.perf_counter()
-            doc, chunks = self._parse(source.path)
+            doc = self._parse(source.path)
+            found = personal_numbers(doc)
+            if found and policy == "skip":
+                raise DocumentError(
+                    Reason.PERSONAL_DATA,
+                    f"the document holds {found} personal identity number(s) and "
+                    "ingest.personal_numbers is 'skip'",
+                )
+            if found and policy == "mask":
+                doc = masked(doc)
+            chunks = self._chunk(doc)
             report.parse_seconds += time.perf_counter() - t0
             if not chunks:
                 raise DocumentError(Reason.NO_TEXT, "the document holds no text to index")
-            points = self._points(source, doc, chunks, content_hash, key, groups, report)
+            points = self._points(
+                source, doc, chunks, content_hash, key, groups, report, found, policy
+            )
             t0 = time.perf_counter()
             for start in range(0, len(points), _UPSERT_BATCH):
                 self._store.upsert(points[start : start + _UPSERT_BATCH])
@@ -147,12 +186,22 @@ class IngestJob:
             report.store_seconds += time.perf_counter() - t0
         except DocumentError as exc:
             message = exc.message
-            if exc.reason is Reason.OUTSIDE_ROOT and state is not None:
+            gone = exc.reason in (Reason.OUTSIDE_ROOT, Reason.PERSONAL_DATA)
+            if gone and state is not None:
                 self._store.delete_doc(source.doc_id)
                 message += "; what was indexed from this path before is removed"
             return FileResult(
-                source.relative, str(source.path), "failed", exc.reason.value, message
+                source.relative,
+                str(source.path),
+                "failed",
+                exc.reason.value,
+                message,
+                groups=list(groups),
+                personal_numbers=found,
+                personal_policy=policy if found else None,
             )
+        # The card repeats the opening: each sentence once, as the chunks hold it.
+        said = dict.fromkeys(s for p in points for s in p.record.instructions)
         return FileResult(
             source.relative,
             str(source.path),
@@ -160,13 +209,22 @@ class IngestJob:
             pages=doc.page_count,
             ocr_pages=doc.ocr_pages,
             chunks=len(points),  # the passages stored: the chunks and the document's card
+            groups=list(groups),
+            personal_numbers=found,
+            personal_policy=policy if found else None,
+            instructions=[_shortened(s) for s in list(said)[:_REPORTED_INSTRUCTIONS]],
         )
 
-    def _parse(self, path: Path) -> tuple[ParsedDocument, list[Chunk]]:
-        """Parse and chunk; a parser bug on one odd file must not stop the whole run."""
+    def _parse(self, path: Path) -> ParsedDocument:
+        """Parse; a parser bug on one odd file must not stop the whole run."""
+        return self._guarded(path, lambda: parse_file(path, self._settings.ingest))
+
+    def _chunk(self, doc: ParsedDocument) -> list[Chunk]:
+        return self._guarded(doc.path, lambda: self._chunker.chunk(doc))
+
+    def _guarded(self, path: Path, step: Callable[[], _T]) -> _T:
         try:
-            doc = parse_file(path, self._settings.ingest)
-            return doc, self._chunker.chunk(doc)
+            return step()
         except AssistantError:
             raise  # a document error is recorded by the caller; a setting error stops the job
         except Exception as exc:
@@ -186,6 +244,8 @@ class IngestJob:
         key: str,
         groups: tuple[str, ...],
         report: RunReport,
+        found: int,
+        policy: str,
     ) -> list[StoredPoint]:
         fields = document_fields(doc)
         named = own_designations(doc.title, doc.text[:_HEAD_CHARS], source.path.name)
@@ -195,6 +255,7 @@ class IngestJob:
         report.embed_seconds += time.perf_counter() - t0
         doc_lang = detect_language(doc.text)
         stat = source.path.stat()
+        hide = _mask if found and policy == "mask" else str
         points = []
         for i, (chunk, vector) in enumerate(zip(chunks, dense, strict=True)):
             lang = detect_language(chunk.text) if len(chunk.text) > 200 else doc_lang
@@ -205,8 +266,9 @@ class IngestJob:
                 content_hash=content_hash,
                 chunk_count=len(chunks),
                 source=source.path.as_posix(),
-                file=source.path.name,
-                rel_path=source.relative,
+                # What citations show of the path; ``source`` is where the file is.
+                file=hide(source.path.name),
+                rel_path=hide(source.relative),
                 title=doc.title,
                 format=doc.format,
                 page_count=doc.page_count,
@@ -216,6 +278,8 @@ class IngestJob:
                 doc_lang=doc_lang,
                 email=dict(doc.fields),
                 designations=named,
+                personal_numbers=found,
+                personal_policy=policy if found else None,
                 chunk_index=i,
                 text=chunk.text,
                 kind=chunk.kind,
@@ -227,6 +291,7 @@ class IngestJob:
                 ocr=chunk.ocr,
                 tokens=chunk.tokens,
                 lang=lang,
+                instructions=tuple(find_instructions(chunk.text)),
                 **fields,
             )
             point_id = chunk_point_id(source.doc_id, key, i)
@@ -234,10 +299,39 @@ class IngestJob:
         return points
 
 
-def index_key(content_hash: str, groups: tuple[str, ...]) -> str:
-    """What decides whether a stored version is current: content, readers, chunker."""
-    basis = f"{content_hash}|{','.join(groups)}|{CHUNKER_VERSION}"
+def index_key(content_hash: str, groups: tuple[str, ...], *, personal_numbers: str = "mask") -> str:
+    """What decides whether a stored version is current: content, readers, chunker, and
+    the policy on personal identity numbers (``ingest.personal_numbers``)."""
+    basis = f"{content_hash}|{','.join(groups)}|{CHUNKER_VERSION}|{personal_numbers}"
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def personal_numbers(doc: ParsedDocument) -> int:
+    """The distinct personal identity numbers in the document's file name, title, text and
+    fields."""
+    texts = [doc.path.name, doc.title, *doc.fields.values()]
+    for block in doc.blocks:
+        texts += [block.text, *block.heading_path]
+    return len({n.ten for text in texts for n in find_personal_numbers(text)})
+
+
+def masked(doc: ParsedDocument) -> ParsedDocument:
+    """The document with ÅÅMMDD-XXXX for each personal identity number, wherever it stands."""
+    blocks = [
+        replace(b, text=_mask(b.text), heading_path=tuple(_mask(h) for h in b.heading_path))
+        for b in doc.blocks
+    ]
+    fields = {name: _mask(value) for name, value in doc.fields.items()}
+    return replace(doc, title=_mask(doc.title), blocks=blocks, fields=fields)
+
+
+def _mask(text: str) -> str:
+    return mask_personal_numbers(text)[0]
+
+
+def _shortened(sentence: str) -> str:
+    text = " ".join(sentence.split())
+    return text if len(text) <= _REPORTED_CHARS else text[: _REPORTED_CHARS - 1] + "…"
 
 
 def _under(source: str, roots: list[str]) -> bool:

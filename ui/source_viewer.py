@@ -1,4 +1,9 @@
-"""The source viewer: the cited passage with the quote marked, the PDF page, the original."""
+"""The source viewer: the cited passage with the quote marked, the PDF page, the original.
+
+A document whose personal identity numbers the index masks (``ingest.personal_numbers``
+'mask') shows its indexed passage only: its page image and its original file hold the
+numbers.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,11 @@ from ui import markup
 from ui.pdf_page import render_page
 from ui.state import PDFIUM_LOCK
 
+MASKED_NOTE = (
+    "Dokumentet innehåller personnummer. Här visas bara den indexerade texten, där de är "
+    "maskerade (ÅÅMMDD-XXXX): sidbilden och originalfilen visas inte, eftersom de innehåller "
+    "numren."
+)
 _PASSAGE_STYLE = (
     "white-space: pre-wrap; font-size: 0.9rem; line-height: 1.5; padding: 0.75rem; "
     "border-left: 3px solid #d0d4dc; background: rgba(128, 128, 128, 0.06);"
@@ -25,6 +35,9 @@ class _Busy(Exception):
 def source_viewer(source: Source, passage: str, key: str) -> None:
     """What the citation rests on: passage, page image (PDFs) and the original file."""
     st.html(f'<div style="{_PASSAGE_STYLE}">{markup.highlighted(passage, source.quote)}</div>')
+    if source.masked:
+        st.caption(MASKED_NOTE)
+        return
     path = Path(source.source) if source.source else None
     if path is None or not path.is_file():
         where = source.source or source.file

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.utils import get_tokenizer
@@ -16,9 +16,10 @@ from llama_index.core.utils import get_tokenizer
 from assistant.errors import ModelError
 from assistant.query.citations import CitationChecker, Claim
 from assistant.query.extractive import best_sentences, render
-from assistant.query.prompts import load_phrases, load_prompt, refusal_markers
+from assistant.query.prompts import excerpt, load_phrases, load_prompt, refusal_markers
 from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
+from assistant.text.injection import strip_instructions
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
 from assistant.text.terms import TermMatcher
@@ -49,6 +50,10 @@ class Source:
     source: str = ""
     superseded: bool = False
     expired: bool = False  # its valid-until date has passed
+    # Personal identity numbers in the document, and how they were indexed: under "mask"
+    # the passage shows ÅÅMMDD-XXXX but the original file still holds the numbers.
+    personal_numbers: int = 0
+    personal_policy: str | None = None
 
     @classmethod
     def of(cls, n: int, p: Passage, quote: str | None = None) -> Source:
@@ -66,7 +71,14 @@ class Source:
             source=p.source,
             superseded=validity == "superseded",
             expired=validity == "expired",
+            personal_numbers=p.record.personal_numbers,
+            personal_policy=p.record.personal_policy,
         )
+
+    @property
+    def masked(self) -> bool:
+        """Whether the original file holds personal identity numbers the index masks."""
+        return self.personal_numbers > 0 and self.personal_policy == "mask"
 
 
 @dataclass
@@ -281,7 +293,8 @@ class Assistant:
         return first_line if 3 < len(first_line) < 400 else None
 
     def _context(self, retrieval: Retrieval) -> list[Passage]:
-        """The best passages that fit the token budget of the prompt."""
+        """The best passages that fit the token budget of the prompt, without sentences
+        that read like instructions to a model (``quoted``)."""
         budget = self._settings.retrieval.context_tokens
         chosen: list[Passage] = []
         used = 0
@@ -292,11 +305,11 @@ class Assistant:
                 break
             chosen.append(p)
             used += cost
-        return chosen
+        return quoted(chosen)
 
     def _prompt(self, question: str, context: list[Passage], lang: str) -> list[dict[str, str]]:
         passages = [
-            {"n": i, "source": _source_line(p, lang), "text": p.text}
+            {"n": i, "source": _source_line(p, lang), "text": excerpt(p.text)}
             for i, p in enumerate(context, start=1)
         ]
         return load_prompt("answer", lang).messages(
@@ -374,6 +387,21 @@ class Assistant:
             unsupported=checked.unsupported,
             **base,
         )
+
+
+def quoted(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages as a model or an extractive answer may read them: each sentence that
+    reads like an instruction to a model replaced by a marker.
+
+    Every passage is screened, not only those whose record lists such sentences: a widened
+    passage carries its neighbours' text, and records indexed before the screening have
+    no list. The screening is a few regular expressions; what it finds stays out of the
+    answer, the citation check and the quotes alike.
+    """
+    return [
+        p if (text := strip_instructions(p.text)) == p.text else replace(p, text=text)
+        for p in passages
+    ]
 
 
 def _with_validity(answer: Answer) -> Answer:

@@ -32,6 +32,8 @@ from assistant.errors import ConfigError
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+# The tags the prompts put around each passage, to say "quoted material, not instructions".
+_DELIMITER = re.compile(r"</?\s*(?:utdrag|excerpt)\b[^>]*>", re.I)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,12 @@ class Prompt:
             {"role": m.role.value, "content": str(m.content or "")}
             for m in self.template.format_messages(**values)
         ]
+
+
+def excerpt(text: str) -> str:
+    """A passage's text as the prompts quote it: a tag that would end the quote early
+    (``</utdrag>`` written in a document) is taken out."""
+    return _DELIMITER.sub("", text)
 
 
 def load_prompt(purpose: str, lang: str, folder: Path = PROMPTS_DIR) -> Prompt:

@@ -29,10 +29,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.errors import InputError, ModelError
-from assistant.query.answer import Source, source_contract
+from assistant.query.answer import Source, quoted, source_contract
 from assistant.query.citations import CitationChecker
 from assistant.query.library import DocumentInfo, Library
-from assistant.query.prompts import load_phrases, load_prompt
+from assistant.query.prompts import excerpt, load_phrases, load_prompt
 from assistant.query.retrieve import Passage
 from assistant.settings import Settings
 from assistant.text.sentences import CITATION_MARKER, numbers, sentences
@@ -170,7 +170,8 @@ class Summarizer:
             raise InputError("name at least one document")
         if kind == "changes" and len(docs) != 2:
             raise InputError("'changes' compares two versions: name the older and the newer")
-        texts = {d.doc_id: self._library.passages(d, groups) for d in docs}
+        # What reads like an instruction to a model is left out of the notes and quotes too.
+        texts = {d.doc_id: quoted(self._library.passages(d, groups)) for d in docs}
         timings: dict[str, float] = {"read": _ms(t0)}
         chat = self._chat if use_model else None
         draft = _Draft(self, docs, texts, groups, kind, audience, length, chat, timings, t0)
@@ -274,7 +275,8 @@ class _Draft:
             length=self.length,
             document=part.doc.title or part.doc.file,
             passages=[
-                {"n": i, "source": _where(p), "text": p.text} for i, p in enumerate(local, 1)
+                {"n": i, "source": _where(p), "text": excerpt(p.text)}
+                for i, p in enumerate(local, 1)
             ],
         )
         t0 = time.perf_counter()
@@ -366,7 +368,7 @@ class _Draft:
         if self.chat is None:
             return sections  # the quoted sentences are already short
         notes = [  # the quoted sentences only: the whole passages would not fit
-            {"n": n, "source": _where(p), "text": self.quotes.get(n, p.text[:300])}
+            {"n": n, "source": _where(p), "text": excerpt(self.quotes.get(n, p.text[:300]))}
             for n, p in enumerate(self.passages, start=1)
         ]
         prompt = load_prompt("summarize-reduce", "sv").messages(

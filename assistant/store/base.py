@@ -112,6 +112,9 @@ class DocState:
     indexed_at: str
     chunk_count: dict[str, int] = field(default_factory=dict)  # index_key -> expected chunks
     keys: dict[str, int] = field(default_factory=dict)  # index_key -> points present
+    groups: tuple[str, ...] = ()  # who may read it
+    personal_numbers: int = 0  # personal identity numbers found in it
+    personal_policy: str | None = None  # "mask" or "flag", when it holds any
 
     def complete_key(self) -> str | None:
         """The index key whose chunks are all present, if exactly one version is stored."""
@@ -145,6 +148,9 @@ def fold_states(payloads: Iterable[dict[str, Any]]) -> dict[str, DocState]:
                 title=str(p.get("title", "")),
                 format=str(p.get("format", "")),
                 indexed_at=str(p.get("indexed_at", "")),
+                groups=tuple(str(g) for g in p.get("groups") or ()),
+                personal_numbers=int(p.get("personal_numbers") or 0),
+                personal_policy=p.get("personal_policy"),
             )
         key = str(p["index_key"])
         state.keys[key] = state.keys.get(key, 0) + 1

@@ -45,6 +45,11 @@ class ChunkRecord(BaseModel):
     # What the document is called by ("sfs 2017:725", "kl", "bfs 1992:46"), canonical as
     # ``assistant.text.designations`` writes them, so a question naming it finds it.
     designations: tuple[str, ...] = ()
+    # Personal identity numbers in the document as parsed (distinct numbers, whatever the
+    # policy), and the policy it was indexed under: "mask" (its text holds ÅÅMMDD-XXXX in
+    # their place; the original file still holds them) or "flag" (kept). None: none found.
+    personal_numbers: int = 0
+    personal_policy: str | None = None
 
     # -- the chunk ---------------------------------------------------------------------
     chunk_index: int
@@ -58,6 +63,9 @@ class ChunkRecord(BaseModel):
     ocr: bool = False
     tokens: int
     lang: str
+    # Sentences of this chunk that read like instructions to a model (assistant.text.
+    # injection): listed at ingest, left out of what a model or an extractive answer reads.
+    instructions: tuple[str, ...] = ()
 
     def payload(self) -> dict[str, Any]:
         """The record as a Qdrant payload (JSON types only)."""
@@ -79,4 +87,7 @@ STATE_FIELDS = [
     "title",
     "format",
     "indexed_at",
+    "groups",
+    "personal_numbers",
+    "personal_policy",
 ]
