@@ -5,8 +5,8 @@ about one document are one topic for its owner. For several linkage thresholds t
 prints BCubed precision, recall and F1 of the clusters against that labelling, on the dev
 part (where the threshold is chosen) and the test part (reported once), with the 2.5-97.5 %
 range of F1 over random 80 % subsamples of the questions (resampling with replacement
-would put copies of a question in one cluster and flatter every clustering); the baselines are one cluster per question and one
-cluster for everything. Usage::
+would put copies of a question in one cluster and flatter every clustering); the
+baselines are one cluster per question and one cluster for everything. Usage::
 
     python -m bench.gaps [--suite evals/suites/sv-public.jsonl]
 """

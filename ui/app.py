@@ -2,10 +2,11 @@
 settings to Streamlit), or ``streamlit run ui/app.py`` without sign-in.
 
 Finds out who is viewing (signed in through the organisation's provider, or the one local
-user), opens the one runtime of this process (nothing is ingested here) and offers the
+user), opens the audit trail (migrating its database: if that fails, the app does nothing
+else) and the one runtime of this process (nothing is ingested here), and offers the
 pages the viewer's role allows: Fråga for everyone, Sammanfatta for managers (and admins),
-Admin and Utvärdering for admins. Each
-page checks the role again itself. Errors of the project become messages.
+Admin, Utvärdering and Granskning for admins. Each page checks the role again itself.
+Errors of the project become messages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import streamlit as st
 from assistant.errors import AssistantError, ConfigError, StoreBusyError
 from ui import markup
 from ui.auth import current_viewer, guard_address, viewer_sidebar
+from ui.recording import open_trail
 from ui.state import app_runtime, app_settings
 
 
@@ -28,6 +30,7 @@ def main() -> None:
     st.set_page_config(page_title=settings.ui.title, page_icon=":material/description:")
     guard_address(settings)
     viewer = current_viewer(settings)
+    open_trail(settings)  # every run: a failed migration stops the app here
     try:
         app_runtime(settings)
     except StoreBusyError as exc:
@@ -47,6 +50,7 @@ def main() -> None:
     evaluation = st.Page(
         "app_pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"
     )
+    audit = st.Page("app_pages/audit.py", title="Granskning", icon=":material/policy:")
     pages = [st.Page("app_pages/chat.py", title="Fråga", icon=":material/chat:", default=True)]
     if viewer.may("manager"):
         pages += [
@@ -54,11 +58,12 @@ def main() -> None:
         ]
     if viewer.may("admin"):
         pages += [st.Page("app_pages/admin.py", title="Admin", icon=":material/settings:")]
-        pages += [evaluation]
+        pages += [evaluation, audit]
     page = st.navigation(pages)
     viewer_sidebar(viewer)
-    # The evaluation's tables need the width; reading is easier in a narrower column.
-    st.set_page_config(layout="wide" if page.url_path == evaluation.url_path else "centered")
+    # The evaluation's and the log's tables need the width; reading is easier narrower.
+    wide = page.url_path in (evaluation.url_path, audit.url_path)
+    st.set_page_config(layout="wide" if wide else "centered")
     page.run()
 
 

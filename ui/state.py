@@ -18,6 +18,7 @@ import streamlit as st
 from assistant.query.answer import Answer, Mode
 from assistant.query.runtime import Runtime, open_runtime
 from assistant.settings import AnswerSettings, Settings, load_settings
+from assistant.trail import AuditTrail, open_database
 
 # Only one sync at a time in this process: the job writes to the store everyone reads.
 SYNC_LOCK = threading.Lock()
@@ -61,8 +62,10 @@ def app_runtime(settings: Settings) -> Runtime:
 
 @dataclass(frozen=True)
 class Turn:
-    question: str
+    question: str  # as asked, personal identity numbers masked
     answer: Answer
+    record_id: int | None = None  # its audit record, for feedback (None: not logged)
+    personal_data: bool = False  # the question held a personal identity number
 
 
 def conversation() -> list[Turn]:
@@ -105,3 +108,24 @@ def chosen_mode(answer: AnswerSettings, runtime: Runtime) -> Mode:
         return "extractive"
     mode: Mode = st.session_state.get("mode", answer.mode)
     return mode
+
+
+# -- the audit trail ----------------------------------------------------------------------
+
+
+def _close_trail(trail: AuditTrail) -> None:
+    trail.db.close()
+
+
+@st.cache_resource(show_spinner="Öppnar granskningsloggen …", on_release=_close_trail)
+def _open_trail(key: str, _settings: Settings) -> AuditTrail:
+    return AuditTrail(open_database(_settings.database_url), _settings.audit)
+
+
+def app_trail(settings: Settings) -> AuditTrail:
+    """The process's audit trail; its database is migrated when first opened. A failed
+    migration raises ``MigrationError`` (nothing is cached, the next run tries again)."""
+    # The URL and the hash key are secrets, which the JSON dump masks: hashed in as values.
+    key = settings.audit.hash_key.get_secret_value() if settings.audit.hash_key else ""
+    shape = "\n".join((settings.database_url, settings.audit.model_dump_json(), key))
+    return _open_trail(hashlib.sha256(shape.encode()).hexdigest(), settings)

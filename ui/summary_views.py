@@ -2,7 +2,8 @@
 with its sources, what was removed or left out, how long it took, and the edited text as
 DOCX and Markdown to download.
 
-The draft is kept in the session, so editing it (a rerun) never drafts it again.
+The draft is kept in the session, so editing it (a rerun) never drafts it again, and with
+it the id of its audit record (for feedback on it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ class Draft:
     summary: Summary
     documents: list[str]  # the documents' labels, as they were chosen
     text: str
+    record_id: int | None = None  # its audit record (None: not logged)
     # The downloads of the text they were built from: (text, docx, markdown).
     _exports: tuple[str, bytes, str] | None = None
 
@@ -48,10 +51,10 @@ def current_draft() -> Draft | None:
     return draft
 
 
-def keep_draft(summary: Summary, documents: list[str]) -> Draft:
+def keep_draft(summary: Summary, documents: list[str], record_id: int | None = None) -> Draft:
     number = st.session_state.get("summary_drafts", 0) + 1
     st.session_state["summary_drafts"] = number
-    draft = Draft(f"summary_text_{number}", summary, documents, summary.summary)
+    draft = Draft(f"summary_text_{number}", summary, documents, summary.summary, record_id)
     st.session_state[DRAFT] = draft
     return draft
 
@@ -62,7 +65,11 @@ def show_section(section: Section) -> None:
     st.markdown(markup.text(section.text))
 
 
-def render_draft(draft: Draft, endpoint: str) -> None:
+def render_draft(
+    draft: Draft, endpoint: str, on_export: Callable[[Draft, str], None] | None = None
+) -> None:
+    """The draft, editable, with its downloads; ``on_export(draft, file_name)`` is called
+    when one is downloaded."""
     summary = draft.summary
     st.subheader(f"{KIND_SV[summary.kind]}: utkast", divider="gray")
     st.caption(markup.text("Dokument: " + "; ".join(draft.documents)))
@@ -87,6 +94,8 @@ def render_draft(draft: Draft, endpoint: str) -> None:
         docx,
         file_name=f"{name}.docx",
         mime=DOCX_MIME,
+        on_click=on_export or "rerun",
+        args=(draft, f"{name}.docx"),
         icon=":material/download:",
         width="stretch",
     )
@@ -95,6 +104,8 @@ def render_draft(draft: Draft, endpoint: str) -> None:
         markdown,
         file_name=f"{name}.md",
         mime="text/markdown",
+        on_click=on_export or "rerun",
+        args=(draft, f"{name}.md"),
         icon=":material/download:",
         width="stretch",
     )

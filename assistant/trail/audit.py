@@ -137,8 +137,11 @@ class AuditTrail:
         key = self._settings.hash_key.get_secret_value().encode()
         return "h:" + hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def answer(self, who: Identity, answer: Answer, *, endpoint: str) -> int:
-        """Record one answer as the user was shown it."""
+    def answer(
+        self, who: Identity, answer: Answer, *, endpoint: str, personal_data: bool = False
+    ) -> int:
+        """Record one answer as the user was shown it; ``personal_data``: the caller already
+        masked personal identity numbers in the question (they are masked here too)."""
         question, found = mask_personal_numbers(answer.question)
         return self._insert(
             who,
@@ -151,7 +154,7 @@ class AuditTrail:
             endpoint=endpoint,
             timings=answer.timings_ms,
             detail={"lang": answer.lang, "notice": answer.notice},
-            personal_data=found > 0,
+            personal_data=personal_data or found > 0,
             cited=answer.citations,
         )
 

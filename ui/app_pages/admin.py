@@ -18,6 +18,8 @@ from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label
 from ui.jobs import Progress, run_job
+from ui.personal_data import personal_data_section
+from ui.recording import record_action
 from ui.state import PDFIUM_LOCK, SYNC_LOCK, app_runtime, app_settings
 
 STATUS_SV = {
@@ -43,6 +45,7 @@ def main() -> None:
     _index(status)
     _retrieval(settings.retrieval)
     _last_run(status.last_run)
+    personal_data_section(runtime, current_viewer(settings))
     _sync(settings, runtime, status.last_run)
     _model(settings, runtime)
     st.page_link(
@@ -152,7 +155,8 @@ def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
 
 
 def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
-    require(current_viewer(settings), "admin")  # checked again where the action happens
+    viewer = current_viewer(settings)
+    require(viewer, "admin")  # checked again where the action happens
     roots = [root for root in settings.document_roots if str(root) in chosen]
     if len(roots) != len(chosen):
         st.error("Bara de dokumentmappar som finns i inställningarna kan synkroniseras.")
@@ -175,8 +179,17 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
         unit="filer",
     )
     if report is not None:
+        detail = {
+            "roots": report.roots,
+            "totals": report.totals(),
+            "failed": len(report.failed),
+            "aborted": report.aborted,
+            "seconds": round(report.seconds, 1),
+        }
+        logged = record_action(settings, viewer, "sync", detail)
         st.session_state["sync_result"] = report
-        st.rerun()  # draw the index figures again, now with the new documents
+        if logged is not None:  # else the warning that it was not logged stays in view
+            st.rerun()  # draw the index figures again, now with the new documents
 
 
 def _model(settings: Settings, runtime: Runtime) -> None:

@@ -1,4 +1,9 @@
-"""Fråga: staff ask a question and get a short answer with sources they can open."""
+"""Fråga: staff ask a question and get a short answer with sources they can open.
+
+A personal identity number in a question is masked before anything else sees it: the
+model, the audit trail, the conversation kept in the session and the logs get the masked
+question only. Each answer is recorded in the audit trail and can get a thumbs up or down.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from assistant.identity import Identity
 from assistant.query.answer import Answer
 from assistant.query.runtime import Runtime
 from assistant.settings import Settings
+from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label, mode_choice, render_answer
+from ui.recording import feedback, record_answer
 from ui.state import (
     Turn,
     app_runtime,
@@ -40,30 +47,38 @@ def main() -> None:
         )
     endpoint = endpoint_label(settings.model)
     for i, turn in enumerate(turns):
-        _show_turn(turn, str(i), endpoint)
-    question = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
-    if question and question.strip():
+        _show_turn(turn, str(i), endpoint, settings, viewer)
+    asked = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
+    if asked and asked.strip():
         hint.empty()
-        _ask(question.strip(), viewer, settings, runtime, turns, endpoint)
+        question, found = mask_personal_numbers(asked.strip())
+        _ask(question, found > 0, viewer, settings, runtime, turns, endpoint)
 
 
-def _show_turn(turn: Turn, key: str, endpoint: str) -> None:
+def _question(question: str, personal_data: bool) -> None:
     with st.chat_message("user"):
-        st.markdown(markup.text(turn.question))
+        st.markdown(markup.text(question))
+        if personal_data:
+            st.warning(PERSONAL_DATA_WARNING, icon=":material/privacy_tip:")
+
+
+def _show_turn(turn: Turn, key: str, endpoint: str, settings: Settings, viewer: Identity) -> None:
+    _question(turn.question, turn.personal_data)
     with st.chat_message("assistant"):
         render_answer(turn.answer, key, endpoint)
+        feedback(settings, viewer, turn.record_id)
 
 
 def _ask(
     question: str,
+    personal_data: bool,
     viewer: Identity,
     settings: Settings,
     runtime: Runtime,
     turns: list[Turn],
     endpoint: str,
 ) -> None:
-    with st.chat_message("user"):
-        st.markdown(markup.text(question))
+    _question(question, personal_data)
     with st.chat_message("assistant"):
         placeholder = st.empty()
         answer = _stream(question, viewer, settings, runtime, turns, placeholder)
@@ -71,7 +86,9 @@ def _ask(
             return
         with placeholder.container():
             render_answer(answer, str(len(turns)), endpoint)
-    turns.append(Turn(question, answer))
+        record_id = record_answer(settings, runtime, viewer, answer, personal_data)
+        feedback(settings, viewer, record_id)
+    turns.append(Turn(question, answer, record_id, personal_data))
 
 
 def _stream(

@@ -17,7 +17,7 @@ from assistant.settings import Settings
 from evals.judge import build_judge
 from evals.records import EvalRun
 from evals.runner import compare, list_runs, load_run, load_thresholds, run_suite, save_run
-from evals.views import save_upload, suites
+from evals.views import KEY_METRICS, save_upload, suites
 from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import MODES
@@ -30,6 +30,7 @@ from ui.eval_views import (
     when,
 )
 from ui.jobs import Progress, run_job
+from ui.recording import record_action
 from ui.state import EVAL_LOCK, app_runtime, app_settings
 
 UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
@@ -170,6 +171,17 @@ def _evaluate(
     )
     if run is None:
         return
+    metrics = {k: run.summary[k] for k in KEY_METRICS if run.summary.get(k) is not None}
+    detail = {
+        "run_id": run.id,
+        "suite": run.suite,
+        "split": run.split,
+        "mode": run.mode,
+        "groups": run.groups,
+        "cases": run.cases,
+        "metrics": metrics,
+    }
+    record_action(settings, viewer, "eval_run", detail)
     # Show the new run below, and compare it with the one before it.
     st.session_state["eval_view"] = st.session_state["eval_b"] = run.id
     earlier = [r.id for r in list_runs(settings.evals_dir, groups) if r.id != run.id]

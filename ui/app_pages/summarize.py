@@ -3,7 +3,8 @@ draft and for whom, watches it being written, edits it and downloads it (DOCX, M
 
 Everything listed, proposed, drafted and exported is what the viewer's own groups may
 read: the documents come from ``Library.documents(viewer.groups)`` and the summarizer
-checks the groups again for every passage.
+checks the groups again for every passage. Each finished draft and each download is
+recorded in the audit trail; the draft can get a thumbs up or down.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label, mode_choice
 from ui.jobs import Progress, run_job
+from ui.recording import feedback, record_export, record_summary
 from ui.state import SUMMARY_LOCK, app_runtime, app_settings, chosen_mode, remember, remembered
-from ui.summary_views import current_draft, keep_draft, render_draft, show_section
+from ui.summary_views import Draft, current_draft, keep_draft, render_draft, show_section
 
 DOCS = "summary_docs"  # the chosen documents' ids
 AUDIENCES: dict[Audience, str] = {
@@ -62,7 +64,24 @@ def main() -> None:
         _write(settings, runtime, chosen, kind, length, audience)
     draft = current_draft()
     if draft is not None:
-        render_draft(draft, endpoint_label(settings.model))
+        render_draft(draft, endpoint_label(settings.model), on_export=_exported)
+        feedback(settings, viewer, draft.record_id)
+
+
+def _exported(draft: Draft, file_name: str) -> None:
+    """``on_click`` of a download: the export goes into the audit trail."""
+    settings = app_settings()
+    viewer = current_viewer(settings)
+    summary = draft.summary
+    detail = {
+        "what": "summary",
+        "file": file_name,
+        "record_id": draft.record_id,
+        "kind": summary.kind,
+        "documents": list(summary.documents),
+        "edited": draft.text != summary.summary,
+    }
+    record_export(settings, viewer, detail)
 
 
 # -- which documents ------------------------------------------------------------------
@@ -292,7 +311,8 @@ def _write(
     )
     slot.empty()  # the finished draft is shown below, editable
     if summary is not None:
-        keep_draft(summary, [d.label for d in chosen])
+        record_id = record_summary(settings, runtime, viewer, summary)
+        keep_draft(summary, [d.label for d in chosen], record_id)
 
 
 main()

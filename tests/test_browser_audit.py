@@ -1,0 +1,46 @@
+"""Feedback and the Granskning page in a real browser: the app served by Streamlit
+(``test_browser``'s fixtures, no sign-in, so the viewer is the local admin), driven by
+Playwright in headless Chromium. Answers are extractive, so no language model is needed."""
+
+from __future__ import annotations
+
+import re
+
+import test_browser
+from playwright.sync_api import Page, expect
+from test_browser import ANSWER_MS, FIRST_ANSWER_MS
+
+# test_browser's fixtures, found by pytest under these names.
+app_url = test_browser.app_url
+page = test_browser.page
+
+
+def test_thumbs_down_with_a_reason_reaches_the_log(app_url: str, page: Page) -> None:
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_editable(timeout=FIRST_ANSWER_MS)
+    box.fill("När ska sommarsemester sökas?")
+    box.press("Enter")
+    expect(page.get_by_text("Extraktivt svar")).to_be_visible(timeout=FIRST_ANSWER_MS)
+
+    # Thumbs down opens the reason and the comment; Skicka stores them.
+    page.get_by_role("radio", name="Thumbs down").click()
+    reason = page.get_by_test_id("stSelectbox").filter(has_text="Vad var fel?")
+    expect(reason).to_be_visible(timeout=ANSWER_MS)
+    reason.click()
+    page.get_by_role("option", name="Ofullständigt svar").click()
+    page.get_by_label("Kommentar (valfritt)").fill("Saknar när beskedet kommer.")
+    page.get_by_role("button", name="Skicka").click()
+    expect(page.get_by_text("Tack för din återkoppling")).to_be_visible(timeout=ANSWER_MS)
+    expect(page.get_by_role("button", name="Skicka")).to_have_count(0)
+
+    # Granskning lists the answer with its verdict; opened, it shows the reason.
+    page.get_by_role("link", name="Granskning").click()
+    expect(page.get_by_role("heading", name="Granskning")).to_be_visible(timeout=ANSWER_MS)
+    expect(page.get_by_text("1 post, nyaste först.")).to_be_visible()
+    page.get_by_test_id("stSelectbox").filter(has_text="Öppna en post").click()
+    page.get_by_role("option", name=re.compile("När ska sommarsemester sökas")).click()
+    record = page.get_by_test_id("stVerticalBlock").filter(has_text="Återkoppling: tummen ned")
+    expect(record.last).to_contain_text("Ofullständigt svar", timeout=ANSWER_MS)
+    expect(record.last).to_contain_text("Saknar när beskedet kommer.")
+    expect(record.last).to_contain_text("semester.md")

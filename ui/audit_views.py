@@ -1,0 +1,276 @@
+"""The audit trail on screen, for the Granskning page: the log's filters, its table, one
+record in full, and the content-gap charts and table. Records arrive already as the viewer
+may see them (``AuditRecord.visible_to``); this module only labels and lays them out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import streamlit as st
+
+from assistant.query.library import DocumentInfo
+from assistant.trail import AuditFilter, AuditRecord
+from assistant.trail.audit import REASONS, Kind, Verdict
+from assistant.trail.gaps import GapReport
+from ui import markup
+from ui.auth import ROLE_SV
+from ui.components import MODES
+
+KIND_SV: dict[str, str] = {"answer": "svar", "summary": "sammanfattning", "action": "åtgärd"}
+ROLES_SV: dict[str, str] = dict(ROLE_SV.items())
+ACTION_SV = {
+    "sync": "synkronisering",
+    "eval_run": "utvärdering",
+    "export": "export",
+    "purge": "rensning",
+}
+REFUSED_SV: dict[str, bool | None] = {"Alla": None, "Ja": True, "Nej": False}
+FEEDBACK_SV: dict[str, Verdict | None] = {
+    "Alla": None,
+    "Tummen upp": "up",
+    "Tummen ned": "down",
+    "Ingen": "none",
+}
+KINDS: tuple[Kind, ...] = ("answer", "summary", "action")
+LOG_DAYS = 30  # the period the log shows at first
+EXAMPLES = 3  # questions of a topic shown in its table row
+
+
+# -- the log -------------------------------------------------------------------------
+
+
+def log_filters(documents: Sequence[DocumentInfo], limit: int) -> AuditFilter:
+    """The filters above the log; the document list holds only what the viewer may read
+    (a name they may not read is never offered, nor confirmed by a count)."""
+    today = date.today()
+    top = st.columns([2, 2, 3])
+    period = top[0].date_input(
+        "Period",
+        value=(today - timedelta(days=LOG_DAYS), today),
+        max_value=today,
+        format="YYYY-MM-DD",
+        key="audit_period",
+    )
+    user = (
+        top[1].text_input("Användare", key="audit_user", placeholder="Id eller del av namn").strip()
+    )
+    labels = {d.doc_id: d.label for d in documents}
+    document = top[2].selectbox(
+        "Dokument",
+        list(labels),
+        index=None,
+        format_func=labels.__getitem__,
+        key="audit_document",
+        placeholder="Alla dokument",
+    )
+    bottom = st.columns([3, 2, 2])
+    kinds: list[Kind] = bottom[0].multiselect(
+        "Typ",
+        list(KINDS),
+        format_func=lambda k: KIND_SV[k].capitalize(),
+        key="audit_kinds",
+        placeholder="Alla typer",
+    )
+    refused = bottom[1].selectbox("Obesvarad", list(REFUSED_SV), key="audit_refused")
+    verdict = bottom[2].selectbox("Återkoppling", list(FEEDBACK_SV), key="audit_feedback")
+    since, until = _period(period)
+    return AuditFilter(
+        since=since,
+        until=until,
+        user=user or None,
+        document=document,
+        refused=REFUSED_SV[refused],
+        feedback=FEEDBACK_SV[verdict],
+        kinds=tuple(kinds),
+        limit=limit,
+    )
+
+
+def _period(chosen: Any) -> tuple[datetime | None, datetime | None]:
+    """From the first day's start to the last day's end, local time, as UTC (the trail's
+    clock); a range still being picked (one day) is that day onwards."""
+    days = [d for d in (chosen if isinstance(chosen, (tuple, list)) else (chosen,)) if d]
+    if not days:
+        return None, None
+
+    def start(day: date) -> datetime:
+        return datetime.combine(day, time.min).astimezone().astimezone(UTC)
+
+    since = start(days[0])
+    until = start(days[1] + timedelta(days=1)) if len(days) > 1 else None
+    return since, until
+
+
+def record_table(shown: Sequence[AuditRecord]) -> None:
+    st.dataframe(
+        [
+            {
+                "Id": r.id,
+                "Tid": _local(r.at),
+                "Användare": r.user_name or r.user_id,
+                "Roll": ROLES_SV.get(r.role, r.role),
+                "Typ": KIND_SV.get(r.kind, r.kind),
+                "Fråga / åtgärd": what(r),
+                "Obesvarad": "" if r.refused is None else ("ja" if r.refused else "nej"),
+                "Återkoppling": verdict(r),
+                "Citerade filer": "; ".join(dict.fromkeys(c.file for c in r.citations)),
+            }
+            for r in shown
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def what(r: AuditRecord) -> str:
+    """The question (or request) of a record, or its action in words."""
+    if r.kind != "action":
+        return r.question or ""
+    about = r.detail.get("what")
+    name = ACTION_SV.get(r.action or "", r.action or "")
+    return f"{name}: {about}" if isinstance(about, str) else name
+
+
+def verdict(r: AuditRecord) -> str:
+    if r.feedback is None:
+        return ""
+    if r.feedback.score:
+        return "tummen upp"
+    reason = REASONS.get(r.feedback.reason or "")
+    return "tummen ned" + (f": {reason}" if reason else "")
+
+
+def record_label(r: AuditRecord) -> str:
+    text = " ".join(what(r).split())
+    text = text[:70] + "…" if len(text) > 70 else text
+    return f"{r.id} · {_local(r.at)} · {r.user_name or r.user_id} · {text}"
+
+
+def show_record(r: AuditRecord) -> None:
+    """One record in full, as the viewer may see it."""
+    with st.container(border=True):
+        who = r.user_name or r.user_id
+        role = ROLES_SV.get(r.role, r.role)
+        kind = KIND_SV.get(r.kind, r.kind)
+        st.markdown(f"**Post {r.id}** · {markup.text(f'{_local(r.at)} · {who} ({role}) · {kind}')}")
+        st.caption(markup.text("Grupper: " + (", ".join(r.groups) or "inga")))
+        if r.kind == "action":
+            st.markdown(f"**Åtgärd:** {markup.text(what(r))}")
+            st.code(json.dumps(r.detail, ensure_ascii=False, indent=2), language="json")
+            return
+        label = "Fråga" if r.kind == "answer" else "Beställning"
+        st.markdown(f"**{label}**  \n{markup.text(r.question or '')}")
+        if r.personal_data:
+            st.caption("Frågan innehöll ett personnummer; det är maskerat.")
+        st.markdown("**Svar**" + (" (obesvarad: inget stöd i dokumenten)" if r.refused else ""))
+        st.markdown(markup.text(r.answer or ""))
+        _cited(r)
+        _feedback(r)
+        st.caption(markup.text(_how(r)))
+
+
+def _cited(r: AuditRecord) -> None:
+    if not r.citations:
+        return
+    st.markdown(f"**Källor ({len(r.citations)})**")
+    for c in r.citations:
+        if not c.readable:  # its name and quote are withheld
+            st.markdown(markup.text(f"[{c.n}] {c.file}"))
+            continue
+        where = " · ".join(p for p in (c.file, f"s. {c.page}" if c.page else "", c.heading) if p)
+        st.markdown(f"**{markup.text(f'[{c.n}] {c.title or c.file}')}**  \n{markup.text(where)}")
+        if c.quote:
+            st.markdown("> " + markup.text(" ".join(c.quote.split())))
+
+
+def _feedback(r: AuditRecord) -> None:
+    if r.feedback is None:
+        st.caption("Ingen återkoppling.")
+        return
+    text = f"Återkoppling: {verdict(r)} ({_local(r.feedback.at)})"
+    if r.feedback.comment:
+        text += f"\nKommentar: {r.feedback.comment}"
+    st.markdown(markup.text(text))
+
+
+def _how(r: AuditRecord) -> str:
+    mode = MODES.get(r.mode or "", r.mode or "–")
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items()) or "–"
+    return (
+        f"Läge: {mode} · modell: {r.model or '–'} · slutpunkt: {r.endpoint or '–'} · "
+        f"tider: {timings}"
+    )
+
+
+def _local(at: datetime) -> str:
+    return f"{at.astimezone():%Y-%m-%d %H:%M}"
+
+
+# -- content gaps --------------------------------------------------------------------
+
+
+def gap_charts(report: GapReport) -> None:
+    """Refusals and thumbs-down per week, per asking group, and the biggest topics."""
+    weekly = report.weekly()
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Per vecka**")
+        st.bar_chart(
+            {
+                "Vecka": list(weekly),
+                "Obesvarade": [w["refused"] for w in weekly.values()],
+                "Tummen ned": [w["thumbs_down"] for w in weekly.values()],
+            },
+            x="Vecka",
+            y=["Obesvarade", "Tummen ned"],
+            y_label="Frågor",
+        )
+    with right:
+        groups = report.by_group()
+        st.markdown("**Per grupp som frågade**")
+        st.bar_chart(
+            {"Grupp": list(groups), "Frågor": list(groups.values())},
+            x="Grupp",
+            y="Frågor",
+            horizontal=True,
+            sort="-Frågor",
+        )
+    biggest = report.gaps[:10]
+    st.markdown("**Största luckorna**")
+    st.bar_chart(
+        {
+            "Ämne": [f"{n}. {_short(g.topic)}" for n, g in enumerate(biggest, start=1)],
+            "Frågor": [g.count for g in biggest],
+        },
+        x="Ämne",
+        y="Frågor",
+        horizontal=True,
+        sort="-Frågor",
+    )
+
+
+def gap_table(report: GapReport) -> None:
+    st.dataframe(
+        [
+            {
+                "Ämne": g.topic,
+                "Frågor": g.count,
+                "Obesvarade": g.refused,
+                "Mapp": g.folder,
+                "Närmaste dokument": "; ".join(d.rel_path for d in g.closest),
+                "Exempel": " | ".join(q.question for q in g.questions[:EXAMPLES]),
+            }
+            for g in report.gaps
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _short(text: str, most: int = 60) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= most else words[: most - 1] + "…"
