@@ -24,7 +24,8 @@ from itsdangerous import URLSafeTimedSerializer
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from test_browser import CHROMIUM, CHROMIUM_ARGS, STARTUP_TIMEOUT, _free_port, _healthy
 
-from assistant.settings import Settings
+from assistant.settings import AuditSettings, Settings
+from assistant.trail import AuditTrail, open_database
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE_MS = 60_000  # the first question opens the store and loads the embedding model
@@ -71,11 +72,14 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def app_url(
-    provider: str, indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def app_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("signin")
+
+
+@pytest.fixture(scope="module")
+def app_url(provider: str, indexed_examples: Settings, app_root: Path) -> Iterator[str]:
     """``assistant ui`` with sign-in through the provider, over a copy of the index."""
-    root = tmp_path_factory.mktemp("signin")
+    root = app_root
     data_dir = root / "data"
     shutil.copytree(indexed_examples.data_dir, data_dir)
     port = _free_port()
@@ -188,7 +192,7 @@ def test_an_employee_signs_in_reads_open_documents_and_signs_out(
 
 
 def test_a_manager_and_an_admin_see_their_pages_and_documents(
-    context: BrowserContext, app_url: str
+    context: BrowserContext, app_url: str, app_root: Path
 ) -> None:
     manager = context.new_page()
     sign_in(manager, app_url, "maja")
@@ -203,7 +207,15 @@ def test_a_manager_and_an_admin_see_their_pages_and_documents(
     admin = context.new_page()
     sign_in(admin, app_url, "adam")
     expect(admin.get_by_test_id("stSidebar")).to_contain_text("administratör")
-    assert nav(admin) == ["Fråga", "Sammanfatta", "Admin", "Utvärdering"]
+    assert nav(admin) == ["Fråga", "Sammanfatta", "Admin", "Utvärdering", "Granskning"]
+    # The trail names each signed-in person by the provider's id and name, with the role.
+    db = app_root / "data" / "assistant.db"
+    trail = AuditTrail(open_database(f"sqlite:///{db}"), AuditSettings())
+    try:
+        asked = {(r.user_id, r.user_name, r.role) for r in trail.records()}
+    finally:
+        trail.db.close()
+    assert {("anna", "Anna Medarbetare", "employee"), ("maja", "Maja Chef", "manager")} <= asked
     admin.get_by_test_id("stSidebarNav").get_by_role("link", name="Admin").click()
     expect(admin.get_by_text("Synkronisera nu")).to_be_visible(timeout=PAGE_MS)
     expect(admin.get_by_test_id("stMetric").first).to_be_visible()
