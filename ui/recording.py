@@ -23,6 +23,7 @@ from assistant.query.summarize import Summary
 from assistant.settings import Settings
 from assistant.trail import AuditTrail
 from assistant.trail.audit import REASONS
+from assistant.trail.db import failure_said
 from ui import markup
 from ui.state import app_trail
 
@@ -50,19 +51,9 @@ def written(settings: Settings, what: str, write: Callable[[AuditTrail], int]) -
     try:
         return write(app_trail(settings))
     except (SQLAlchemyError, AssistantError, OSError) as exc:
-        log.error("The audit trail could not record %s: %s", what, failure(exc))
+        log.error("The audit trail could not record %s: %s", what, failure_said(exc))
         st.warning(NOT_LOGGED, icon=":material/warning:")
         return None
-
-
-def failure(exc: BaseException) -> str:
-    """The exception in one line, without SQLAlchemy's statement and parameters (which
-    hold the question)."""
-    original = getattr(exc, "orig", None)
-    if original is None:
-        return type(exc).__name__ if isinstance(exc, SQLAlchemyError) else repr(exc)[:300]
-    first = next(iter(str(original).strip().splitlines()), "")
-    return f"{type(exc).__name__} ({type(original).__name__}: {first[:200]})"
 
 
 def endpoint(runtime: Runtime, model: str) -> str:

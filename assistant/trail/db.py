@@ -14,7 +14,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -102,7 +101,7 @@ def migrate(engine: Engine, target: str = "head", script_location: Path = MIGRAT
         command.upgrade(config, target)
     except SQLAlchemyError as exc:
         raise MigrationError(
-            f"The database could not be brought to the current schema ({_said(exc)}); "
+            f"The database could not be brought to the current schema ({failure_said(exc)}); "
             "nothing was changed. Check db.url and that the database is reachable and "
             "writable, then start again."
         ) from None
@@ -111,12 +110,6 @@ def migrate(engine: Engine, target: str = "head", script_location: Path = MIGRAT
             f"A database migration failed ({type(exc).__name__}: {exc}); nothing was "
             "changed. Report it with this message."
         ) from None
-
-
-def head_revision(script_location: Path = MIGRATIONS) -> str | None:
-    return ScriptDirectory.from_config(
-        alembic_config(_NO_ENGINE, script_location)
-    ).get_current_head()
 
 
 def open_database(url: str) -> Database:
@@ -130,11 +123,9 @@ def open_database(url: str) -> Database:
     return Database(engine)
 
 
-def _said(exc: SQLAlchemyError) -> str:
-    """The driver's first line, without the statement and parameters SQLAlchemy appends."""
+def failure_said(exc: BaseException) -> str:
+    """The driver's first line, without the statement and parameters SQLAlchemy appends
+    (they hold questions and answers)."""
     original = getattr(exc, "orig", None) or exc
     first = str(original).strip().splitlines()[0] if str(original).strip() else ""
     return f"{type(original).__name__}: {first}"[:300]
-
-
-_NO_ENGINE: Any = None
