@@ -1,6 +1,7 @@
 """Answer-latency benchmark: ten questions over the example documents, local default model.
 
-Prints time to first token and total answer time (p50, p95) and how the time splits into
+Prints the time until the sources are known (what the app shows first), time to first
+token and total answer time (p50, p95) and how the time splits into
 retrieval, prompt processing (until the first token) and generation; the extractive mode
 over the same questions runs in the same process as the baseline. Builds and indexes the
 examples in a temporary folder. Usage: ``python -m bench.answer [--model qwen2.5-0.5b]``.
@@ -55,8 +56,10 @@ def _report(mode: str, answers: list[Answer]) -> None:
     first = [a.timings_ms["first_token"] for a in answers]
     total = [a.timings_ms["total"] for a in answers]
     retrieve = [a.timings_ms["retrieve"] for a in answers]
+    sources = [a.timings_ms["sources"] for a in answers]
     print(
-        f"{mode}: first token p50 {_p(first, 0.5) / 1000:.2f} s (p95 {_p(first, 0.95) / 1000:.2f}),"
+        f"{mode}: sources p50 {_p(sources, 0.5):.0f} ms (p95 {_p(sources, 0.95):.0f}),"
+        f" first token p50 {_p(first, 0.5) / 1000:.2f} s (p95 {_p(first, 0.95) / 1000:.2f}),"
         f" total p50 {_p(total, 0.5) / 1000:.2f} s (p95 {_p(total, 0.95) / 1000:.2f});"
         f" refused {sum(a.refused for a in answers)}/{len(answers)},"
         f" fell back {sum(a.notice is not None for a in answers)}"

@@ -12,7 +12,7 @@ from fixtures_llm import LocalLLM
 
 from assistant.errors import ModelError
 from assistant.models.factory import build_chat_model
-from assistant.query.answer import Answer, Assistant
+from assistant.query.answer import Answer, Assistant, Sources
 from assistant.query.prompts import load_phrases
 from assistant.query.runtime import Runtime, open_runtime
 from assistant.settings import ModelSettings, Settings
@@ -68,7 +68,10 @@ def test_extractive_answer_cites_the_right_document(runtime: Runtime) -> None:
 def test_unsupported_questions_are_refused_in_their_language(
     runtime: Runtime, question: str, lang: str
 ) -> None:
-    answer = runtime.assistant.ask(question, [])
+    sources, answer = list(runtime.assistant.stream(question, []))
+    assert isinstance(sources, Sources)
+    assert not sources.supported  # the app shows no sources for an answer that has none
+    assert isinstance(answer, Answer)
     assert answer.refused
     assert answer.answer == load_phrases(lang).no_support
     assert answer.citations == []
@@ -90,6 +93,14 @@ def test_a_generated_answer_is_checked_and_keeps_its_citations(runtime: Runtime)
     streamed = list(assistant.stream("När ska sommarsemester sökas?", [], mode="generative"))
     answer = streamed[-1]
     assert isinstance(answer, Answer)
+    # The sources come first, before the model's first word, numbered as it cites them.
+    sources = streamed[0]
+    assert isinstance(sources, Sources)
+    assert sources.supported
+    assert [s.n for s in sources.passages] == list(range(1, len(sources.passages) + 1))
+    assert any(s.file == "semester.md" for s in sources.passages)
+    assert isinstance(streamed[1], str)
+    assert answer.timings_ms["sources"] <= answer.timings_ms["first_token"]
     assert "".join(x for x in streamed if isinstance(x, str)).strip().endswith("[1].")
     assert answer.mode == "generative"
     assert answer.answer == "Sommarsemester söks senast den 31 mars. [1]"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.query.answer import Answer, Source
+from assistant.query.answer import Answer, Source, Sources
 from assistant.query.runtime import Runtime
 from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup
@@ -53,6 +53,22 @@ def citation_card(source: Source, passage: str, key: str) -> None:
         st.markdown("> " + markup.text(" ".join(source.quote.split())))
         with st.expander("Visa källan", icon=":material/description:"):
             source_viewer(source, passage, f"{key}-{source.n}")
+
+
+def found_sources(sources: Sources) -> None:
+    """The passages the answer is being written from, shown before the model's first word
+    (the answer streams in above them; the checked answer replaces both)."""
+    if not sources.supported or not sources.passages:
+        return
+    st.markdown("**Källor som svaret bygger på**")
+    for source in sources.passages:
+        with st.container(border=True):
+            st.markdown(
+                f"**[{source.n}] {markup.text(source.title or source.file)}**{_badge(source)}"
+            )
+            st.caption(markup.text(_where(source)))
+            quote = " ".join(source.quote.split())
+            st.markdown("> " + markup.text(quote[:300] + (" …" if len(quote) > 300 else "")))
 
 
 def _no_support(answer: Answer) -> None:

@@ -181,6 +181,7 @@ def ask(
     With --json, prints exactly one object: answer, refused, mode, citations, retrieved,
     model, timings_ms (see README, "The ask contract").
     """
+    from assistant.query.answer import Sources
     from assistant.query.runtime import open_runtime
 
     answer_mode = checked_mode(mode)
@@ -199,7 +200,7 @@ def ask(
                     if not json_out:
                         sys.stdout.write(item)
                         sys.stdout.flush()
-                else:
+                elif not isinstance(item, Sources):
                     answer = item
             assert answer is not None
             _record(settings, lambda t: t.answer(cli_identity(tuple(member_of)), answer,

@@ -123,6 +123,15 @@ def source_contract(source: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Sources:
+    """The passages an answer will draw on, known before the model writes: what the app
+    shows at once. ``supported`` False: the answer will say the documents do not answer."""
+
+    passages: list[Source]
+    supported: bool
+
+
 class Assistant:
     def __init__(
         self,
@@ -159,8 +168,9 @@ class Assistant:
         groups: Sequence[str],
         history: Sequence[dict[str, str]] = (),
         mode: Mode | None = None,
-    ) -> Iterator[str | Answer]:
-        """Text deltas while the model writes, then the checked ``Answer``."""
+    ) -> Iterator[str | Sources | Answer]:
+        """The ``Sources`` as soon as retrieval has them, then text deltas while the model
+        writes, then the checked ``Answer``."""
         started = time.perf_counter()
         mode = mode or self._settings.answer.mode
         lang = detect_language(question)
@@ -172,6 +182,10 @@ class Assistant:
         retrieval = self._retriever.retrieve(searched, groups, expansion)
         timings["retrieve"] = _ms(t0)
         context = self._context(retrieval)
+        timings["sources"] = _ms(started)
+        yield Sources(
+            [Source.of(i, p) for i, p in enumerate(context, start=1)], retrieval.supported
+        )
         base = {
             "question": question,
             "standalone_question": standalone,

@@ -12,13 +12,13 @@ from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import AssistantError, InputError
 from assistant.identity import Identity
-from assistant.query.answer import Answer
+from assistant.query.answer import Answer, Sources
 from assistant.query.runtime import Runtime
 from assistant.settings import Settings
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
 from ui.auth import current_viewer, require
-from ui.components import endpoint_label, mode_choice, render_answer
+from ui.components import endpoint_label, found_sources, mode_choice, render_answer
 from ui.recording import feedback, record_answer
 from ui.state import (
     Turn,
@@ -99,9 +99,11 @@ def _stream(
     turns: list[Turn],
     placeholder: DeltaGenerator,
 ) -> Answer | None:
-    """Show the model's text as it arrives; return the checked answer (None on failure)."""
+    """Show the sources as soon as they are found and the model's text above them as it
+    arrives; return the checked answer (None on failure)."""
     written = ""
-    placeholder.caption("Söker i dokumenten …")
+    text = placeholder.container().empty()
+    text.caption("Söker i dokumenten …")
     try:
         for item in runtime.assistant.stream(
             question,
@@ -111,8 +113,14 @@ def _stream(
         ):
             if isinstance(item, Answer):
                 return item
+            if isinstance(item, Sources):
+                with placeholder.container():
+                    text = st.empty()
+                    text.caption("Skriver svaret …" if item.supported else "Söker i dokumenten …")
+                    found_sources(item)
+                continue
             written += item
-            placeholder.markdown(markup.text(written) + " ▌")
+            text.markdown(markup.text(written) + " ▌")
     except InputError as exc:
         placeholder.error(f"Frågan kunde inte besvaras: {exc}")
     except AssistantError as exc:
