@@ -142,6 +142,31 @@ class StoreSettings(_Section):
         description="Collection names start with this; the rest says what shaped them.",
     )
     timeout_s: float = Field(30.0, gt=0, description="Timeout for one server call.")
+    shards: int = Field(
+        1,
+        ge=1,
+        description="Shards of the collection (a Qdrant cluster only; applied when the "
+        "collection is created, so a change takes effect with the next fresh collection).",
+    )
+    replicas: int = Field(
+        1,
+        ge=1,
+        description="Copies of each shard on different cluster nodes (a Qdrant cluster only; "
+        "applied when the collection is created). 2 or more keep search and writes going "
+        "while one node is down.",
+    )
+    write_consistency: int = Field(
+        1,
+        ge=1,
+        description="Replicas that must confirm a write before it counts (a Qdrant cluster "
+        "only; applied when the collection is created; at most `replicas`).",
+    )
+
+    @model_validator(mode="after")
+    def _consistency_within_replicas(self) -> StoreSettings:
+        if self.write_consistency > self.replicas:
+            raise ValueError("store.write_consistency cannot exceed store.replicas")
+        return self
 
 
 RerankApi = Literal["tei", "cohere"]
@@ -353,6 +378,21 @@ class ModelSettings(_Section):
     )
     first_token_timeout_s: float = Field(
         60.0, gt=0, description="Give up when the first token takes longer than this."
+    )
+    slots: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Answers the model writes at the same time, per app process; the others "
+        "wait in line, told their place. The local server writes one at a time (on 2 cores "
+        "two at once only share the cores); set it to the endpoint's parallel slots (vLLM, "
+        "llama.cpp --parallel) divided by the app replicas.",
+    )
+    queue_limit: int = Field(
+        8,
+        ge=0,
+        description="At most this many wait for the model; the next one gets the extractive "
+        "answer at once, with a notice.",
     )
 
     @model_validator(mode="after")

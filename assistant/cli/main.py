@@ -33,6 +33,7 @@ from assistant.cli.common import (
     settings_for,
 )
 from assistant.cli.evaluate import eval_app
+from assistant.cli.model import model_app
 from assistant.store.access import parse_groups
 from ingest.report import FileResult
 
@@ -51,6 +52,7 @@ app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(audit_app, name="audit")
+app.add_typer(model_app, name="model")
 
 
 @app.callback()
@@ -181,7 +183,7 @@ def ask(
     With --json, prints exactly one object: answer, refused, mode, citations, retrieved,
     model, timings_ms (see README, "The ask contract").
     """
-    from assistant.query.answer import Sources
+    from assistant.query.answer import Queued, Sources
     from assistant.query.runtime import open_runtime
 
     answer_mode = checked_mode(mode)
@@ -200,7 +202,7 @@ def ask(
                     if not json_out:
                         sys.stdout.write(item)
                         sys.stdout.flush()
-                elif not isinstance(item, Sources):
+                elif not isinstance(item, Sources | Queued):
                     answer = item
             assert answer is not None
             _record(settings, lambda t: t.answer(cli_identity(tuple(member_of)), answer,

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,6 +16,7 @@ from llama_index.core.utils import get_tokenizer
 from assistant.errors import ModelError
 from assistant.query.citations import CitationChecker, Claim
 from assistant.query.extractive import best_sentences, render
+from assistant.query.gate import Gate
 from assistant.query.prompts import excerpt, load_phrases, load_prompt, refusal_markers
 from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
@@ -132,6 +133,13 @@ class Sources:
     supported: bool
 
 
+@dataclass(frozen=True)
+class Queued:
+    """The answer waits for the model: ``position`` is its number in the line."""
+
+    position: int
+
+
 class Assistant:
     def __init__(
         self,
@@ -139,10 +147,12 @@ class Assistant:
         retriever: Retriever,
         chat: ChatModel | None,
         sparse: SparseEncoder | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self._settings = settings
         self._retriever = retriever
         self._chat = chat
+        self._gate = gate  # the line in front of the model, shared by a process's sessions
         self._terms = TermMatcher(sparse or SparseEncoder(compounds=settings.retrieval.compounds))
         self._checker = CitationChecker(self._terms, settings.answer.min_claim_support)
 
@@ -168,9 +178,10 @@ class Assistant:
         groups: Sequence[str],
         history: Sequence[dict[str, str]] = (),
         mode: Mode | None = None,
-    ) -> Iterator[str | Sources | Answer]:
-        """The ``Sources`` as soon as retrieval has them, then text deltas while the model
-        writes, then the checked ``Answer``."""
+    ) -> Generator[str | Sources | Queued | Answer, None, None]:
+        """The ``Sources`` as soon as retrieval has them, ``Queued`` while the answer waits
+        for the model (every half second, with its place in line), then text deltas while
+        the model writes, then the checked ``Answer``."""
         started = time.perf_counter()
         mode = mode or self._settings.answer.mode
         lang = detect_language(question)
@@ -203,6 +214,36 @@ class Assistant:
             timings["first_token"] = timings["total"] = _ms(started)
             yield _with_validity(answer)
             return
+        ticket = self._gate.enter() if self._gate is not None else None
+        if self._gate is not None and ticket is None:  # the line is full: answer at once
+            answer = self._extractive(retrieval, context, base, mode="extractive")
+            answer.notice = load_phrases(lang).queue_full
+            timings["first_token"] = timings["total"] = _ms(started)
+            yield _with_validity(answer)
+            return
+        try:
+            if ticket is not None:
+                t_queue = time.perf_counter()
+                while not ticket.wait(0.5):
+                    yield Queued(ticket.position)
+                timings["queue"] = _ms(t_queue)
+            yield from self._generated(question, retrieval, context, lang, base, started)
+        finally:
+            if ticket is not None:
+                ticket.leave()
+
+    def _generated(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        context: list[Passage],
+        lang: str,
+        base: dict[str, Any],
+        started: float,
+    ) -> Iterator[str | Answer]:
+        timings: dict[str, float] = base["timings_ms"]
+        t0 = time.perf_counter()
+        assert self._chat is not None
         raw: list[str] = []
         messages = self._prompt(question, context, lang)
         try:
@@ -222,7 +263,7 @@ class Assistant:
             timings["total"] = _ms(started)
             yield _with_validity(answer)
             return
-        timings["generate"] = _ms(t0) - timings["retrieve"]
+        timings["generate"] = _ms(t0)
         timings["total"] = _ms(started)
         answer = self._checked("".join(raw), retrieval, context, lang, base)
         count = get_tokenizer()

@@ -97,6 +97,7 @@ class Phrases(BaseModel):
     model_down: str  # {reason}
     model_found_nothing: str
     unverified: str
+    queue_full: str
     validity_superseded: str  # {refs}
     validity_expired: str  # {refs}
     source_word: str

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Self
 from assistant.models.embeddings import EmbeddingModel
 from assistant.models.factory import build_embedding, build_reranker, open_chat_model
 from assistant.query.answer import Assistant
+from assistant.query.gate import Gate
 from assistant.query.library import Library
 from assistant.query.retrieve import Retriever
 from assistant.query.summarize import Summarizer
@@ -76,7 +77,8 @@ def open_runtime(settings: Settings, *, with_model: bool = True) -> Runtime:
         if reranker is not None:
             stack.callback(reranker.close)
         retriever = Retriever(store, embedder, settings.retrieval, sparse, reranker)
-        assistant = Assistant(settings, retriever, chat, sparse)
+        gate = Gate(settings.model.slots, settings.model.queue_limit) if chat else None
+        assistant = Assistant(settings, retriever, chat, sparse, gate)
         summarizer = Summarizer(settings, Library(store), TermMatcher(sparse), chat, embedder)
     except BaseException:
         stack.close()

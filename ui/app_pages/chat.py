@@ -7,12 +7,14 @@ question only. Each answer is recorded in the audit trail and can get a thumbs u
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import AssistantError, InputError
 from assistant.identity import Identity
-from assistant.query.answer import Answer, Sources
+from assistant.query.answer import Answer, Mode, Queued, Sources
 from assistant.query.runtime import Runtime
 from assistant.settings import Settings
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
@@ -29,6 +31,8 @@ from ui.state import (
     conversation,
     history,
 )
+
+ANSWER_NOW = "answer_now"  # a question that left the line for an extractive answer
 
 
 def main() -> None:
@@ -49,10 +53,15 @@ def main() -> None:
     for i, turn in enumerate(turns):
         _show_turn(turn, str(i), endpoint, settings, viewer)
     asked = st.chat_input("Skriv din fråga, t.ex. När ska sommarsemester sökas?")
+    waited = st.session_state.pop(ANSWER_NOW, None)  # left the model's line for this one
     if asked and asked.strip():
         hint.empty()
         question, found = mask_personal_numbers(asked.strip())
         _ask(question, found > 0, viewer, settings, runtime, turns, endpoint)
+    elif waited is not None:
+        hint.empty()
+        question, personal_data = waited
+        _ask(question, personal_data, viewer, settings, runtime, turns, endpoint, "extractive")
 
 
 def _question(question: str, personal_data: bool) -> None:
@@ -77,11 +86,14 @@ def _ask(
     runtime: Runtime,
     turns: list[Turn],
     endpoint: str,
+    mode: Mode | None = None,
 ) -> None:
     _question(question, personal_data)
     with st.chat_message("assistant"):
         placeholder = st.empty()
-        answer = _stream(question, viewer, settings, runtime, turns, placeholder)
+        answer = _stream(
+            (question, personal_data), viewer, settings, runtime, turns, placeholder, mode
+        )
         if answer is None:
             return
         with placeholder.container():
@@ -92,40 +104,73 @@ def _ask(
 
 
 def _stream(
-    question: str,
+    asked: tuple[str, bool],
     viewer: Identity,
     settings: Settings,
     runtime: Runtime,
     turns: list[Turn],
     placeholder: DeltaGenerator,
+    mode: Mode | None,
 ) -> Answer | None:
-    """Show the sources as soon as they are found and the model's text above them as it
-    arrives; return the checked answer (None on failure)."""
+    """Show the sources as soon as they are found, the place in the model's line while
+    waiting (with a way out: the documents' sentences at once), and the model's text above
+    the sources as it arrives; return the checked answer (None on failure)."""
     written = ""
     text = placeholder.container().empty()
     text.caption("Söker i dokumenten …")
+    line: DeltaGenerator | None = None
+    stream = runtime.assistant.stream(
+        asked[0], list(viewer.groups), history(turns), mode or chosen_mode(settings.answer, runtime)
+    )
     try:
-        for item in runtime.assistant.stream(
-            question,
-            list(viewer.groups),
-            history(turns),
-            chosen_mode(settings.answer, runtime),
-        ):
-            if isinstance(item, Answer):
-                return item
-            if isinstance(item, Sources):
-                with placeholder.container():
-                    text = st.empty()
-                    text.caption("Skriver svaret …" if item.supported else "Söker i dokumenten …")
-                    found_sources(item)
-                continue
-            written += item
-            text.markdown(markup.text(written) + " ▌")
+        with closing(stream):  # leaving early (a rerun) gives up the place in line
+            for item in stream:
+                if isinstance(item, Answer):
+                    return item
+                if isinstance(item, Sources):
+                    with placeholder.container():
+                        text = st.empty()
+                        text.caption(
+                            "Skriver svaret …" if item.supported else "Söker i dokumenten …"
+                        )
+                        line = st.empty()
+                        found_sources(item)
+                elif isinstance(item, Queued):
+                    if line is not None:
+                        _in_line(line, item.position, asked, len(turns))
+                else:
+                    if line is not None:
+                        line.empty()
+                        line = None
+                    written += item
+                    text.markdown(markup.text(written) + " ▌")
     except InputError as exc:
         placeholder.error(f"Frågan kunde inte besvaras: {exc}")
     except AssistantError as exc:
         placeholder.error(f"En tjänst svarar inte, försök igen om en stund. ({exc})")
     return None
+
+
+def _in_line(slot: DeltaGenerator, position: int, asked: tuple[str, bool], turn: int) -> None:
+    """'Du är nummer 3 i kön', and a button for the documents' sentences at once."""
+    with slot.container():
+        st.info(
+            f"Många frågar just nu. Du är nummer {position} i kön till språkmodellen.",
+            icon=":material/hourglass_top:",
+        )
+        st.button(
+            "Visa meningarna ur dokumenten direkt",
+            key=f"answer-now-{turn}-{position}",
+            on_click=_answer_now,
+            args=(asked,),
+            icon=":material/bolt:",
+            help="Ett extraktivt svar: de meningar i källorna som bäst svarar på frågan, "
+            "utan språkmodell.",
+        )
+
+
+def _answer_now(asked: tuple[str, bool]) -> None:
+    st.session_state[ANSWER_NOW] = asked
 
 
 def _sidebar(settings: Settings, runtime: Runtime) -> None:
