@@ -74,6 +74,12 @@ class IngestSettings(_Section):
         "`assistant ingest` takes any folder: it is the operator's tool on the server.",
     )
 
+    embedding_cache: bool = Field(
+        True,
+        description="Keep each chunk's vector by its text and the embedding model "
+        "(DATA_DIR/cache/embeddings.sqlite): unchanged chunks of a changed document and "
+        "repeated chunks are not embedded again.",
+    )
     personal_numbers: Literal["mask", "flag", "skip"] = Field(
         "mask",
         description="Personal identity numbers (personnummer, samordningsnummer) found in a "

@@ -42,6 +42,8 @@ class RunReport:
     parse_seconds: float = 0.0
     embed_seconds: float = 0.0
     store_seconds: float = 0.0
+    embedded_chunks: int = 0  # chunks the model embedded in this run
+    cached_chunks: int = 0  # chunks whose vectors came from the embedding cache
     aborted: str | None = None  # why the run stopped early, if it did
     files: list[FileResult] = field(default_factory=list)
 
@@ -120,7 +122,8 @@ class RunReport:
         lines = [
             f"Files: {t['files_seen']} seen, {t['new']} new, {t['changed']} changed, "
             f"{t['unchanged']} unchanged, {t['removed']} removed, {t['failed']} skipped",
-            f"Indexed: {t['pages']} pages ({t['ocr_pages']} by OCR), {t['chunks']} chunks",
+            f"Indexed: {t['pages']} pages ({t['ocr_pages']} by OCR), {t['chunks']} chunks "
+            f"({self.embedded_chunks} embedded, {self.cached_chunks} from the cache)",
             f"Time: {self.seconds:.1f} s ({t['chunks_per_s']} chunks/s; embedding "
             f"{self.embed_seconds:.1f} s, parsing {self.parse_seconds:.1f} s)",
         ]

@@ -41,6 +41,7 @@ from assistant.text.personal import find_personal_numbers, mask_personal_numbers
 from assistant.text.sparse import SparseEncoder
 from ingest.card import document_card
 from ingest.chunk import CHUNKER_VERSION, Chunk, Chunker
+from ingest.embed_cache import EmbeddingCache
 from ingest.errors import DocumentError, Reason
 from ingest.metadata import document_fields
 from ingest.model import ParsedDocument
@@ -79,6 +80,7 @@ class IngestJob:
         self._embedder = embedder
         self._chunker = chunker or Chunker(settings.ingest)
         self._sparse = sparse or SparseEncoder(compounds=settings.retrieval.compounds)
+        self._cache: EmbeddingCache | None = None  # open during a run
 
     def run(
         self,
@@ -95,8 +97,15 @@ class IngestJob:
                 "collection": self._store.collection,
             },
         )
+        self._cache = (
+            EmbeddingCache.for_settings(self._settings)
+            if self._settings.ingest.embedding_cache
+            else None
+        )
         try:
             self._run(roots, report, progress, on_file or (lambda _: None))
+            if self._cache is not None:
+                self._cache.prune()
         except KeyboardInterrupt:
             report.aborted = "interrupted by the user; run the same command again to finish"
             raise
@@ -104,6 +113,10 @@ class IngestJob:
             report.aborted = f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            if self._cache is not None:
+                report.embedded_chunks, report.cached_chunks = self._cache.misses, self._cache.hits
+                self._cache.close()
+                self._cache = None
             report.seconds = round(time.perf_counter() - started, 3)
             report.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             report.save(self._settings.reports_dir)
@@ -251,7 +264,12 @@ class IngestJob:
         named = own_designations(doc.title, doc.text[:_HEAD_CHARS], source.path.name)
         chunks = [*chunks, document_card(doc, fields, named, self._chunker.count)]
         t0 = time.perf_counter()
-        dense = self._embedder.get_text_embedding_batch([c.embed_text for c in chunks])
+        texts = [c.embed_text for c in chunks]
+        if self._cache is not None:
+            dense = self._cache.embed(texts, self._embedder.get_text_embedding_batch)
+        else:
+            dense = self._embedder.get_text_embedding_batch(texts)
+            report.embedded_chunks += len(texts)
         report.embed_seconds += time.perf_counter() - t0
         doc_lang = detect_language(doc.text)
         stat = source.path.stat()
