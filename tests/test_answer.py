@@ -268,3 +268,25 @@ def test_translation_is_off_by_default(runtime: Runtime) -> None:
     assert answer.searched_question == answer.question
     assert "translate" not in answer.timings_ms
     assert not [c for c in chat.calls if "Translate the user's question" in c[0]["content"]]
+
+
+def test_a_focused_prompt_keeps_the_answering_sentences_and_their_numbers(
+    runtime: Runtime,
+) -> None:
+    question = "När ska sommarsemester sökas?"
+    whole, whole_chat = _scripted(runtime, "Sommarsemester söks senast den 31 mars [1].")
+    whole.ask(question, [], mode="generative")
+    answer_settings = runtime.settings.answer.model_copy(update={"focus_tokens": 40})
+    focused_settings = runtime.settings.model_copy(update={"answer": answer_settings})
+    chat = ScriptedChatModel(["Sommarsemester söks senast den 31 mars [1]."])
+    focused = Assistant(focused_settings, runtime.assistant._retriever, chat)
+    answer = focused.ask(question, [], mode="generative")
+    long_prompt, short_prompt = whole_chat.calls[0][1]["content"], chat.calls[0][1]["content"]
+    assert len(short_prompt) < 0.7 * len(long_prompt)
+    assert "31 mars" in short_prompt
+    assert "…" in short_prompt
+    assert [line[:4] for line in short_prompt.splitlines() if line[:1] == "["] == [
+        line[:4] for line in long_prompt.splitlines() if line[:1] == "["
+    ]  # the same passages, numbered alike
+    assert answer.mode == "generative"  # checked against the whole passages, and it holds
+    assert "31 mars" in answer.citations[0].quote

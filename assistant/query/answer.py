@@ -22,8 +22,9 @@ from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
 from assistant.text.injection import strip_instructions
 from assistant.text.language import detect_language
+from assistant.text.sentences import sentences
 from assistant.text.sparse import SparseEncoder
-from assistant.text.terms import TermMatcher
+from assistant.text.terms import TermMatcher, uniform
 
 if TYPE_CHECKING:
     from assistant.models.chat import ChatModel
@@ -245,7 +246,7 @@ class Assistant:
         t0 = time.perf_counter()
         assert self._chat is not None
         raw: list[str] = []
-        messages = self._prompt(question, context, lang)
+        messages = self._prompt(question, self._focused(context, retrieval), lang)
         try:
             for delta in self._chat.stream(
                 messages,
@@ -361,6 +362,37 @@ class Assistant:
             chosen.append(p)
             used += cost
         return quoted(chosen)
+
+    def _focused(self, context: list[Passage], retrieval: Retrieval) -> list[Passage]:
+        """Each passage cut down to its sentences that answer the question best, with
+        their neighbours (``answer.focus_tokens``); the numbering stays the same."""
+        budget = self._settings.answer.focus_tokens
+        if not budget:
+            return context
+        weights = retrieval.term_weights or uniform(self._terms.words(retrieval.question))
+        count = get_tokenizer()
+        out = []
+        for p in context:
+            if p.tokens <= budget:
+                out.append(p)
+                continue
+            parts = sentences(p.text)
+            scores = [self._terms.coverage(weights, self._terms.keys(t)) for t in parts]
+            sizes = [len(count(t)) for t in parts]
+            keep: set[int] = set()
+            used = 0
+            for i in sorted(range(len(parts)), key=lambda i: (-scores[i], i)):
+                for j in (i, i - 1, i + 1):  # the sentence, then what leads to and follows it
+                    if 0 <= j < len(parts) and j not in keep and used + sizes[j] <= budget:
+                        keep.add(j)
+                        used += sizes[j]
+                if used >= budget:
+                    break
+            if not keep:
+                keep = {max(range(len(parts)), key=lambda i: scores[i])}
+            text = _stretches(parts, sorted(keep))
+            out.append(replace(p, text=text, tokens=len(count(text))))
+        return out
 
     def _prompt(self, question: str, context: list[Passage], lang: str) -> list[dict[str, str]]:
         passages = [
@@ -497,6 +529,18 @@ def _is_refusal(raw: str) -> bool:
 
 def _short(exc: Exception) -> str:
     return str(exc).split("\n")[0][:160]
+
+
+def _stretches(parts: list[str], kept: list[int]) -> str:
+    """The kept sentences in order, '…' where sentences were left out between them."""
+    out: list[str] = []
+    for k, i in enumerate(kept):
+        if (k == 0 and i > 0) or (k > 0 and i != kept[k - 1] + 1):
+            out.append("…")
+        out.append(parts[i])
+    if kept and kept[-1] < len(parts) - 1:
+        out.append("…")
+    return " ".join(out)
 
 
 def _ms(t0: float) -> float:
