@@ -32,7 +32,7 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def level(runtime: Runtime, users: int, first: int) -> None:
+def level(runtime: Runtime, users: int, offset: int) -> None:
     start = threading.Barrier(users)
     answers: list[Answer] = []
     places: list[int] = []
@@ -40,7 +40,7 @@ def level(runtime: Runtime, users: int, first: int) -> None:
     lock = threading.Lock()
 
     def ask(i: int) -> None:
-        question = QUESTIONS[(first + i) % len(QUESTIONS)]
+        question = QUESTIONS[(offset + i) % len(QUESTIONS)]
         start.wait()
         try:
             last = 0
