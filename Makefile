@@ -62,6 +62,7 @@ bench: setup  ## Ingestion, answer latency, retrieval configurations (after the 
 	$(BIN)/pip install --quiet --no-deps $(BASELINE_READERS)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.answer
+	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.retrieval --corpus $(CORPUS)
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.summaries --corpus $(CORPUS)
