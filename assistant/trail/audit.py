@@ -371,22 +371,23 @@ def _joined() -> sa.Select[Any]:
     ).outerjoin(feedback, feedback.c.record_id == records.c.id)
 
 
+def _utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def _record(row: Any, cited: Iterable[CitedPassage]) -> AuditRecord:
-    at = row["at"]
-    if at.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        at = at.replace(tzinfo=UTC)
     verdict = None
     if row["score"] is not None:
-        fat = row["feedback_at"]
         verdict = Feedback(
             score=row["score"],
             reason=row["reason"],
             comment=row["comment"],
-            at=fat if fat.tzinfo else fat.replace(tzinfo=UTC),
+            at=_utc(row["feedback_at"]),
         )
     return AuditRecord(
         id=row["id"],
-        at=at,
+        at=_utc(row["at"]),
         kind=row["kind"],
         user_id=row["user_id"],
         user_name=row["user_name"],

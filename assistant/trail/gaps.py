@@ -27,6 +27,7 @@ from assistant.trail.audit import AuditFilter, AuditRecord, AuditTrail, csv_cell
 # together (bench/gaps.py prints the agreement on dev and test for several values).
 DEFAULT_THRESHOLD = 0.86
 NO_FOLDER = "(inget närliggande dokument)"
+MOST_QUESTIONS = 2000  # clustered per report: a few seconds on two cores
 
 
 class QueryEmbedder(Protocol):
@@ -157,17 +158,19 @@ def week(at: datetime) -> str:
 def gap_questions(
     trail: AuditTrail, since: datetime | None, until: datetime | None
 ) -> list[GapQuestion]:
-    """Refused answers and thumbs-down answers or summaries in the period."""
+    """Refused answers and thumbs-down answers or summaries in the period, the newest
+    ``MOST_QUESTIONS`` of them (clustering costs grow with the square of their number)."""
     found: dict[int, GapQuestion] = {}
     for where in (
-        AuditFilter(since=since, until=until, refused=True, kinds=("answer",), limit=5000),
+        AuditFilter(since=since, until=until, refused=True, kinds=("answer",),
+                    limit=MOST_QUESTIONS),
         AuditFilter(since=since, until=until, feedback="down", kinds=("answer", "summary"),
-                    limit=5000),
+                    limit=MOST_QUESTIONS),
     ):  # fmt: skip
         for r in trail.records(where):
             if r.question:
                 found[r.id] = _question(r)
-    return sorted(found.values(), key=lambda q: q.at)
+    return sorted(found.values(), key=lambda q: q.at)[-MOST_QUESTIONS:]
 
 
 def content_gaps(
@@ -199,31 +202,35 @@ def content_gaps(
 
 
 def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
-    """Average-linkage clusters of the rows of ``vectors`` (cosine), biggest first."""
-    if len(vectors) == 0:
+    """Average-linkage clusters of the rows of ``vectors`` (cosine), biggest first.
+
+    ``link[a, b]`` holds the sum of similarities between the members of groups a and b, so
+    the mean similarity of every pair of groups is one array division: each merge costs
+    a pass over the matrix in numpy, not in Python.
+    """
+    n = len(vectors)
+    if n == 0:
         return []
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    sims = unit @ unit.T
-    groups: list[list[int]] = [[i] for i in range(len(unit))]
-    # link[a][b]: the sum of similarities between the members of groups a and b.
-    link = sims.copy()
-    alive = list(range(len(groups)))
-    while len(alive) > 1:
-        best, pair = -2.0, (-1, -1)
-        for x, a in enumerate(alive):
-            for b in alive[x + 1 :]:
-                mean = link[a, b] / (len(groups[a]) * len(groups[b]))
-                if mean > best:
-                    best, pair = mean, (a, b)
-        if best < threshold:
+    link = unit @ unit.T
+    sizes = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    groups: list[list[int]] = [[i] for i in range(n)]
+    while alive.sum() > 1:
+        mean = link / np.outer(sizes, sizes)
+        mean[~alive, :] = -np.inf
+        mean[:, ~alive] = -np.inf
+        np.fill_diagonal(mean, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        if mean[a, b] < threshold:
             break
-        a, b = pair
         groups[a] += groups[b]
         groups[b] = []
         link[a, :] += link[b, :]
         link[:, a] += link[:, b]
-        alive.remove(b)
-    out = [sorted(groups[a]) for a in alive]
+        sizes[a] += sizes[b]
+        alive[b] = False
+    out = [sorted(groups[i]) for i in np.flatnonzero(alive)]
     return sorted(out, key=lambda g: (-len(g), g[0]))
 
 
