@@ -79,6 +79,7 @@ class RunConfig(BaseModel):
     rerank: str | None = None
     context_passages: int | None = None
     expand_questions: bool | None = None
+    focus_tokens: list[int] | None = None  # what the model read of each passage, by rank
 
 
 class EvalRun(BaseModel):

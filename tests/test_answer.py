@@ -270,23 +270,50 @@ def test_translation_is_off_by_default(runtime: Runtime) -> None:
     assert not [c for c in chat.calls if "Translate the user's question" in c[0]["content"]]
 
 
+def _focused(
+    runtime: Runtime, budgets: list[int], reply: str
+) -> tuple[Assistant, ScriptedChatModel]:
+    answer_settings = runtime.settings.answer.model_copy(update={"focus_tokens": budgets})
+    settings = runtime.settings.model_copy(update={"answer": answer_settings})
+    chat = ScriptedChatModel([reply])
+    return Assistant(settings, runtime.assistant._retriever, chat), chat
+
+
+def _numbers(prompt: str) -> list[str]:
+    return [line[:4] for line in prompt.splitlines() if line[:1] == "["]
+
+
 def test_a_focused_prompt_keeps_the_answering_sentences_and_their_numbers(
     runtime: Runtime,
 ) -> None:
     question = "När ska sommarsemester sökas?"
-    whole, whole_chat = _scripted(runtime, "Sommarsemester söks senast den 31 mars [1].")
+    reply = "Sommarsemester söks senast den 31 mars [1]."
+    whole, whole_chat = _focused(runtime, [], reply)
     whole.ask(question, [], mode="generative")
-    answer_settings = runtime.settings.answer.model_copy(update={"focus_tokens": 40})
-    focused_settings = runtime.settings.model_copy(update={"answer": answer_settings})
-    chat = ScriptedChatModel(["Sommarsemester söks senast den 31 mars [1]."])
-    focused = Assistant(focused_settings, runtime.assistant._retriever, chat)
+    focused, chat = _focused(runtime, [40] * 4, reply)
     answer = focused.ask(question, [], mode="generative")
     long_prompt, short_prompt = whole_chat.calls[0][1]["content"], chat.calls[0][1]["content"]
     assert len(short_prompt) < 0.7 * len(long_prompt)
     assert "31 mars" in short_prompt
     assert "…" in short_prompt
-    assert [line[:4] for line in short_prompt.splitlines() if line[:1] == "["] == [
-        line[:4] for line in long_prompt.splitlines() if line[:1] == "["
-    ]  # the same passages, numbered alike
+    assert len(_numbers(long_prompt)) > 2
+    assert _numbers(short_prompt) == _numbers(long_prompt)  # the same passages, numbered alike
     assert answer.mode == "generative"  # checked against the whole passages, and it holds
     assert "31 mars" in answer.citations[0].quote
+
+
+def test_the_budgets_go_by_rank_and_later_passages_stay_sources(runtime: Runtime) -> None:
+    question = "När ska sommarsemester sökas?"
+    reply = "Sommarsemester söks senast den 31 mars [1]."
+    whole, whole_chat = _focused(runtime, [], reply)
+    whole_answer = whole.ask(question, [], mode="generative")
+    ranked, chat = _focused(runtime, [0, 30], reply)
+    answer = ranked.ask(question, [], mode="generative")
+    long_prompt, prompt = whole_chat.calls[0][1]["content"], chat.calls[0][1]["content"]
+    assert _numbers(prompt) == _numbers(long_prompt)[:2]  # only the first two are read
+    first, second = prompt.split("</utdrag>")[:2]
+    assert first.split("<utdrag>")[1] in long_prompt  # the best passage whole
+    assert "…" in second  # the next one cut
+    assert second.split("<utdrag>")[1] not in long_prompt
+    assert [s.file for s in answer.retrieved] == [s.file for s in whole_answer.retrieved]
+    assert len(answer.retrieved) > 2  # the others are still shown as sources

@@ -196,6 +196,7 @@ RUN_KEYS = [
 def test_run_json_keeps_its_shape(runs: tuple[dict[str, Any], dict[str, Any]]) -> None:
     public, _ = runs
     assert list(public) == RUN_KEYS
+    assert public["config"]["focus_tokens"] == [200, 80]  # what shaped the prompts
     assert public["summary"]["cases"] == len(CASES)  # counts stay ints
     assert public["gate"].keys() == {"passed", "failures"}
     case = public["results"][0]

@@ -364,16 +364,17 @@ class Assistant:
         return quoted(chosen)
 
     def _focused(self, context: list[Passage], retrieval: Retrieval) -> list[Passage]:
-        """Each passage cut down to its sentences that answer the question best, with
-        their neighbours (``answer.focus_tokens``); the numbering stays the same."""
-        budget = self._settings.answer.focus_tokens
-        if not budget:
+        """What the model reads: the first passages, each cut down to its sentences that
+        answer the question best, with their neighbours (``answer.focus_tokens``, a budget
+        per rank); the numbering stays the same."""
+        budgets = self._settings.answer.focus_tokens
+        if not budgets:
             return context
         weights = retrieval.term_weights or uniform(self._terms.words(retrieval.question))
         count = get_tokenizer()
         out = []
-        for p in context:
-            if p.tokens <= budget:
+        for p, budget in zip(context, budgets, strict=False):
+            if not budget or p.tokens <= budget:
                 out.append(p)
                 continue
             parts = sentences(p.text)
