@@ -7,8 +7,11 @@ a PDF, a paragraph to a text file) and synced twice: with the embedding cache (o
 new chunks are embedded) and, after a second edit of the same files, without it (every
 chunk of an edited document embedded again): the ratio is what the cache saves. With
 ``--naive`` it also builds the naive llama-index pipeline's index of the same corpus with
-the same e5 model (``bench/baseline.py``) and prints the cold-ingest ratio. Usage:
-``python -m bench.ingest [FOLDER] [--naive]``.
+the same e5 model (``bench/baseline.py``) and prints the cold-ingest ratio. With
+``--scans`` it makes scans of the corpus (the first pages of its PDFs as images, for OCR)
+and ingests them with the text documents twice: parsing the next file while the current
+one is embedded (the job's way), and one file after the other (the baseline). Usage:
+``python -m bench.ingest [FOLDER] [--naive] [--scans]``.
 """
 
 from __future__ import annotations
@@ -168,6 +171,51 @@ def _naive(corpus: Path, tmp: Path, embedder: BaseEmbedding, ours: float) -> Non
     )
 
 
+class _OneAfterTheOther(IngestJob):
+    """The baseline: no file is parsed ahead."""
+
+    def _parse_ahead(self, *_: object) -> None:
+        return None
+
+
+def _scans(corpus: Path, pages: int = 2, pdfs: int = 8) -> None:
+    """Parse ahead against one file after the other, on scans and text documents."""
+    import pypdfium2 as pdfium
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "scans"
+        folder.mkdir()
+        for path in sorted(corpus.glob("*.pdf"))[:pdfs]:
+            pdf = pdfium.PdfDocument(path)
+            images = [pdf[i].render(scale=150 / 72).to_pil() for i in range(min(pages, len(pdf)))]
+            images[0].save(folder / path.name, save_all=True, append_images=images[1:])
+            pdf.close()
+        for path in sorted(corpus.glob("*.md")):
+            shutil.copy(path, folder / path.name)
+        timings = {}
+        for name, job_class in (("one after the other", _OneAfterTheOther), ("ahead", IngestJob)):
+            settings = load_settings(data_dir=Path(tmp) / name, ingest={"embedding_cache": False})
+            store = EdgeStore.open(settings)
+            try:
+                report = job_class(settings, store, build_embedding(settings.embedding)).run(
+                    [folder]
+                )
+            finally:
+                store.close()
+            t = report.totals()
+            timings[name] = report.seconds
+            print(
+                f"scans + text, parsing {name}: {report.seconds:.1f} s "
+                f"({t['pages']} pages, {t['ocr_pages']} OCR, {t['chunks']} passages)"
+            )
+        ratio = timings["one after the other"] / timings["ahead"]
+        print(f"  parsing ahead: {ratio:.2f}x faster")
+
+
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--naive"]
-    main(Path(args[0]) if args else DEFAULT, naive="--naive" in sys.argv)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    corpus = Path(args[0]) if args else DEFAULT
+    if "--scans" in sys.argv:
+        _scans(corpus)
+    else:
+        main(corpus, naive="--naive" in sys.argv)

@@ -9,6 +9,11 @@ the folder (``outside_root``) or a document left out for its personal identity n
 (``personal_data``): nothing of it should be readable, so it goes.
 A file that disappeared from a folder named in this run is removed from the index.
 
+Parsing runs in one thread of its own, one file at a time (PDFium is not thread-safe):
+while a document is embedded, the next file that needs it is parsed (OCR of a scan runs
+in Tesseract's own process meanwhile), and its parse is used only if the file still has
+the same content when its turn comes.
+
 Personal identity numbers are looked for in every parsed document, before chunking
 (``ingest.personal_numbers``): 'mask' writes ÅÅMMDD-XXXX in their place in everything
 indexed (chunks, the card, title, headings, e-mail fields), 'flag' keeps them, 'skip'
@@ -22,9 +27,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -81,6 +88,9 @@ class IngestJob:
         self._chunker = chunker or Chunker(settings.ingest)
         self._sparse = sparse or SparseEncoder(compounds=settings.retrieval.compounds)
         self._cache: EmbeddingCache | None = None  # open during a run
+        self._parser: ThreadPoolExecutor | None = None  # the parsing thread, during a run
+        # The next file's parse started ahead: (path, content hash) and its future.
+        self._ahead: tuple[tuple[Path, str], Future[ParsedDocument]] | None = None
 
     def run(
         self,
@@ -134,12 +144,23 @@ class IngestJob:
             raise InputError(f"No such file or folder: {', '.join(missing)}")
         states = self._store.doc_states()
         sources = list(discover(roots, self._settings.ingest.access_file))
-        for done, source in enumerate(sources):
-            if progress:
-                progress(done, len(sources), source.relative)
-            result = self._sync_file(source, states.get(source.doc_id), report)
-            report.add(result)
-            on_file(result)
+        self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
+        try:
+            for done, source in enumerate(sources):
+                if progress:
+                    progress(done, len(sources), source.relative)
+                following = sources[done + 1] if done + 1 < len(sources) else None
+                result = self._sync_file(
+                    source,
+                    states.get(source.doc_id),
+                    report,
+                    parse_next=partial(self._parse_ahead, following, states),
+                )
+                report.add(result)
+                on_file(result)
+        finally:
+            self._parser.shutdown(wait=True, cancel_futures=True)
+            self._parser, self._ahead = None, None
         seen = {s.doc_id for s in sources}
         for state in states.values():
             if state.doc_id not in seen and _under(state.source, report.roots):
@@ -152,7 +173,11 @@ class IngestJob:
         self._store.optimize()
 
     def _sync_file(
-        self, source: SourceFile, state: DocState | None, report: RunReport
+        self,
+        source: SourceFile,
+        state: DocState | None,
+        report: RunReport,
+        parse_next: Callable[[], None] = lambda: None,
     ) -> FileResult:
         policy = self._settings.ingest.personal_numbers
         groups: tuple[str, ...] = ()
@@ -175,7 +200,10 @@ class IngestJob:
                 )
             status = "changed" if state is not None else "new"
             t0 = time.perf_counter()
-            doc = self._parse(source.path)
+            try:
+                doc = self._parse(source.path, content_hash)
+            finally:
+                parse_next()  # the next file is parsed while this one is embedded
             found = personal_numbers(doc)
             if found and policy == "skip":
                 raise DocumentError(
@@ -228,9 +256,36 @@ class IngestJob:
             instructions=[_shortened(s) for s in list(said)[:_REPORTED_INSTRUCTIONS]],
         )
 
-    def _parse(self, path: Path) -> ParsedDocument:
-        """Parse; a parser bug on one odd file must not stop the whole run."""
-        return self._guarded(path, lambda: parse_file(path, self._settings.ingest))
+    def _parse(self, path: Path, content_hash: str) -> ParsedDocument:
+        """Parse in the parsing thread (the parse started ahead when it is of this very
+        content); a parser bug on one odd file must not stop the whole run."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == (path, content_hash):
+            return self._guarded(path, ahead[1].result)
+        if ahead is not None:
+            ahead[1].cancel()  # the file changed since: parsed again below
+        if self._parser is None:
+            return self._guarded(path, lambda: parse_file(path, self._settings.ingest))
+        future = self._parser.submit(parse_file, path, self._settings.ingest)
+        return self._guarded(path, future.result)
+
+    def _parse_ahead(self, source: SourceFile | None, states: Mapping[str, DocState]) -> None:
+        """Start parsing ``source`` if its turn will need it (new or changed)."""
+        if source is None or self._parser is None:
+            return
+        try:
+            content_hash = file_hash(source.path)
+            groups = source.checked_groups()
+        except (OSError, AssistantError):
+            return  # its own turn says why
+        key = index_key(
+            content_hash, groups, personal_numbers=self._settings.ingest.personal_numbers
+        )
+        state = states.get(source.doc_id)
+        if state is not None and state.complete_key() == key:
+            return
+        future = self._parser.submit(parse_file, source.path, self._settings.ingest)
+        self._ahead = ((source.path, content_hash), future)
 
     def _chunk(self, doc: ParsedDocument) -> list[Chunk]:
         return self._guarded(doc.path, lambda: self._chunker.chunk(doc))

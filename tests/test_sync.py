@@ -255,3 +255,27 @@ def test_an_unexpected_parser_failure_skips_only_that_file(
     assert [(f.file, f.reason) for f in report.failed] == [("bisyssla.md", "parser_failed")]
     assert "ZeroDivisionError" in (report.failed[0].message or "")
     assert report.totals()["new"] == 3
+
+
+def test_the_next_file_is_parsed_ahead_and_again_if_it_changed_meanwhile(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    folder = _docs(tmp_path / "docs")  # bisyssla, friskvard, parkering, semester
+    job = IngestJob(settings, edge, embedder)
+    ahead: list[str] = []
+
+    def progress(done: int, total: int, name: str) -> None:
+        if job._ahead is not None:
+            (path, _), future = job._ahead
+            future.result()  # the parse started ahead is done, with the old text
+            ahead.append(path.name)
+            if name == "friskvard.md":
+                _write(folder, "friskvard", "Friskvårdsbidraget höjs till 4 500 kronor per år.")
+
+    report = job.run([folder], progress=progress)
+    assert ahead == ["friskvard.md", "parkering.md", "semester.md"]  # each parsed ahead
+    assert report.totals()["new"] == 4
+    texts = _texts(edge, "friskvårdsbidraget", [])
+    assert any("4 500" in t for t in texts)  # the file as it was at its turn
+    assert not any("3 000" in t for t in texts)
+    assert job.run([folder]).totals()["unchanged"] == 4  # stored under that version's key
