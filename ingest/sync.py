@@ -184,11 +184,7 @@ class IngestJob:
         found = 0
         try:
             groups = source.checked_groups()
-            try:
-                content_hash = file_hash(source.path)
-            except OSError as exc:
-                raise DocumentError(Reason.UNREADABLE, f"cannot read the file: {exc}") from exc
-            key = index_key(content_hash, groups, personal_numbers=policy)
+            content_hash, key = self._version(source.path, groups)
             if state is not None and state.complete_key() == key:
                 return FileResult(
                     source.relative,
@@ -256,31 +252,36 @@ class IngestJob:
             instructions=[_shortened(s) for s in list(said)[:_REPORTED_INSTRUCTIONS]],
         )
 
+    def _version(self, path: Path, groups: tuple[str, ...]) -> tuple[str, str]:
+        """The file's content hash and the index key of this version of it."""
+        try:
+            content_hash = file_hash(path)
+        except OSError as exc:
+            raise DocumentError(Reason.UNREADABLE, f"cannot read the file: {exc}") from exc
+        policy = self._settings.ingest.personal_numbers
+        return content_hash, index_key(content_hash, groups, personal_numbers=policy)
+
     def _parse(self, path: Path, content_hash: str) -> ParsedDocument:
         """Parse in the parsing thread (the parse started ahead when it is of this very
         content); a parser bug on one odd file must not stop the whole run."""
+        assert self._parser is not None, "parsing happens during a run"
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == (path, content_hash):
             return self._guarded(path, ahead[1].result)
         if ahead is not None:
             ahead[1].cancel()  # the file changed since: parsed again below
-        if self._parser is None:
-            return self._guarded(path, lambda: parse_file(path, self._settings.ingest))
         future = self._parser.submit(parse_file, path, self._settings.ingest)
         return self._guarded(path, future.result)
 
     def _parse_ahead(self, source: SourceFile | None, states: Mapping[str, DocState]) -> None:
         """Start parsing ``source`` if its turn will need it (new or changed)."""
-        if source is None or self._parser is None:
+        assert self._parser is not None, "parsing happens during a run"
+        if source is None:
             return
         try:
-            content_hash = file_hash(source.path)
-            groups = source.checked_groups()
-        except (OSError, AssistantError):
+            content_hash, key = self._version(source.path, source.checked_groups())
+        except AssistantError:
             return  # its own turn says why
-        key = index_key(
-            content_hash, groups, personal_numbers=self._settings.ingest.personal_numbers
-        )
         state = states.get(source.doc_id)
         if state is not None and state.complete_key() == key:
             return
