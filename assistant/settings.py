@@ -259,6 +259,12 @@ class RetrievalSettings(_Section):
         "and that passage (dense and BM25); whether the documents support an answer is "
         "still decided on the question alone. Costs one model call per question.",
     )
+    answer_kinds: bool = Field(
+        True,
+        description="A question that asks for an amount, a period, a date, a share or a "
+        "person's name gets, second in its ranking, the best passage of the found documents "
+        "that states one; when none does, the documents do not support an answer.",
+    )
     rerank: RerankSettings = Field(default_factory=RerankSettings)
     top_k: int = Field(10, gt=0, le=50, description="Passages retrieved and ranked per question.")
     context_passages: int = Field(

@@ -79,6 +79,7 @@ class RunConfig(BaseModel):
     rerank: str | None = None
     context_passages: int | None = None
     expand_questions: bool | None = None
+    answer_kinds: bool | None = None  # the asked kind of fact brought forward / required
     focus_tokens: list[int] | None = None  # what the model read of each passage, by rank
 
 

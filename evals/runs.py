@@ -49,6 +49,7 @@ def finished_run(
             rerank=settings.retrieval.rerank.provider,
             context_passages=settings.retrieval.context_passages,
             expand_questions=settings.retrieval.expand_questions,
+            answer_kinds=settings.retrieval.answer_kinds,
             focus_tokens=list(settings.answer.focus_tokens),
         ),
         started_at=stamp.isoformat(timespec="seconds"),

@@ -30,6 +30,7 @@ from assistant.models.rerank import Reranker
 from assistant.settings import RetrievalSettings
 from assistant.store import Hit, Search, SearchMode, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
+from assistant.text.answer_type import AnswerKind, asked_kinds, states
 from assistant.text.designations import asked_sections, designations
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
@@ -150,7 +151,10 @@ class Retriever:
         similarity = self._similarities(asked_vector, search, narrowed, hits)
         passages = [Passage.from_hit(h, similarity.get(h.id, 0.0)) for h in hits]
         passages = self._reranked(question, passages)
-        passages = distinct(in_force_first(passages, question))[: s.top_k]
+        passages = distinct(in_force_first(passages, question))
+        kinds = asked_kinds(question) if s.answer_kinds else frozenset()
+        passages, unstated = self._stating_first(kinds, passages, search, asked_vector)
+        passages = passages[: s.top_k]
         top = passages[: s.context_passages]
         weights = self._term_weights(question, groups)
         term_coverage = max(
@@ -162,8 +166,9 @@ class Retriever:
             ),
             default=0.0,
         )
-        supported = self._supported(top, term_coverage, detect_language(question)) or (
-            bool(top) and asked.section_of(top[0])
+        supported = not unstated and (
+            self._supported(top, term_coverage, detect_language(question))
+            or (bool(top) and asked.section_of(top[0]))
         )
         return Retrieval(question, passages, term_coverage, supported, weights)
 
@@ -198,6 +203,49 @@ class Retriever:
         if text == passage.text:
             return passage
         return dataclasses.replace(passage, text=text, tokens=tokens)
+
+    def _stating_first(
+        self,
+        kinds: frozenset[AnswerKind],
+        passages: list[Passage],
+        search: Search,
+        vector: list[float],
+    ) -> tuple[list[Passage], frozenset[AnswerKind]]:
+        """The ranking with, for each kind of fact the question asks for (an amount, a
+        period, a date, …) that no context passage states, the best passage of the
+        context's documents that states it, second; and the kinds none of them states.
+
+        The documents are the ones the ranking found; this only looks deeper into them
+        (a search narrowed to them, which can only narrow the reader's access).
+        """
+        context = passages[: self._settings.context_passages]
+        unstated = {k for k in kinds if not any(states(k, p.text) for p in context)}
+        if not unstated or not context:
+            return passages, frozenset(unstated)
+        documents = list(dict.fromkeys(p.doc_id for p in context))
+        inside = dataclasses.replace(
+            search, match={"doc_id": documents}, limit=self._settings.candidates
+        )
+        hits = self._store.search(inside)
+        similarity = self._similarities(vector, inside, (), hits)
+        shown = {p.chunk_id for p in context}
+        deeper = [p for p in passages if p.chunk_id not in shown and p.doc_id in documents]
+        deeper += [
+            Passage.from_hit(h, similarity[h.id])
+            for h in hits
+            if h.id not in shown and all(h.id != p.chunk_id for p in deeper)
+        ]
+        brought: list[Passage] = []
+        for kind in sorted(unstated):
+            found = next((p for p in deeper if states(kind, p.text)), None)
+            if found is not None:
+                unstated.discard(kind)
+                if found not in brought:
+                    brought.append(found)
+        if not brought:
+            return passages, frozenset(unstated)
+        rest = [p for p in passages[1:] if p.chunk_id not in {b.chunk_id for b in brought}]
+        return [passages[0], *brought, *rest], frozenset(unstated)
 
     def _reranked(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The best candidates in the reranker's order; the fused order if it fails."""
