@@ -35,6 +35,8 @@ AMOUNT, SHARE, PERIOD, DATE, PERSON, LENGTH = (
         ("Hur stor andel av kostnaden betalar staten?", {SHARE}),
         ("Inom hur lång tid ska beslutet överklagas?", {PERIOD}),
         ("Hur ofta ska ventilationen besiktas?", {PERIOD}),
+        ("Hur lång uppsägningstid har en tillsvidareanställd?", {PERIOD}),
+        ("Hur många kronor är direktupphandlingsgränsen?", {AMOUNT}),
         ("Hur långt i förväg ska schemat meddelas?", {PERIOD}),
         ("How long does the applicant have to appeal?", {PERIOD}),
         ("Vilket datum trädde lagen i kraft?", {DATE}),

@@ -52,7 +52,7 @@ _ASKS: dict[AnswerKind, re.Pattern[str]] = {
     AnswerKind.AMOUNT: re.compile(
         r"\b(?:vad (?:kostar|kostade|skulle det kosta)|hur mycket (?:kostar|kostade|pengar|"
         rf"betala\w*)|hur (?:stort|stor|högt|hög) (?:är )?(?:\w+ )?{_MONEY_WORD}|"
-        rf"vilket (?:\w+ )?belopp|med hur mycket|"
+        rf"vilket (?:\w+ )?belopp|med hur mycket|hur många kronor|"
         r"how much (?:does|do|did|will|is|money|must|can|would)|what (?:does|did) it cost|"
         r"what is the (?:fee|amount|cost|price))\b",
         re.IGNORECASE,
@@ -63,7 +63,8 @@ _ASKS: dict[AnswerKind, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     AnswerKind.PERIOD: re.compile(
-        r"\b(?:hur länge|hur lång tid|hur långt (?:i förväg|innan|före)|inom hur|"
+        r"\b(?:hur länge|hur lång \w*(?:tid|period|frist)|hur långt (?:i förväg|innan|före)|"
+        r"inom hur|"
         r"hur många (?:dagar|veckor|månader|år|timmar)|"
         r"hur många (?:dagars|veckors|månaders|års)|hur ofta|how long (?:does|do|"
         r"did|will|can|must|is|has|have)|how many (?:days|weeks|months|years|hours)|"
