@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from records import chunk_record
 
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.retrieve import Retriever
+from assistant.query.extractive import best_sentences
+from assistant.query.retrieve import Passage, Retriever
 from assistant.settings import Settings, load_settings
+from assistant.store import Hit
 from assistant.store.edge import EdgeStore
 from assistant.text.answer_type import AnswerKind, asked_kinds, states
+from assistant.text.terms import TermMatcher
 from ingest.sync import IngestJob
 
 AMOUNT, SHARE, PERIOD, DATE, PERSON, LENGTH = (
@@ -80,6 +84,25 @@ def test_the_kind_of_fact_a_question_asks_for(question: str, kinds: set[AnswerKi
 )
 def test_whether_a_passage_states_that_kind(kind: AnswerKind, text: str, stated: bool) -> None:
     assert states(kind, text) is stated
+
+
+def test_the_extractive_answer_quotes_the_sentence_stating_the_asked_kind() -> None:
+    passage = Passage.from_hit(
+        Hit(
+            "c",
+            1.0,
+            chunk_record(
+                "d",
+                "Den sökande får överklaga beslutet hos förvaltningsrätten. "
+                "Ett överklagande av beslutet om bidrag ska ha kommit in inom tre veckor.",
+                title="Bidrag",
+            ),
+        ),
+        0.9,
+    )
+    question = "Inom hur lång tid ska den sökande överklaga beslutet om bidrag?"
+    (first, *_) = best_sentences(question, [passage], TermMatcher(), limit=1)
+    assert "inom tre veckor" in first.sentence
 
 
 @pytest.fixture(scope="module")

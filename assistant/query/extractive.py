@@ -2,8 +2,9 @@
 
 Used as a mode of its own and as the fallback when the model is unavailable or its
 answer cannot be verified. Sentences are scored by how many of the question's content
-words they contain, with a nudge for higher-ranked passages and for numbers when the
-question asks for an amount, a date or a deadline.
+words they contain, with a nudge for higher-ranked passages and for a sentence that
+states the kind of fact the question asks for (an amount, a period, a date, …;
+``assistant.text.answer_type``), or any number when the question asks "när" or "hur".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.query.retrieve import Passage
+from assistant.text.answer_type import asked_kinds, states
 from assistant.text.sentences import numbers, sentences
 from assistant.text.terms import TermMatcher, uniform
 
@@ -59,6 +61,7 @@ def best_sentences(
     if not weights:
         return []
     wants_number = bool(_WANTS_NUMBER.search(question))
+    kinds = asked_kinds(question)
     asks_metadata = bool(_ASKS_METADATA.search(question))
     scored: list[Extract] = []
     for rank, passage in enumerate(passages):
@@ -75,7 +78,9 @@ def best_sentences(
             if overlap < min_overlap:
                 continue
             score = overlap + 0.15 / (rank + 1)
-            if wants_number and numbers(sentence) and overlap >= 0.5:
+            if kinds and any(states(k, sentence) for k in kinds):
+                score += 0.2  # it states the asked amount, period, date, …
+            elif wants_number and numbers(sentence) and overlap >= 0.5:
                 score += 0.2
             scored.append(Extract(sentence, rank + 1, score))
     chosen: list[Extract] = []
