@@ -80,8 +80,9 @@ def test_documents_in_force_come_first() -> None:
     current = _passage("current", "c", 0.7, 0.87, valid_until="Tills vidare")
     weak = _passage("weak", "d", 0.6, 0.80, valid_until="2027-12-31")
     ranked = [p.chunk_id for p in in_force_first([old, expired, current, weak], "", today)]
-    # Superseded after everything in force; expired below a nearly as similar one only.
-    assert ranked == ["current", "expired", "weak", "old"]
+    # Not in force: below a passage in force that is nearly as similar (within 0.05 for
+    # superseded, 0.02 for expired), above one that is clearly less similar.
+    assert ranked == ["current", "old", "expired", "weak"]
     assert expired.validity(today) == "expired"
     assert expired.validity(date(2026, 10, 1)) is None
     # A question naming the year in a document's title asks for that document.
@@ -89,6 +90,28 @@ def test_documents_in_force_come_first() -> None:
     asked = in_force_first([old_2023, current], "Vad gällde 2023?", today)
     assert [p.chunk_id for p in asked] == ["old", "current"]
     assert in_force_first([old_2023, current], "Vad gällde 2024?", today)[0] is current
+
+
+def test_a_superseded_document_goes_after_its_successor_but_is_not_hidden() -> None:
+    today = date(2026, 11, 23)
+    old = _passage(
+        "old", "a", 0.9, 0.90, superseded=True, superseded_by="Riktlinje för bisysslor 2025"
+    )
+    successor = _passage("new", "b", 0.5, 0.70, title="Riktlinje för bisysslor 2025")
+    unrelated = [_passage(f"u{i}", "c", 0.8 - i / 100, 0.80) for i in range(12)]
+    ranked = [p.chunk_id for p in in_force_first([old, successor, *unrelated], "", today)]
+    # After everything in force when what replaced it is there, however less similar.
+    assert ranked[-1] == "old"
+    # Replaced by a document given by its designation.
+    by_designation = dataclasses.replace(
+        old, record=old.record.model_copy(update={"superseded_by": "BFS 1992:15"})
+    )
+    named = _passage("bfs", "d", 0.4, 0.60, designations=("bfs 1992:15",))
+    ranked = [p.chunk_id for p in in_force_first([by_designation, named, *unrelated], "", today)]
+    assert ranked[-1] == "old"
+    # Without its successor among clearly less similar passages, it stays first.
+    alone = [p.chunk_id for p in in_force_first([old, *unrelated], "", today)]
+    assert alone[0] == "old"
 
 
 def test_near_duplicates_leave_the_ranking() -> None:

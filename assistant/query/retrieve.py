@@ -47,8 +47,11 @@ _FULL_COVERAGE_SLACK = 0.015
 # is also in the other.
 _DUPLICATE_OVERLAP = 0.8
 _SHINGLE = 4
-# An expired passage goes below a passage in force that is nearly as similar to the question.
+# A passage not in force goes below a passage in force that is nearly as similar to the
+# question: within this much cosine for an expired document (often a late revision), and
+# within more for a superseded one (its successor says what applies now).
 _EXPIRED_MARGIN = 0.02
+_SUPERSEDED_MARGIN = 0.05
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -330,15 +333,16 @@ def validity(record: ChunkRecord, today: date | None = None) -> str | None:
 def in_force_first(
     passages: Sequence[Passage], question: str = "", today: date | None = None
 ) -> list[Passage]:
-    """Rank order that prefers documents in force.
+    """Rank order that prefers documents in force, without hiding one that is not.
 
-    A superseded document has a successor that says what applies now: its passages go
-    after every passage in force. A document past its valid-until date often has none
-    (the revision is late) and may still be the only one that answers: its passages go
-    below a passage in force only when that passage is nearly as similar to the question.
-    A question naming a year in a document's title ("friskvårdsbidraget 2023") asks for
-    that document, in force or not. Equal scores keep a fixed order, so a question gets
-    the same passages every time.
+    A superseded document goes after everything in force when the document that replaced
+    it is among the passages; otherwise below a passage in force after it that is nearly
+    as similar to the question (within 0.05 cosine). A document past its valid-until date
+    (often only a late revision) goes below one within 0.02. A passage clearly the best
+    match keeps its place, marked as not in force: it may be the only one with the
+    answer. A question naming a document by its designation, or a year in its title
+    ("friskvårdsbidraget 2023"), asks for that document, in force or not. Equal scores
+    keep a fixed order, so a question gets the same passages every time.
     """
     today = today or date.today()
     named = Asked.of(question)
@@ -350,28 +354,48 @@ def in_force_first(
         else p.validity(today)
         for p in ranked
     }
+    # A superseded document whose successor is among the passages says nothing that
+    # applies now that the successor does not: it goes after everything in force.
+    replaced = {
+        p.chunk_id
+        for p in ranked
+        if state[p.chunk_id] == "superseded"
+        and any(state[q.chunk_id] is None and _replaces(q, p) for q in ranked)
+    }
     moved = True
     while moved:
         moved = False
         for i in range(len(ranked) - 1):
             a, b = ranked[i], ranked[i + 1]
+            margin = _SUPERSEDED_MARGIN if state[a.chunk_id] == "superseded" else _EXPIRED_MARGIN
             if (
-                state[a.chunk_id] == "expired"
+                state[a.chunk_id] is not None
                 and state[b.chunk_id] is None
-                and b.similarity >= a.similarity - _EXPIRED_MARGIN
+                and b.similarity >= a.similarity - margin
             ):
                 ranked[i], ranked[i + 1] = b, a
                 moved = True
-    # A document the question names by its designation goes first (the section it names
-    # before its other passages), then everything in force, then what was superseded.
+    # A document the question names by its designation goes first, the section it names
+    # before its other passages; what was replaced last.
     return sorted(
         ranked,
         key=lambda p: (
             bool(named.documents) and not named.document_of(p),
             bool(named.sections) and not named.section_of(p),
-            state[p.chunk_id] == "superseded",
+            p.chunk_id in replaced,
         ),
     )
+
+
+def _replaces(new: Passage, old: Passage) -> bool:
+    """Whether ``new`` is of the document ``old`` says replaced it ("Ersatt av: …"), named
+    by its title or by a designation."""
+    successor = (old.record.superseded_by or "").casefold().strip()
+    if not successor:
+        return False
+    title = new.title.casefold().strip()
+    by_title = bool(title) and (title in successor or successor in title)
+    return by_title or bool(designations(successor) & set(new.record.designations))
 
 
 @dataclass(frozen=True)
