@@ -81,7 +81,7 @@ def test_gaps_group_by_topic_with_the_viewers_closest_documents(
     open_paths = [d.rel_path for g in report.gaps for d in g.closest]
     assert open_paths
     assert not [p for p in open_paths if p.startswith(restricted)]
-    hr_view = content_gaps(trail, runtime.embedder, runtime.retriever, ("hr", "chefer"))
+    hr_view = content_gaps(trail, runtime.embedder, runtime.retriever, ("hr", "chefer"), near=5)
     hr_paths = [d.rel_path for g in hr_view.gaps for d in g.closest]
     assert [p for p in hr_paths if p.startswith(restricted)]
 
