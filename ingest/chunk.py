@@ -22,8 +22,9 @@ Tokenizer = Callable[[str], list[int]]
 
 # Bump when parsing or chunking changes what a chunk holds: every document's index key
 # changes with it, so the next sync replaces each document's chunks (new version first,
-# then the old one deleted), as for an edited file. 2 = a document card per document.
-CHUNKER_VERSION = 2
+# then the old one deleted), as for an edited file. 2 = a document card per document;
+# 3 = laws called by their whole titles and English names (assistant.text.designations).
+CHUNKER_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,19 @@ from assistant.text.designations import (
         ("AD 2013 nr 63 om läkarintyg", {"ad 2013 nr 63"}),
         ("Ds 1998:10 och SOU 2007:34", {"ds 1998:10", "sou 2007:34"}),
         ("Mål T 170-08 i Högsta domstolen", {"mål t 170-08"}),
-        # Not designations: a plain law word, a year, a time, a count.
+        # Asked in English about Swedish documents.
+        ("Who opposed the shipping support in Government Bill 2012/13:144?", {"prop 2012/13:144"}),
+        ("What is the Labour Court judgment AD 2013 no. 63 about?", {"ad 2013 nr 63"}),
+        ("What did the Supreme Court decide in NJA 2014 p. 499?", {"nja 2014 s 499"}),
+        ("What did the terms of reference 2009:71 ask for?", {"dir 2009:71"}),
+        ("Under the Administrative Procedure Act, may we correct a decision?", {"fl"}),
+        ("Does the Act on accessibility to digital public services apply?", {"dos"}),
+        # A law named by its whole title, or by the abbreviation staff use.
+        ("Vad säger lagen om offentlig upphandling om direktupphandling?", {"lou"}),
+        ("Gäller DOS-lagen för kommunens app?", {"dos"}),
+        # Not designations: a plain law word, a year, a time, a count, a subject.
+        ("Hur söker man bostadsanpassningsbidrag?", set()),
+        ("Is our website accessible to everyone?", set()),
         ("Vad gäller enligt lagen om valet 2026 kl. 8:30?", set()),
         ("Hur många dagar ledigt får man?", set()),
     ],
@@ -49,6 +61,20 @@ def test_a_document_is_called_by_its_title_head_and_file_name() -> None:
         "ReferatLagrummet", "NJA 2014 s. 499\nMålnummer: T3592-13", "NJA_2014_s499.docx"
     )
     assert {"nja 2014 s 499", "mål t 3592-13"} <= set(ruling)
+    # A law whose title is a phrase is called by its short name; a document that only
+    # cites that law in its first lines is not.
+    dos = own_designations(
+        "Lag (2018:1937) om tillgänglighet till digital offentlig service",
+        "SFS 2018:1937",
+        "SFS_2018-1937_tillganglighet_digital_offentlig_service.md",
+    )
+    assert {"dos", "sfs 2018:1937"} <= set(dos)
+    citing = own_designations(
+        "Boverkets föreskrifter om bostadsanpassningsbidrag",
+        "Med stöd av lagen (2018:222) om bostadsanpassningsbidrag föreskriver Boverket",
+        "BFS_1992-46_bostadsanpassningsbidrag.pdf",
+    )
+    assert "bab" not in citing
     # A policy without a designation is called by none.
     assert own_designations("IT-policy", "Antagen av kommunfullmäktige", "it-policy.pdf") == ()
     # What the question names meets what the document is called.

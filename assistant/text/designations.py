@@ -16,11 +16,19 @@ import re
 # Författningssamlingar: SFS and every agency's "…FS" series (BFS, AFS, NFS, LIVSFS,
 # VERVAFS, AFFS, SKOLFS, …).
 _SERIES = re.compile(r"\b([A-ZÅÄÖ]{0,7}FS)\s*(\d{4})\s*:\s*(\d{1,4})\b", re.IGNORECASE)
-_PROP = re.compile(r"\bprop(?:osition)?\.?\s*(\d{4})\s*/\s*(\d{2,4})\s*:\s*(\d{1,4})\b", re.I)
-_DIR = re.compile(r"\b(?:dir|kommittédirektiv)\.?\s*(\d{4})\s*:\s*(\d{1,4})\b", re.I)
+# English forms too ("Government Bill 2012/13:144", "terms of reference Dir. 2009:71",
+# "NJA 2014 p. 499", "AD 2013 no. 63"): staff ask in English about Swedish documents.
+_PROP = re.compile(
+    r"\b(?:prop(?:osition)?\.?|(?:government\s+)?bill)\s*(\d{4})\s*/\s*(\d{2,4})\s*:\s*(\d{1,4})\b",
+    re.I,
+)
+_DIR = re.compile(
+    r"\b(?:dir|kommittédirektiv|terms of reference)\.?\s*(?:dir\.?\s*)?(\d{4})\s*:\s*(\d{1,4})\b",
+    re.I,
+)
 _DS_SOU = re.compile(r"\b(Ds|SOU)\s*(\d{4})\s*:\s*(\d{1,4})\b", re.I)
-_NJA = re.compile(r"\bNJA\s*(\d{4})\s*s\.?\s*(\d{1,4})\b", re.I)
-_AD = re.compile(r"\bAD\s*(\d{4})\s*nr\.?\s*(\d{1,4})\b")
+_NJA = re.compile(r"\bNJA\s*(\d{4})\s*[sp]\.?\s*(\d{1,4})\b", re.I)
+_AD = re.compile(r"\bAD\s*(\d{4})\s*(?:nr|no)\.?\s*(\d{1,4})\b")
 _CASE = re.compile(r"\b(?:mål(?:\s*nr)?\.?\s*)?([ÖBT])\s?-?\s?(\d{1,5})\s*-\s*(\d{2})\b")
 # "Lag (2018:222)", "beteckning: 2017:725": an SFS number without its series name.
 _BARE_SFS = re.compile(r"(?:\(|beteckning:\s*)(\d{4}):(\d{1,4})\b", re.I)
@@ -40,10 +48,33 @@ SHORT_NAMES = {
     "lou": "lag om offentlig upphandling",
     "tf": "tryckfrihetsförordning",
     "skoll": "skollag",
+    "dos": "lag om tillgänglighet till digital offentlig service",
+    "bab": "lag om bostadsanpassningsbidrag",
 }
 _SHORT = re.compile(r"\b(" + "|".join(k.upper() for k in SHORT_NAMES) + r"|SkolL|SoL)\b")
 # A one-word title names its law in running text too ("enligt kommunallagen").
 _TITLE_WORD = {title: short for short, title in SHORT_NAMES.items() if " " not in title}
+# A longer title names it where it stands whole ("lagen om offentlig upphandling").
+_TITLE_PHRASE = {title: short for short, title in SHORT_NAMES.items() if " " in title}
+# The laws' English names, as the Government Offices translate them.
+ENGLISH_NAMES = {
+    "local government act": "kl",
+    "administrative procedure act": "fl",
+    "discrimination act": "dl",
+    "public access to information and secrecy act": "osl",
+    "support and service for persons with certain functional impairments": "lss",
+    "social services act": "sol",
+    "planning and building act": "pbl",
+    "work environment act": "aml",
+    "employment protection act": "las",
+    "co-determination in the workplace": "mbl",
+    "public procurement act": "lou",
+    "freedom of the press act": "tf",
+    "education act": "skoll",
+    "accessibility to digital public services": "dos",
+    "housing adaptation grants act": "bab",
+    "act on housing adaptation grants": "bab",
+}
 _WORD = re.compile(r"[a-zåäö-]+", re.I)
 
 _CHAPTER = re.compile(r"\b(\d{1,2}\s?[a-z]?)\s*kap\.?", re.I)
@@ -68,6 +99,11 @@ def designations(text: str, *, title_words: bool = True) -> set[str]:
         short = _TITLE_WORD.get(word.removesuffix("en"))  # "kommunallagen"
         if short:
             found.add(short)
+    # "Lag (2018:222) om bostadsanpassningsbidrag", "lagen om …", "the … Act"
+    plain = re.sub(r"\blagen\b", "lag", re.sub(r"\s*\([^)]*\)", "", text.lower()))
+    plain = re.sub(r"\s+", " ", plain)
+    found |= {short for title, short in _TITLE_PHRASE.items() if title in plain}
+    found |= {short for name, short in ENGLISH_NAMES.items() if name in plain}
     return found
 
 
