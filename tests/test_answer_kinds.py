@@ -44,6 +44,7 @@ AMOUNT, SHARE, PERIOD, DATE, PERSON, LENGTH = (
         ("Hur långt i förväg ska schemat meddelas?", {PERIOD}),
         ("How long does the applicant have to appeal?", {PERIOD}),
         ("Vilket datum trädde lagen i kraft?", {DATE}),
+        ("Vilken dag i månaden betalas lönen ut?", set()),
         ("Vem utsågs till särskild utredare?", {PERSON}),
         ("Hur långt måste lösenordet vara och hur ofta ska det bytas?", {LENGTH, PERIOD}),
         # Topic words alone ask for nothing.

@@ -72,7 +72,9 @@ _ASKS: dict[AnswerKind, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     AnswerKind.DATE: re.compile(
-        r"\b(?:vilket datum|vilken dag|what date|on which date|on what date)\b", re.IGNORECASE
+        # Not "vilken dag": "vilken dag i månaden" asks for a day of the month ("den 25:e").
+        r"\b(?:vilket datum|what date|on which date|on what date)\b",
+        re.IGNORECASE,
     ),
     AnswerKind.PERSON: re.compile(
         r"\b(?:vilka personer|vem utsågs|vilka utsågs|vem blev|vem var (?:ordförande|"
