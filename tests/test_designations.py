@@ -40,6 +40,7 @@ from assistant.text.designations import (
         # Not designations: a plain law word, a year, a time, a count, a subject.
         ("Hur söker man bostadsanpassningsbidrag?", set()),
         ("Is our website accessible to everyone?", set()),
+        ("What does the Higher Education Act say about appeals?", set()),
         ("Vad gäller enligt lagen om valet 2026 kl. 8:30?", set()),
         ("Hur många dagar ledigt får man?", set()),
     ],

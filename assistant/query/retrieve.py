@@ -231,24 +231,20 @@ class Retriever:
         )
         hits = self._store.search(inside)
         similarity = self._similarities(vector, inside, (), hits)
-        shown = {p.chunk_id for p in context}
-        deeper = [p for p in passages if p.chunk_id not in shown and p.doc_id in documents]
-        deeper += [
-            Passage.from_hit(h, similarity[h.id])
-            for h in hits
-            if h.id not in shown and all(h.id != p.chunk_id for p in deeper)
-        ]
-        brought: list[Passage] = []
+        seen = {p.chunk_id for p in context}
+        deeper = [p for p in passages if p.chunk_id not in seen and p.doc_id in documents]
+        seen |= {p.chunk_id for p in deeper}
+        deeper += [Passage.from_hit(h, similarity[h.id]) for h in hits if h.id not in seen]
+        brought: dict[str, Passage] = {}
         for kind in sorted(unstated):
             found = next((p for p in deeper if states(kind, p.text)), None)
             if found is not None:
                 unstated.discard(kind)
-                if found not in brought:
-                    brought.append(found)
+                brought[found.chunk_id] = found
         if not brought:
             return passages, frozenset(unstated)
-        rest = [p for p in passages[1:] if p.chunk_id not in {b.chunk_id for b in brought}]
-        return [passages[0], *brought, *rest], frozenset(unstated)
+        rest = [p for p in passages[1:] if p.chunk_id not in brought]
+        return [passages[0], *brought.values(), *rest], frozenset(unstated)
 
     def _reranked(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The best candidates in the reranker's order; the fused order if it fails."""

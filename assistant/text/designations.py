@@ -75,6 +75,11 @@ ENGLISH_NAMES = {
     "housing adaptation grants act": "bab",
     "act on housing adaptation grants": "bab",
 }
+# Whole words only, and not the Higher Education Act (högskolelagen).
+_PHRASES = [
+    (re.compile(rf"(?<!higher )\b{re.escape(phrase)}\b"), short)
+    for phrase, short in [*_TITLE_PHRASE.items(), *ENGLISH_NAMES.items()]
+]
 _WORD = re.compile(r"[a-zåäö-]+", re.I)
 
 _CHAPTER = re.compile(r"\b(\d{1,2}\s?[a-z]?)\s*kap\.?", re.I)
@@ -102,8 +107,7 @@ def designations(text: str, *, title_words: bool = True) -> set[str]:
     # "Lag (2018:222) om bostadsanpassningsbidrag", "lagen om …", "the … Act"
     plain = re.sub(r"\blagen\b", "lag", re.sub(r"\s*\([^)]*\)", "", text.lower()))
     plain = re.sub(r"\s+", " ", plain)
-    found |= {short for title, short in _TITLE_PHRASE.items() if title in plain}
-    found |= {short for name, short in ENGLISH_NAMES.items() if name in plain}
+    found |= {short for phrase, short in _PHRASES if phrase.search(plain)}
     return found
 
 
