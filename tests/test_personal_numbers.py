@@ -11,6 +11,7 @@ the whole path from a document to an export.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -597,6 +598,8 @@ def _source(path: Path, policy: str) -> Source:
         source=str(path),
         personal_numbers=3,
         personal_policy=policy,
+        content_hash=hashlib.sha256(path.read_bytes()).hexdigest(),  # the file as indexed
+        rel_path=path.name,
     )
 
 

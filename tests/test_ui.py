@@ -25,6 +25,7 @@ from assistant.query.prompts import load_phrases
 from assistant.settings import Settings, load_settings
 from assistant.store import open_store
 from ui import markup
+from ui.components import viewer_key
 from ui.pdf_page import render_page
 
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
@@ -122,6 +123,15 @@ def ask(app: AppTest, question: str) -> AppTest:
     return app
 
 
+def open_viewers(app: AppTest, turn: str = "0", citations: int = 8) -> AppTest:
+    """Open the turn's source viewers ("Visa källan", drawn only while open) and run."""
+    for n in range(1, citations + 1):
+        app.session_state[viewer_key(turn, n)] = True
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 def shown(app: AppTest) -> str:
     """Every piece of text the page shows, Markdown escapes removed."""
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
@@ -144,6 +154,8 @@ def test_answer_with_citation_card(start: Start) -> None:
         m.value.startswith("**[1] ") and m.value.endswith('<span id="kalla-0-1"></span>')
         for m in app.markdown
     )
+    assert not app.get("download_button"), "no file is read before a viewer is opened"
+    open_viewers(app)
     assert any("<mark>" in h.value and "31 mars" in h.value for h in app.html)
     assert app.get("download_button"), "each card offers the original file"
     assert "Extraktivt svar" in shown(app)
@@ -252,7 +264,7 @@ def test_a_missing_groups_claim_is_said(start: Start) -> None:
 
 
 def test_pdf_citation_shows_the_page(start: Start) -> None:
-    app = ask(start(), "Vad är högsta hotellpris i Stockholm?")
+    app = open_viewers(ask(start(), "Vad är högsta hotellpris i Stockholm?"))
     assert any(c.value.startswith("resepolicy.pdf · s. 3") for c in app.caption)
     captions = [c for image in app.image for c in image.captions]
     assert "resepolicy.pdf, sida 3" in captions, "the source viewer shows the PDF page"
@@ -331,7 +343,9 @@ def _generative_answer() -> None:
 
 
 def test_generative_answer_renders_like_any_answer() -> None:
-    app = AppTest.from_function(_generative_answer).run()
+    app = AppTest.from_function(_generative_answer)
+    app.session_state[viewer_key("g", 2)] = True  # its source viewer is open
+    app.run()
     assert not app.exception, app.exception
     assert app.warning[0].value.startswith("Modellens svar gick inte att belägga")
     assert '<a href="#kalla-g-2"' in app.markdown[0].value

@@ -51,8 +51,21 @@ def citation_card(source: Source, passage: str, key: str) -> None:
         )
         st.caption(markup.text(_where(source)))
         st.markdown("> " + markup.text(" ".join(source.quote.split())))
-        with st.expander("Visa källan", icon=":material/description:"):
-            source_viewer(source, passage, f"{key}-{source.n}")
+        # Drawn only while open: the viewer reads the original file and checks its hash.
+        viewer = st.expander(
+            "Visa källan",
+            icon=":material/description:",
+            key=viewer_key(key, source.n),
+            on_change="rerun",
+        )
+        with viewer:
+            if viewer.open:
+                source_viewer(source, passage, f"{key}-{source.n}")
+
+
+def viewer_key(key: str, n: int) -> str:
+    """The session-state key of citation ``n``'s source viewer (True while it is open)."""
+    return f"visa-kallan-{key}-{n}"
 
 
 def found_sources(sources: Sources) -> None:

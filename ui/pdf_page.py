@@ -13,10 +13,11 @@ _MARK = (255, 214, 0, 90)  # translucent yellow
 _FALLBACK_WORDS = 8  # when the whole quote is not found, mark where its start is
 
 
-def render_page(path: Path, page: int, quote: str = "") -> bytes | None:
-    """The 1-based ``page`` of the PDF as PNG bytes, or None when it cannot be rendered."""
+def render_page(pdf_file: Path | bytes, page: int, quote: str = "") -> bytes | None:
+    """The 1-based ``page`` of the PDF (a path, or its bytes) as PNG bytes, or None when it
+    cannot be rendered."""
     try:
-        pdf = pdfium.PdfDocument(path)
+        pdf = pdfium.PdfDocument(pdf_file)
     except (pdfium.PdfiumError, OSError):
         return None
     try:

@@ -1,21 +1,24 @@
 """The source viewer: the cited passage with the quote marked, the PDF page, the original.
 
-A document whose personal identity numbers the index masks (``ingest.personal_numbers``
-'mask') shows its indexed passage only: its page image and its original file hold the
-numbers.
+The page and the original come from the file at the indexed path only while it is the
+indexed document (``ui/original.py``); otherwise the viewer says so and shows the indexed
+passage. A document whose personal identity numbers the index masks
+(``ingest.personal_numbers`` 'mask') shows its indexed passage only: its page image and its
+original file hold the numbers.
 """
 
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import streamlit as st
 
 from assistant.query.answer import Source
 from ui import markup
+from ui.original import OriginalRefused, Refusal, read_original, stamp, synced_root
 from ui.pdf_page import render_page
-from ui.state import PDFIUM_LOCK
+from ui.state import PDFIUM_LOCK, app_settings
 
 MASKED_NOTE = (
     "Dokumentet innehåller personnummer. Här visas bara den indexerade texten, där de är "
@@ -28,52 +31,94 @@ _PASSAGE_STYLE = (
 )
 
 
+# Shown instead of the original when the file at its place is not what was indexed.
+CHANGED_NOTE = (
+    "Filen på dokumentets plats är inte längre den som indexerades: den har ändrats sedan "
+    "indexeringen eller ligger inte där den låg. Originalet visas därför inte, bara den "
+    "indexerade texten ovan. Nästa synkronisering läser in filen på nytt."
+)
+
+
 class _Busy(Exception):
     """PDF rendering must wait (pdfium is single-threaded); not cached, tried again later."""
 
 
 def source_viewer(source: Source, passage: str, key: str) -> None:
-    """What the citation rests on: passage, page image (PDFs) and the original file."""
+    """What the citation rests on: passage, page image (PDFs) and the original file.
+
+    The original is read (and its content hash checked) here, so only when a viewer is
+    opened; answers and citation cards never touch the files.
+    """
     st.html(f'<div style="{_PASSAGE_STYLE}">{markup.highlighted(passage, source.quote)}</div>')
     if source.masked:
         st.caption(MASKED_NOTE)
         return
+    name = source.rel_path or source.file  # never the server's absolute path
     path = Path(source.source) if source.source else None
-    if path is None or not path.is_file():
-        where = source.source or source.file
-        st.warning(f"Originalfilen finns inte längre på sin plats ({where}).")
+    found = _original(path, source) if path is not None else Refusal.GONE
+    if found == Refusal.GONE:
+        st.warning(f"Originalfilen finns inte längre på sin plats ({markup.text(name)}).")
         return
-    if path.suffix.lower() == ".pdf" and source.page:
-        _pdf_page(path, source.page, source.quote)
+    if isinstance(found, Refusal):
+        st.warning(CHANGED_NOTE, icon=":material/sync_problem:")
+        return
+    file_name = PurePath(source.file or name).name
+    if file_name.lower().endswith(".pdf") and source.page:
+        _pdf_page(found, source.content_hash, file_name, source.page, source.quote)
     st.download_button(
         "Ladda ned originalet",
-        data=lambda: path.read_bytes(),
-        file_name=path.name,
-        mime=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+        data=found,  # the bytes whose hash was checked: nothing is read again
+        file_name=file_name,
+        mime=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
         key=f"download-{key}",
         icon=":material/download:",
         on_click="ignore",
     )
 
 
-def _pdf_page(path: Path, page: int, quote: str) -> None:
+def _original(path: Path, source: Source) -> bytes | Refusal:
+    """The document's bytes if the file at its path is the indexed one, else why not."""
+    version = stamp(path)
+    if version is None:
+        return Refusal.GONE
+    roots = list(app_settings().document_roots)
+    synced = synced_root(source.source, source.rel_path)
+    if synced is not None:
+        roots.append(synced)
+    return _verified(str(path), version, source.content_hash, tuple(str(r) for r in roots))
+
+
+@st.cache_data(max_entries=8, ttl=600, show_spinner=False)
+def _verified(
+    path: str, version: tuple[int, ...], content_hash: str, roots: tuple[str, ...]
+) -> bytes | Refusal:
+    """``read_original``, cached per file version (``version``: inode, size, times), so a
+    viewer left open does not read and hash the file on every rerun."""
     try:
-        png = _page_png(str(path), path.stat().st_mtime_ns, page, quote)
+        return read_original(Path(path), content_hash, [Path(r) for r in roots])
+    except OriginalRefused as exc:
+        return exc.reason
+
+
+def _pdf_page(data: bytes, content_hash: str, name: str, page: int, quote: str) -> None:
+    try:
+        png = _page_png(content_hash, page, quote, data)
     except _Busy:
         st.caption("Sidbilden visas när pågående synkronisering eller visning är klar.")
         return
     if png is None:
         st.caption(f"Sida {page} kunde inte visas som bild.")
         return
-    st.image(png, caption=f"{path.name}, sida {page}")
+    st.image(png, caption=f"{name}, sida {page}")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _page_png(path: str, mtime_ns: int, page: int, quote: str) -> bytes | None:
-    """Rendered page, cached per file version (``mtime_ns`` is part of the key)."""
+def _page_png(content_hash: str, page: int, quote: str, _data: bytes) -> bytes | None:
+    """The page rendered from the checked bytes, cached per content (``_data`` hashes to
+    ``content_hash``, so it is left out of the key)."""
     if not PDFIUM_LOCK.acquire(timeout=3):
         raise _Busy
     try:
-        return render_page(Path(path), page, quote)
+        return render_page(_data, page, quote)
     finally:
         PDFIUM_LOCK.release()

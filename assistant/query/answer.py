@@ -56,6 +56,10 @@ class Source:
     # the passage shows ÅÅMMDD-XXXX but the original file still holds the numbers.
     personal_numbers: int = 0
     personal_policy: str | None = None
+    # The indexed version's SHA-256 and its path below the folder it was synced from: the
+    # source viewer serves the original only while the file there still has this content.
+    content_hash: str = ""
+    rel_path: str = ""
 
     @classmethod
     def of(cls, n: int, p: Passage, quote: str | None = None) -> Source:
@@ -75,6 +79,8 @@ class Source:
             expired=validity == "expired",
             personal_numbers=p.record.personal_numbers,
             personal_policy=p.record.personal_policy,
+            content_hash=p.record.content_hash,
+            rel_path=p.record.rel_path,
         )
 
     @property
