@@ -6,6 +6,10 @@ admin) and some to the access groups that documents name in ``access.toml``; eve
 group is ignored. Without sign-in the app serves one person on one machine: a local admin
 who reads open documents only.
 
+A sign-in lasts ``auth.max_session_hours`` from when the provider issued the claims
+(``iat``): Streamlit keeps them 30 days in its cookie and checks no time itself, and a
+change of groups at the provider takes effect only at the next sign-in.
+
 Also here: what Streamlit's sign-in needs to know (its ``[auth]`` secrets section), and
 which listen addresses count as "this machine only".
 """
@@ -13,12 +17,16 @@ which listen addresses count as "this machine only".
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.errors import AssistantError
 from assistant.settings import ROLES, AuthSettings, Role
 from assistant.store.access import normalise_groups
+
+# How far the provider's clock may run ahead of ours before an issue time is not believed.
+_CLOCK_SKEW_S = 300.0
 
 # Entra ID leaves the groups out of the token when a user has more than fit (about 200)
 # and says so with these claims instead.
@@ -78,6 +86,23 @@ def resolve_identity(claims: Mapping[str, object], auth: AuthSettings) -> Identi
         signed_in=True,
         notice=notice,
     )
+
+
+def session_is_fresh(claims: Mapping[str, object], auth: AuthSettings, *, now: float) -> bool:
+    """Whether a sign-in whose ID-token ``claims`` Streamlit keeps may still be used at
+    ``now`` (seconds since the epoch): issued (``iat``) less than ``max_session_hours`` ago.
+
+    Claims without a usable ``iat`` are never fresh. The token's own ``exp`` is not used:
+    providers set it to minutes or an hour (Keycloak 5 min, Entra ID 1 h) for presenting
+    the token, which Authlib checked at sign-in; honouring it would send everyone through
+    the provider mid-conversation, losing the conversation, every hour or more often.
+    """
+    issued = claims.get("iat")
+    if not isinstance(issued, int | float) or isinstance(issued, bool):
+        return False
+    if not math.isfinite(issued) or issued > now + _CLOCK_SKEW_S:
+        return False
+    return now - issued < auth.max_session_hours * 3600
 
 
 def _provider_groups(claims: Mapping[str, object], claim: str) -> tuple[set[str], str | None]:

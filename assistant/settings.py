@@ -494,6 +494,13 @@ class AuthSettings(_Section):
         description="A signed-in user none of whose groups gives a role: 'employee' with "
         "open documents only, or 'refuse' (not let in).",
     )
+    max_session_hours: float = Field(
+        8.0,
+        gt=0,
+        description="A sign-in lasts this long from when the provider issued it; then the "
+        "user signs in again (silently while the provider's own session lasts), and group "
+        "or role changes at the provider take effect. Default: a working day.",
+    )
 
     @property
     def enabled(self) -> bool:

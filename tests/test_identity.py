@@ -17,6 +17,7 @@ from assistant.identity import (
     SignInRefused,
     is_loopback,
     resolve_identity,
+    session_is_fresh,
     streamlit_auth_section,
 )
 from assistant.settings import AuthSettings, load_settings
@@ -155,3 +156,39 @@ def test_broken_sign_in_settings_exit_2_without_the_secret(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "auth.client_id" in result.stderr
     assert SECRET not in result.stderr + result.stdout
+
+
+# -- how long a sign-in lasts ------------------------------------------------------------
+
+NOW = 1_800_000_000.0  # a fixed "now" (2027-01-15), so the times below are exact
+HOUR = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("claims", "fresh"),
+    [
+        ({"iat": NOW - 7.9 * HOUR, "exp": NOW - 6.9 * HOUR}, True),  # exp: see session_is_fresh
+        ({"iat": NOW - 8.1 * HOUR, "exp": NOW + HOUR}, False),  # a day-old cookie, say
+        ({"iat": NOW - 30 * 24 * HOUR}, False),  # the cookie's own lifetime: 30 days
+        ({"iat": NOW}, True),
+        ({"iat": NOW + 60}, True),  # the provider's clock a minute ahead of ours
+        ({"iat": NOW + 2 * HOUR}, False),  # issued in the future: not believed
+        ({}, False),  # no issue time: cannot tell how old, so not taken
+        ({"iat": "1800000000"}, False),
+        ({"iat": True}, False),
+        ({"iat": float("nan")}, False),
+    ],
+)
+def test_a_sign_in_lasts_max_session_hours_from_when_the_claims_were_issued(
+    claims: dict[str, object], fresh: bool
+) -> None:
+    assert session_is_fresh({"sub": "anna", **claims}, auth(), now=NOW) is fresh
+
+
+def test_max_session_hours_is_a_setting_with_a_working_day_default() -> None:
+    assert auth().max_session_hours == 8
+    claims = {"sub": "anna", "iat": NOW - 2 * HOUR}
+    assert session_is_fresh(claims, auth(max_session_hours=3), now=NOW)
+    assert not session_is_fresh(claims, auth(max_session_hours=1.5), now=NOW)
+    with pytest.raises(ValueError, match="max_session_hours"):
+        auth(max_session_hours=0)

@@ -229,7 +229,7 @@ def test_a_tampered_sign_in_cookie_is_rejected(context: BrowserContext, app_url:
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     # The admin's claims, signed by someone who does not know the app's cookie secret.
     admin = {"sub": "adam", "name": "Adam Admin", "groups": ["it-admin", "grp-hr"],
-             "is_logged_in": True, "provider": "default",
+             "is_logged_in": True, "provider": "default", "iat": int(time.time()),
              "origin": app_url.rstrip("/")}  # fmt: skip
     guessed = URLSafeTimedSerializer("en-gissad-hemlighet", salt="_streamlit_user")
     for value in (f"{payload}.{flipped}", guessed.dumps(json.dumps(admin))):
@@ -248,3 +248,34 @@ def test_a_tampered_sign_in_cookie_is_rejected(context: BrowserContext, app_url:
     context.add_cookies([{**user, "value": real.dumps(json.dumps(admin))}])
     page.goto(app_url)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Adam Admin", timeout=PAGE_MS)
+
+
+def test_a_sign_in_older_than_max_session_hours_goes_through_the_provider_again(
+    context: BrowserContext, app_url: str
+) -> None:
+    page = context.new_page()
+    sign_in(page, app_url, "anna")
+    user = next(c for c in context.cookies() if c["name"] == "_streamlit_user")
+    cookies = URLSafeTimedSerializer(COOKIE_SECRET, salt="_streamlit_user")
+    claims = json.loads(cookies.loads(user["value"].strip('"')))
+    # What Streamlit keeps of the provider's ID token holds its issue and expiry times.
+    assert {"iat", "exp"} <= claims.keys()
+    assert abs(claims["iat"] - time.time()) < 120
+
+    # The same sign-in nine hours later (the default max_session_hours is 8): the cookie is
+    # re-signed with the app's secret, as Streamlit would still accept it for 30 days.
+    old = {**claims, "iat": claims["iat"] - 9 * 3600, "exp": claims["exp"] - 9 * 3600}
+    context.clear_cookies()
+    context.add_cookies([{**user, "value": cookies.dumps(json.dumps(old))}])
+    page.goto(app_url)
+    expect(page.get_by_text("Din inloggning har gått ut. Logga in igen.")).to_be_visible(
+        timeout=PAGE_MS
+    )
+    expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)
+    expect(page.get_by_text("Anna Medarbetare")).to_have_count(0)
+
+    # Signing in again gives fresh claims, and the app is back.
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="anna", exact=True).click(timeout=PAGE_MS)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Anna Medarbetare", timeout=PAGE_MS)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_editable(timeout=PAGE_MS)

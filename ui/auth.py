@@ -1,5 +1,6 @@
 """Who is viewing: sign-in through the organisation's provider (``st.login``), roles checked
-on the server in every page and before every action.
+on the server in every page and before every action. A sign-in older than
+``auth.max_session_hours`` shows the sign-in page again.
 
 Without a configured provider the app is for one person on one machine: it serves only
 when Streamlit listens on a loopback address, and that person is a local admin who reads
@@ -8,9 +9,18 @@ open documents.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from assistant.identity import LOCAL_USER, Identity, SignInRefused, is_loopback, resolve_identity
+from assistant.identity import (
+    LOCAL_USER,
+    Identity,
+    SignInRefused,
+    is_loopback,
+    resolve_identity,
+    session_is_fresh,
+)
 from assistant.settings import Role, Settings
 from ui import markup
 
@@ -48,8 +58,11 @@ def current_viewer(settings: Settings) -> Identity:
         st.stop()
     if not st.user.is_logged_in:
         _sign_in_page(settings)
+    claims = st.user.to_dict()
+    if not session_is_fresh(claims, auth, now=time.time()):
+        _sign_in_page(settings, notice="Din inloggning har gått ut. Logga in igen.")
     try:
-        return resolve_identity(st.user.to_dict(), auth)
+        return resolve_identity(claims, auth)
     except SignInRefused as exc:
         st.error("**Du har inte behörighet till appen:** " + markup.text(str(exc)) + ".")
         if st.button("Logga ut", icon=":material/logout:"):
@@ -69,8 +82,10 @@ def require(viewer: Identity, role: Role) -> None:
     st.stop()
 
 
-def _sign_in_page(settings: Settings) -> None:
+def _sign_in_page(settings: Settings, notice: str | None = None) -> None:
     st.title(settings.ui.title)
+    if notice:
+        st.info(notice, icon=":material/schedule:")
     st.markdown(
         "Logga in med ditt konto i organisationen. Du ser sedan bara dokument som dina "
         "grupper får läsa."
