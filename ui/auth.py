@@ -3,13 +3,14 @@ on the server in every page and before every action. A sign-in older than
 ``auth.max_session_hours`` shows the sign-in page again.
 
 Without a configured provider the app is for one person on one machine: it serves only
-when Streamlit listens on a loopback address, and that person is a local admin who reads
-open documents.
+when Streamlit listens on a loopback address and the page's address names this machine,
+and that person is a local admin who reads open documents.
 """
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -28,9 +29,20 @@ ROLE_SV: dict[Role, str] = {"employee": "medarbetare", "manager": "chef", "admin
 
 
 def guard_address(settings: Settings) -> None:
-    """Without sign-in, serve nothing when Streamlit listens beyond this machine."""
+    """Without sign-in, serve nothing when Streamlit listens beyond this machine, nor to a
+    page whose address names another host (DNS rebinding: a web page the user visits makes
+    its own name resolve to 127.0.0.1; ``assistant ui`` also has Streamlit refuse it)."""
     if settings.auth.enabled:
         return
+    host = st.context.headers.get("Host")
+    if not served_locally(host):
+        st.error(
+            "**Appen har ingen inloggning och nås bara som localhost eller 127.0.0.1** "
+            f"(sidans adress: {markup.text(host or '')}). Öppna "
+            "http://127.0.0.1:8501 (eller den port appen startades på) på den här datorn.",
+            icon=":material/lock:",
+        )
+        st.stop()
     address = st.get_option("server.address")
     if is_loopback(address):
         return
@@ -42,6 +54,21 @@ def guard_address(settings: Settings) -> None:
         icon=":material/lock:",
     )
     st.stop()
+
+
+def served_locally(host: str | None) -> bool:
+    """Whether a request whose ``Host`` header is ``host`` names this machine (a loopback
+    name or address, any port). None: no browser asked (a script run by AppTest)."""
+    if host is None:
+        return True
+    try:
+        parts = urlsplit(f"//{host}")
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        return False
+    if parts.username is not None or parts.path or parts.query or parts.fragment:
+        return False
+    return is_loopback(parts.hostname)
 
 
 def current_viewer(settings: Settings) -> Identity:

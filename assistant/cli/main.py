@@ -353,6 +353,7 @@ def ui(
                 "--server.address", address, "--server.port", str(port),
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
                 "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
+                *streamlit_guards(settings, address),
             ]  # fmt: skip
             if settings.auth.enabled:  # st.login reads the provider from Streamlit's secrets
                 private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-")))
@@ -385,6 +386,24 @@ def _record(settings: Settings, write: Callable[[AuditTrail], object]) -> None:
 
 
 _APP_FILE = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+
+
+def streamlit_guards(settings: Settings, address: str) -> list[str]:
+    """Streamlit options that hold whatever its config files say.
+
+    Without sign-in: WebSocket connections only for a page whose address names this machine
+    (``server.allowedHosts``), so a web page whose own name an attacker's DNS points at
+    127.0.0.1 (DNS rebinding) is refused; cross-origin and XSRF protection on. With sign-in:
+    no error details (message, traceback, server paths) for users, only a generic message;
+    they stay in the server's log.
+    """
+    if settings.auth.enabled:
+        return ["--client.showErrorDetails", "none"]
+    hosts = dict.fromkeys(("localhost", "127.0.0.1", "::1", address.strip("[]")))
+    options = ["--server.enableCORS", "true", "--server.enableXsrfProtection", "true"]
+    for host in hosts:
+        options += ["--server.allowedHosts", host]
+    return options
 
 
 def _streamlit_address() -> str | None:
