@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ingest.chunk import Chunk
+from ingest.chunk import Chunk, cut_to_tokens
 from ingest.model import ParsedDocument
 
 _OPENING_WORDS = 120  # of the first text blocks, quoted as they stand
+# Bounds by tokens whatever the blocks hold: a first block of a million characters (a file
+# of one repeated word) gives a card of this size, not a passage of the whole file.
+_OPENING_TOKENS = 600
+_LINE_TOKENS = 48
 _LABELS = (
     ("doc_type", "Dokumenttyp"),
     ("decided_by", "Beslutad av"),
@@ -49,7 +53,9 @@ def document_card(
             continue
         opening.append(block.text.strip())
         words += len(block.text.split())
-    text = "\n".join(lines) + ("\n\n" + "\n".join(opening) if opening else "")
+    lines = [cut_to_tokens(line, _LINE_TOKENS, count) for line in lines]
+    quoted = cut_to_tokens("\n".join(opening), _OPENING_TOKENS, count)
+    text = "\n".join(lines) + ("\n\n" + quoted if quoted else "")
     first = next((b for b in doc.blocks if b.page == first_page), None)
     return Chunk(
         text=text,

@@ -19,12 +19,20 @@ from assistant.settings import IngestSettings
 from ingest.model import Block, ParsedDocument
 
 Tokenizer = Callable[[str], list[int]]
+Counter = Callable[[str], int]
+
+# What a title or heading may take of a chunk's embedded text: a heading of a million
+# characters (a whole body styled as a heading) must not ride along with every chunk.
+_HEADING_TOKENS = 48
+_CONTEXT_TOKENS = 96
+_ELLIPSIS = " …"
 
 # Bump when parsing or chunking changes what a chunk holds: every document's index key
 # changes with it, so the next sync replaces each document's chunks (new version first,
 # then the old one deleted), as for an edited file. 2 = a document card per document;
-# 3 = laws called by their whole titles and English names (assistant.text.designations).
-CHUNKER_VERSION = 3
+# 3 = laws called by their whole titles and English names (assistant.text.designations);
+# 4 = titles, headings and the card's opening bounded by tokens.
+CHUNKER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,12 @@ class Chunker:
 
     def chunk(self, doc: ParsedDocument) -> list[Chunk]:
         chunks: list[Chunk] = []
+        title = cut_to_tokens(doc.title, _HEADING_TOKENS, self.count)
         for (page, path), blocks in groupby(
             (b for b in doc.blocks if b.text.strip()), key=lambda b: (b.page, b.heading_path)
         ):
-            chunks.extend(self._section(doc.title, page, path, list(blocks)))
+            path = tuple(cut_to_tokens(h, _HEADING_TOKENS, self.count) for h in path)
+            chunks.extend(self._section(title, page, path, list(blocks)))
         return chunks
 
     def _section(
@@ -74,6 +84,7 @@ class Chunker:
             return
         first = body[0]
         context = "\n".join(x for x in (title, " > ".join(path)) if x)
+        context = cut_to_tokens(context, _CONTEXT_TOKENS, self.count)
         for kind, run in groupby(body, key=lambda b: "table" if b.kind == "table" else "text"):
             parts = list(run)
             ocr = any(b.ocr for b in parts)
@@ -101,6 +112,8 @@ class Chunker:
         if self.count(table) <= self._size:
             return [table]
         header, *rows = table.splitlines()
+        if self.count(header) > self._size // 2:  # repeated in every piece: cut as text
+            return self._splitter.split_text(table)
         pieces: list[str] = []
         current: list[str] = [header]
         used = self.count(header)
@@ -117,6 +130,31 @@ class Chunker:
         if len(current) > 1:
             pieces.append("\n".join(current))
         return pieces
+
+
+def cut_to_tokens(text: str, limit: int, count: Counter) -> str:
+    """``text`` if it holds at most ``limit`` tokens, else its start within them, cut at a
+    word where there is one, with " …" after it.
+
+    A token is never shorter than a character, and no text of over ``8 * limit``
+    characters is counted whole: a file of one repeated word costs what its start costs.
+    """
+    head = text[: 8 * limit]
+    if len(head) == len(text) and count(text) <= limit:
+        return text
+    budget = limit - count(_ELLIPSIS)
+    low, high = 0, len(head)  # the longest prefix within the budget: binary search
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count(head[:middle]) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    kept = head[:low]
+    space = kept.rfind(" ")
+    if space > low // 2:
+        kept = kept[:space]
+    return kept.rstrip() + _ELLIPSIS
 
 
 def _text_kind(blocks: list[Block]) -> str:

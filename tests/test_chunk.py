@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.settings import IngestSettings
-from ingest.chunk import Chunker
+from ingest.card import document_card
+from ingest.chunk import Chunker, cut_to_tokens
 from ingest.model import Block, ParsedDocument
 
 SENTENCE = "Medarbetaren ansöker om ledighet i personalsystemet senast två veckor innan. "
@@ -53,3 +54,38 @@ def test_empty_and_heading_only_documents_give_no_chunks() -> None:
     chunker = Chunker(IngestSettings())
     assert chunker.chunk(_doc([Block("Rubrik", "title", 1, None, ("Rubrik",))])) == []
     assert chunker.chunk(_doc([Block("   ", "text", 1)])) == []
+
+
+def test_a_text_is_cut_to_its_token_budget_at_a_word() -> None:
+    chunker = Chunker(IngestSettings())
+    short = "Semester söks i personalsystemet."
+    assert cut_to_tokens(short, 48, chunker.count) == short
+    for junk in ("ordord " * 230_000, "x" * 1_000_000, SENTENCE * 40):
+        cut = cut_to_tokens(junk, 48, chunker.count)
+        assert chunker.count(cut) <= 48
+        assert cut.endswith(" …")
+        assert junk.startswith(cut.removesuffix(" …"))
+    assert cut_to_tokens(SENTENCE * 40, 48, chunker.count).removesuffix(" …")[-1] != " "
+
+
+def test_a_giant_heading_or_title_does_not_ride_along_with_every_chunk() -> None:
+    settings = IngestSettings(chunk_tokens=120, chunk_overlap=20)
+    chunker = Chunker(settings)
+    heading = "rubrik " * 200_000  # a whole body styled as a heading
+    doc = ParsedDocument(
+        Path("a.md"), "md", "titel " * 50_000, [Block(SENTENCE * 10, "text", 1, None, (heading,))]
+    )
+    chunks = chunker.chunk(doc)
+    assert chunks
+    for chunk in chunks:
+        assert chunker.count(chunk.embed_text) <= 120 + 96 + 2
+        assert all(chunker.count(h) <= 48 for h in chunk.heading_path)
+
+
+def test_the_card_quotes_a_bounded_opening_of_a_junk_file() -> None:
+    chunker = Chunker(IngestSettings())
+    junk = ParsedDocument(Path("ord.txt"), "txt", "ord", [Block("ordord " * 230_000, "text", 1)])
+    card = document_card(junk, {}, (), chunker.count)
+    assert card.tokens <= 48 + 600 + 2
+    assert len(card.text) < 5_000
+    assert card.embed_text == card.text
