@@ -49,10 +49,16 @@ class LocalLLM:
     def base_url(self) -> str:
         return self.server.base_url
 
+    @property
+    def api_key(self) -> str:
+        """The key this start of the server asks of every request."""
+        assert self.server.api_key is not None
+        return self.server.api_key
+
     def chat_model(self, **overrides: Any) -> ChatModel:
         """A client for the server (close it after use); overrides go to ModelSettings."""
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
-        return build_chat_model(settings, base_url=self.server.base_url)
+        return build_chat_model(settings, base_url=self.server.base_url, api_key=self.api_key)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,9 @@ def test_complete_joins_the_stream(local_llm: LocalLLM) -> None:
 
 def test_provider_openai_reaches_any_openai_compatible_server(local_llm: LocalLLM) -> None:
     # vLLM, Ollama, LM Studio and llama.cpp are reached this way: same protocol.
-    settings = ModelSettings(provider="openai", base_url=local_llm.base_url, model="local")
+    settings = ModelSettings(
+        provider="openai", base_url=local_llm.base_url, model="local", api_key=local_llm.api_key
+    )
     chat = build_chat_model(settings)
     try:
         answer = chat.complete(MESSAGES, max_tokens=20, temperature=0.0)

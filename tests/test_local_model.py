@@ -1,22 +1,31 @@
-"""The packaged model is joined and checked once; the local llama.cpp server starts, is
-reused when already running, and fails clearly."""
+"""The packaged model is joined and checked once; the local llama.cpp server starts with a
+key of its own, is reused when already running (ours only, never a program squatting on
+its port), and fails clearly."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import http.client
 import http.server
+import json
+import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from fixtures_llm import LocalLLM, free_port
+from fixtures_llm import LocalLLM, free_port, model_cache_dir
 
 from assistant.errors import ConfigError, ModelError
+from assistant.models.factory import open_chat_model
 from assistant.models.local_server import LocalModelServer
 from assistant.models.packaged import PACKAGED_MODELS, PackagedModel, ensure_model, part_files
+from assistant.models.server_record import ServerRecord, read_record, write_record
+from assistant.settings import ModelSettings
 
 SMALL = PACKAGED_MODELS["qwen2.5-0.5b"]
 
@@ -129,7 +138,10 @@ def test_a_missing_part_package_names_the_pip_command(tmp_path: Path) -> None:
     assert not (tmp_path / "qwen2.5-0.5b.gguf").exists()
 
 
-def test_a_running_server_of_ours_is_reused_and_left_running(local_llm: LocalLLM) -> None:
+def test_a_running_server_of_ours_is_reused_and_left_running(
+    local_llm: LocalLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     running = local_llm.server
     with LocalModelServer(
         running.model_path, port=running.port, log_path=running.log_path
@@ -137,10 +149,12 @@ def test_a_running_server_of_ours_is_reused_and_left_running(local_llm: LocalLLM
         assert second.reused
         assert second.pid is None
         assert second.base_url == running.base_url
+        assert second.api_key == local_llm.api_key  # from the record the first one left
     with LocalModelServer(
         running.model_path, port=running.port, log_path=running.log_path
     ) as again:
         assert again.reused  # the first one is still up
+    assert local_llm.api_key not in caplog.text
 
 
 @contextmanager
@@ -185,3 +199,114 @@ def test_a_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
     assert str(log) in str(caught.value)
     assert "not-a-model.gguf" in str(caught.value)  # the tail of the server's own output
     assert server.pid is None
+
+
+def _get(port: int, path: str, key: str | None = None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        conn.request("GET", path, headers=headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_the_local_server_answers_only_requests_with_its_key(local_llm: LocalLLM) -> None:
+    server = local_llm.server
+    key = local_llm.api_key
+    assert len(key) >= 40  # 32 random bytes
+    assert _get(server.port, "/v1/models") == 401
+    assert _get(server.port, "/v1/models", "fel-nyckel") == 401
+    assert _get(server.port, "/v1/models", key) == 200
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        body = {"model": "local", "messages": [{"role": "user", "content": "Hej"}],
+                "max_tokens": 1}  # fmt: skip
+        conn.request("POST", "/v1/chat/completions", json.dumps(body),
+                     {"Content-Type": "application/json"})  # fmt: skip
+        assert conn.getresponse().status == 401
+    finally:
+        conn.close()
+
+    # The key is in the record beside the log, which only this user can read, and nowhere
+    # in the server's log or its command line (which every local account can read).
+    record = read_record(server.record_path)
+    assert record is not None
+    assert (record.key, record.pid) == (key, server.pid)
+    assert server.record_path.stat().st_mode & 0o777 == 0o600
+    assert key not in server.log_path.read_text(errors="replace")
+    assert key not in Path(f"/proc/{server.pid}/cmdline").read_text()
+    assert key not in repr(record)
+
+
+@dataclasses.dataclass
+class _Squatter:
+    """Answers /v1/models like our server (with the model's alias) and records every request."""
+
+    requests: list[tuple[str, str, str | None]] = dataclasses.field(default_factory=list)
+
+    def handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        seen = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                seen.append((self.command, self.path, self.headers.get("Authorization")))
+                body = json.dumps({"object": "list", "data": [{"id": "local"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def test_a_program_squatting_on_the_port_gets_no_question() -> None:
+    squatter = _Squatter()
+    with _http_server(squatter.handler()) as port:
+        settings = ModelSettings(provider="local", local_model="qwen2.5-0.5b", local_port=port)
+        with ExitStack() as stack:
+            chat, problem = open_chat_model(settings, model_cache_dir(), stack)
+            if chat is not None:  # taken for ours: the app would now send it every question
+                with suppress(ModelError):
+                    chat.complete(
+                        [{"role": "user", "content": "Vad står i personalakten?"}],
+                        max_tokens=5,
+                        temperature=0.0,
+                    )
+
+    assert chat is None
+    assert problem is not None
+    assert f"Port {port}" in problem
+    assert "no questions" in problem
+    assert [path for _, path, _ in squatter.requests if "chat/completions" in path] == []
+    assert [auth for _, _, auth in squatter.requests if auth] == []
+
+
+def test_a_stale_record_does_not_make_a_squatter_ours(tmp_path: Path) -> None:
+    # The record of a server that has since exited; a squatter has its port now.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    squatter = _Squatter()
+    with _http_server(squatter.handler()) as port:
+        server = LocalModelServer(tmp_path / "m.gguf", port=port, log_path=tmp_path / "log")
+        write_record(server.record_path, ServerRecord(int(gone.stdout), "1234", port, "k" * 43))
+        with pytest.raises(ConfigError, match="taken by another program"):
+            server.start()
+    assert [auth for _, _, auth in squatter.requests if auth] == []
+    assert server.api_key is None
+
+
+def test_a_record_others_can_read_is_not_believed(tmp_path: Path) -> None:
+    path = tmp_path / "llama-server-8765.json"
+    write_record(path, ServerRecord(123, "456", 8765, "nyckel"))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_record(path) == ServerRecord(123, "456", 8765, "nyckel")
+    path.chmod(0o644)
+    assert read_record(path) is None

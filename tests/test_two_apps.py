@@ -58,7 +58,7 @@ def shared_db(postgres_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def _app(root: Path, data: Path, db_url: str, model_url: str) -> Iterator[str]:
+def _app(root: Path, data: Path, db_url: str, model: LocalLLM) -> Iterator[str]:
     """``assistant ui`` on a free loopback port with its own data folder; its URL."""
     root.mkdir()
     shutil.copytree(data, root / "data")  # the fixture's store is closed
@@ -68,7 +68,8 @@ def _app(root: Path, data: Path, db_url: str, model_url: str) -> Iterator[str]:
         "ASSISTANT_DB__URL": db_url,
         "ASSISTANT_ANSWER__MODE": "generative",
         "ASSISTANT_MODEL__PROVIDER": "openai",
-        "ASSISTANT_MODEL__BASE_URL": model_url,
+        "ASSISTANT_MODEL__BASE_URL": model.base_url,
+        "ASSISTANT_MODEL__API_KEY": model.api_key,
         "ASSISTANT_MODEL__MODEL": "local",
         "ASSISTANT_MODEL__TEMPERATURE": "0",
         # A short prompt and answer: this is about where answers come from and go to.
@@ -116,10 +117,10 @@ def two_apps(
         # One after the other, as compose starts app-2 once app-1 is healthy: the first
         # brings the shared database's schema up to date.
         first = stack.enter_context(
-            _app(root / "app-1", indexed_examples.data_dir, shared_db, local_llm.base_url)
+            _app(root / "app-1", indexed_examples.data_dir, shared_db, local_llm)
         )
         second = stack.enter_context(
-            _app(root / "app-2", indexed_examples.data_dir, shared_db, local_llm.base_url)
+            _app(root / "app-2", indexed_examples.data_dir, shared_db, local_llm)
         )
         yield first, second
 

@@ -42,11 +42,13 @@ def build_embedding(settings: EmbeddingSettings) -> EmbeddingModel:
     )
 
 
-def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) -> ChatModel:
+def build_chat_model(
+    settings: ModelSettings, *, base_url: str | None = None, api_key: str | None = None
+) -> ChatModel:
     """The chat model the settings name.
 
-    For provider "local", ``base_url`` is the running ``LocalModelServer``'s; for the
-    others it overrides ``settings.base_url`` when given.
+    For provider "local", ``base_url`` and ``api_key`` are the running
+    ``LocalModelServer``'s; for the others they override the settings' when given.
     """
     url = base_url or settings.base_url
     if not url:
@@ -54,7 +56,8 @@ def build_chat_model(settings: ModelSettings, *, base_url: str | None = None) ->
             "No model endpoint: the local provider needs the local server's base_url; "
             "other providers need model.base_url."
         )
-    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    if api_key is None and settings.api_key is not None:
+        api_key = settings.api_key.get_secret_value()
     # One budget per call, no retries: on failure the caller answers extractively.
     read_s = min(settings.first_token_timeout_s, settings.timeout_s)
     timeout = openai.Timeout(read_s, connect=min(10.0, read_s))
@@ -104,13 +107,13 @@ def open_chat_model(
     A chat model that cannot be had is not fatal: the second value says why, and
     answers are then extractive.
     """
-    base_url = None
+    base_url = api_key = None
     try:
         if settings.provider == "local":
             server = LocalModelServer.from_settings(settings, models_dir)
             stack.enter_context(server)
-            base_url = server.base_url
-        chat = build_chat_model(settings, base_url=base_url)
+            base_url, api_key = server.base_url, server.api_key
+        chat = build_chat_model(settings, base_url=base_url, api_key=api_key)
     except AssistantError as exc:
         return None, str(exc)
     stack.callback(chat.close)

@@ -2,7 +2,9 @@
 
 ``LocalModelServer`` runs ``llama_cpp.server`` on loopback with the joined GGUF file (see
 ``assistant.models.packaged``), or reuses one of ours already listening on the port, and
-speaks the OpenAI protocol like any endpoint.
+speaks the OpenAI protocol like any endpoint. Each start has its own random key, which
+every request must carry; a program on the port that this app did not start gets no
+question (see ``assistant.models.server_record``).
 """
 
 from __future__ import annotations
@@ -14,17 +16,27 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from enum import Enum
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
 from assistant.errors import ConfigError, ModelError
 from assistant.models.packaged import PACKAGED_MODELS, ensure_model
+from assistant.models.server_record import (
+    ServerRecord,
+    is_running,
+    listens_on,
+    new_key,
+    process_start,
+    read_record,
+    remove_record,
+    write_record,
+)
 from assistant.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -43,38 +55,40 @@ def die_with_parent() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-class _Port(Enum):
-    FREE = "free"
-    OURS = "ours"
-    OTHER = "other"
-
-
-def _probe(port: int, timeout: float = 2.0) -> _Port:
-    """Who listens on the loopback port: nobody, a llama.cpp server of ours, or another program."""
+def _serves_model(port: int, key: str, timeout: float = 2.0) -> bool:
+    """Whether the server on the loopback port takes ``key`` and lists our model. Ask only
+    a process known to be ours: the question shows the key."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", "/v1/models")
+        conn.request("GET", "/v1/models", headers={"Authorization": f"Bearer {key}"})
         response = conn.getresponse()
         body = response.read()
-    except ConnectionRefusedError:
-        return _Port.FREE
-    except (OSError, http.client.HTTPException):
-        return _Port.OTHER
+        ids = {m.get("id") for m in json.loads(body).get("data", [])}
+    except (OSError, http.client.HTTPException, ValueError, AttributeError):
+        return False
     finally:
         conn.close()
+    return response.status == 200 and ALIAS in ids
+
+
+def _port_free(port: int) -> bool:
+    """Whether nothing listens on the loopback port (asked without saying a word)."""
     try:
-        ids = {m.get("id") for m in json.loads(body).get("data", [])}
-    except (ValueError, AttributeError):
-        return _Port.OTHER
-    return _Port.OURS if response.status == 200 and ALIAS in ids else _Port.OTHER
+        socket.create_connection((HOST, port), timeout=2.0).close()
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 class LocalModelServer:
     """``python -m llama_cpp.server`` on loopback, as a context manager.
 
-    If a server answering ``/v1/models`` with our alias already listens on the port (say,
-    the app's), it is reused and left running on exit; otherwise one is started, and
-    stopped on exit. Its output goes to ``log_path``.
+    If a server this app started already listens on the port (say, the app's: its record
+    beside ``log_path`` names the process and the key), it is reused and left running on
+    exit; otherwise one is started with a new key, and stopped on exit. Any other program
+    on the port is refused, whatever it answers. The server's output goes to ``log_path``.
     """
 
     def __init__(
@@ -96,6 +110,7 @@ class LocalModelServer:
         self.startup_timeout_s = startup_timeout_s
         self.extra_args = tuple(extra_args)
         self.reused = False
+        self.api_key: str | None = None  # what every request must carry; never logged
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -113,6 +128,11 @@ class LocalModelServer:
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}/v1"
+
+    @property
+    def record_path(self) -> Path:
+        """Where the running server's process and key are kept (mode 0600)."""
+        return self.log_path.with_name(f"llama-server-{self.port}.json")
 
     @property
     def pid(self) -> int | None:
@@ -144,14 +164,20 @@ class LocalModelServer:
         """Start (or reuse) the server and wait until it answers; ModelError if it cannot."""
         if self._process is not None or self.reused:
             return self
-        state = _probe(self.port)
-        if state is _Port.OURS:
-            self.reused = True
+        record = read_record(self.record_path)
+        if (
+            record is not None
+            and record.port == self.port
+            and is_running(record)
+            and _serves_model(self.port, record.key)
+        ):
+            self.reused, self.api_key = True, record.key
             log.info("reusing the llama.cpp server already on %s", self.base_url)
             return self
-        if state is _Port.OTHER:
+        if not _port_free(self.port):
             raise ConfigError(
-                f"Port {self.port} on {HOST} is taken by another program; choose another "
+                f"Port {self.port} on {HOST} is taken by another program, not a model server "
+                "this app started, so it gets no questions; stop it or choose another port "
                 "with ASSISTANT_MODEL__LOCAL_PORT."
             )
         if importlib.util.find_spec("llama_cpp") is None:
@@ -166,10 +192,18 @@ class LocalModelServer:
         self._log.write(f"--- {time.strftime('%F %T')} {' '.join(self.command())}\n".encode())
         self._log.flush()
         # Our own settings (which may hold API keys) stay out of the child's environment.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+        # HOST, PORT and CONFIG_FILE would override the command line in llama_cpp.server.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("ASSISTANT_") and k not in ("HOST", "PORT", "CONFIG_FILE")
+        }
         # Idle OpenMP threads sleep instead of spinning. With other busy processes on a
         # small box (ingest, a second server) spinning made answers up to 8x slower here.
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # The key goes through the environment (llama_cpp.server reads API_KEY), which only
+        # this user can read, not the command line, which every local account can.
+        key = self.api_key = env["API_KEY"] = new_key()
         started = time.monotonic()
         self._process = subprocess.Popen(
             self.command(),
@@ -181,6 +215,8 @@ class LocalModelServer:
         )
         try:
             self._wait_ready(offset, started)
+            pid = self._process.pid
+            write_record(self.record_path, ServerRecord(pid, process_start(pid), self.port, key))
         except BaseException:
             self.stop()
             raise
@@ -191,6 +227,7 @@ class LocalModelServer:
 
     def _wait_ready(self, log_offset: int, started: float) -> None:
         assert self._process is not None
+        assert self.api_key is not None
         while True:
             code = self._process.poll()
             if code is not None:
@@ -198,8 +235,10 @@ class LocalModelServer:
                     f"The local model server exited with code {code} before it was ready "
                     f"(log: {self.log_path}):\n{self._log_tail(log_offset)}"
                 )
-            state = _probe(self.port, timeout=1.0)
-            if state is _Port.OURS:
+            # Asked only once our child holds the port: a program that took the port
+            # first is never shown the key (our child then fails to listen, and exits).
+            holds = listens_on(self._process.pid, self.port)
+            if holds is not False and _serves_model(self.port, self.api_key, 1.0):
                 return
             if time.monotonic() - started > self.startup_timeout_s:
                 raise ModelError(
@@ -222,6 +261,7 @@ class LocalModelServer:
         """Stop the server we started (a reused one is left running)."""
         process, self._process = self._process, None
         if process is not None:
+            remove_record(self.record_path, process.pid)
             process.terminate()
             try:
                 process.wait(timeout=5)
@@ -232,6 +272,7 @@ class LocalModelServer:
             self._log.close()
             self._log = None
         self.reused = False
+        self.api_key = None
 
     def __enter__(self) -> Self:
         return self.start()
