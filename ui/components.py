@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assistant.models.endpoints import display_url
 from assistant.query.answer import Answer, Source, Sources
 from assistant.query.runtime import Runtime
 from assistant.settings import AnswerSettings, ModelSettings
@@ -149,4 +150,4 @@ def endpoint_label(model: ModelSettings) -> str:
     """Where the chat model is, in words an admin recognises."""
     if model.provider == "local":
         return f"lokal modell {model.local_model} på 127.0.0.1:{model.local_port}"
-    return f"{model.provider}: {model.model} på {model.base_url}"
+    return f"{model.provider}: {model.model} på {display_url(model.base_url or '')}"

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import openai
 
 from assistant.errors import ModelError
-from assistant.models.endpoints import short
+from assistant.models.endpoints import keep_url_secrets_out_of_logs, redact_urls, short
 
 
 class ChatModel(Protocol):
@@ -66,6 +66,7 @@ class OpenAIChatModel:
         self.endpoint = endpoint
         self.first_token_timeout_s = first_token_timeout_s
         self.timeout_s = timeout_s
+        keep_url_secrets_out_of_logs()
 
     def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float
@@ -111,7 +112,7 @@ class OpenAIChatModel:
         self._client.close()
 
     def _error(self, what: str) -> ModelError:
-        return ModelError(f"Model endpoint {self.endpoint} failed: {what}")
+        return ModelError(f"Model endpoint {self.endpoint} failed: {redact_urls(what)}")
 
 
 def _as_params(messages: list[dict[str, str]]) -> Any:

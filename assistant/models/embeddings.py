@@ -13,6 +13,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from pydantic import PrivateAttr
 
 from assistant.errors import EmbeddingError
+from assistant.models.endpoints import display_url, keep_url_secrets_out_of_logs, redact_urls
 
 
 class LocalE5Embedding(BaseEmbedding):
@@ -68,6 +69,7 @@ class EndpointEmbedding(BaseEmbedding):
         if self._client is None:
             import openai
 
+            keep_url_secrets_out_of_logs()
             self._client = openai.OpenAI(
                 base_url=self.base_url,
                 api_key=self.api_key or "unused",
@@ -89,7 +91,8 @@ class EndpointEmbedding(BaseEmbedding):
             response = self._openai().embeddings.create(model=self.model_name, input=texts)
         except openai.OpenAIError as exc:
             raise EmbeddingError(
-                f"Embedding endpoint {self.base_url} failed: {type(exc).__name__}: {exc}"
+                f"Embedding endpoint {display_url(self.base_url)} failed: "
+                + redact_urls(f"{type(exc).__name__}: {exc}")
             ) from exc
         rows = sorted(response.data, key=lambda d: d.index)
         return [list(map(float, row.embedding)) for row in rows]

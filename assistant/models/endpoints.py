@@ -1,8 +1,24 @@
-"""Small helpers shared by the HTTP endpoint clients (chat model, reranker)."""
+"""Small helpers shared by the HTTP endpoint clients (embeddings, chat model, reranker,
+store server): how an endpoint is named in messages and logs without its secrets.
+
+A base URL may carry credentials (``https://user:password@host/…``) or a key in its
+query (``?api-key=…``). Messages name an endpoint by ``display_url`` only, text that may
+quote a URL (a library's error, a server's answer) passes ``redact_urls``, and the HTTP
+libraries' own request log lines are redacted the same way (``keep_url_secrets_out_of_logs``).
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from urllib.parse import urlsplit, urlunsplit
+
+# The user info of any URL in a text, and the value of any query parameter.
+_USERINFO = re.compile(r"(?<=://)[^\s/?#@]*@")
+_QUERY_VALUE = re.compile(r"(?<=[?&])([^\s=&#\"'<>]+)=[^\s&#\"'<>]*")
+# The HTTP clients the endpoint clients use (openai's is httpx2); each logs every request's
+# whole URL at INFO.
+_HTTP_LOGGERS = ("httpx", "httpx2")
 
 
 def display_url(url: str) -> str:
@@ -14,6 +30,31 @@ def display_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the user info and the query values of every URL in it cut out."""
+    return _QUERY_VALUE.sub(r"\1=***", _USERINFO.sub("***@", text))
+
+
+class _RedactUrls(logging.Filter):
+    """Rewrites a log record's message through ``redact_urls``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_urls(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def keep_url_secrets_out_of_logs() -> None:
+    """Redact URLs in what the HTTP clients log (once per process; called by the code that
+    builds an endpoint client, wherever it runs)."""
+    for name in _HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactUrls) for f in logger.filters):
+            logger.addFilter(_RedactUrls())
 
 
 def is_loopback(url: str) -> bool:

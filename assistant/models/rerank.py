@@ -16,7 +16,13 @@ import httpx
 from pydantic import SecretStr
 
 from assistant.errors import ServiceError
-from assistant.models.endpoints import display_url, is_loopback, short
+from assistant.models.endpoints import (
+    display_url,
+    is_loopback,
+    keep_url_secrets_out_of_logs,
+    redact_urls,
+    short,
+)
 from assistant.settings import RerankApi
 
 
@@ -59,6 +65,7 @@ class EndpointReranker:
         self.endpoint = display_url(self.url)  # for messages; never holds secrets
         self.name = f"{api}:{model or 'default'}"
         self._api_key = api_key
+        keep_url_secrets_out_of_logs()
         headers = {"Accept": "application/json"}
         if api_key is not None:
             headers["Authorization"] = f"Bearer {api_key.get_secret_value()}"
@@ -153,7 +160,7 @@ class EndpointReranker:
         return pairs
 
     def _error(self, what: str) -> ServiceError:
-        message = f"Rerank endpoint {self.endpoint} failed: {what}"
+        message = f"Rerank endpoint {self.endpoint} failed: {redact_urls(what)}"
         if self._api_key is not None:  # a server may echo what it was sent
             message = message.replace(self._api_key.get_secret_value(), "***")
         return ServiceError(message)

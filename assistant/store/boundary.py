@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from assistant.errors import AssistantError, StoreError
+from assistant.models.endpoints import redact_urls
 
 _MESSAGE_CHARS = 200
 _CAUSE_CHARS = 80  # kept of the cause even when the store's location is long
@@ -40,7 +41,8 @@ class ErrorBoundary:
     Everything a back end raises after opening (HTTP errors, dropped connections,
     timeouts, the engine's own exceptions) leaves the store as ``StoreError`` naming the
     store and the operation; errors the project raised on purpose pass unchanged. Secrets
-    (the API key) are cut from the message, which keeps one short line of the cause.
+    (the API key, a URL's credentials and query) are cut from the message, which keeps one
+    short line of the cause.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class ErrorBoundary:
         return StoreError(self._redact(head + cause))
 
     def _redact(self, text: str) -> str:
+        text = redact_urls(text)
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text

@@ -18,6 +18,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from assistant.errors import StoreError
+from assistant.models.endpoints import display_url, keep_url_secrets_out_of_logs
 from assistant.settings import Settings, StoreSettings
 from assistant.store.access import readable_by
 from assistant.store.base import (
@@ -53,13 +54,15 @@ class ServerStore:
     def connect(cls, settings: Settings, client: QdrantClient | None = None) -> ServerStore:
         """Connect to ``settings.store.url`` (or use a given client) and ensure the schema."""
         url = settings.store.url or ":memory:"
+        location = display_url(url) if settings.store.url else url  # never its credentials
         api_key = settings.store.api_key.get_secret_value() if settings.store.api_key else None
-        with _boundary(url, api_key).guard("connecting"):
+        keep_url_secrets_out_of_logs()
+        with _boundary(location, api_key).guard("connecting"):
             if client is None:
                 client = QdrantClient(
                     url=url, api_key=api_key, timeout=math.ceil(settings.store.timeout_s)
                 )
-        store = cls(client, collection_name(settings), url, api_key)
+        store = cls(client, collection_name(settings), location, api_key)
         store._ensure_collection(settings.embedding.dimensions, settings.store)
         return store
 
