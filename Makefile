@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 # so rebuild with `pip install --no-cache-dir --force-reinstall --no-deps llama-cpp-python`.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=ON
 
-.PHONY: setup run ingest status test lint typecheck pytest eval bench clean
+.PHONY: setup run ingest status test test-fast lint typecheck pytest eval bench clean
 
 $(BIN)/assistant: pyproject.toml
 	bash scripts/install-system-deps.sh
@@ -46,6 +46,14 @@ pytest: setup
 	$(BIN)/pytest
 
 test: lint typecheck pytest  ## Everything CI checks
+
+# The quick loop while working: lint, and the tests without a browser, a second app or
+# the slow corpus runs (a few minutes on 2 cores). CI runs `make test`.
+FAST_SKIP := test_browser test_browser_audit test_browser_summaries test_two_apps test_local_mode
+
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -x -m "not slow" $(foreach t,$(FAST_SKIP),--ignore=tests/$(t).py)
 
 CORPUS ?= ../shared/corpus/sv-public
 
