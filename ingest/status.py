@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from assistant.errors import StoreBusyError
+from assistant.models.endpoints import display_url
 from assistant.settings import Settings
 from assistant.store import VectorStore, collection_name, open_store
 from ingest.report import RunReport, load_latest
@@ -99,7 +100,9 @@ def index_status(settings: Settings, store: VectorStore | None = None) -> IndexS
     return IndexStatus(
         store=StoreInfo(
             kind="server" if settings.store.url else "embedded",
-            location=settings.store.url or str(settings.store_dir),
+            location=display_url(settings.store.url)
+            if settings.store.url
+            else str(settings.store_dir),
             collection=collection_name(settings),
         ),
         data_dir=str(settings.data_dir),

@@ -33,6 +33,7 @@ from assistant.settings import (
 )
 from assistant.store.server import ServerStore
 from evals.judge import build_judge
+from ingest.status import index_status
 from ui.components import endpoint_label
 
 PASSWORD = "losen-ord-7731"
@@ -185,3 +186,4 @@ def test_the_app_and_the_cli_name_endpoints_without_their_secrets(tmp_path: Path
 
     store = ServerStore.connect(settings, QdrantClient(":memory:"))
     assert store.location == "http://127.0.0.1:6333"
+    assert index_status(settings, store).store.location == "http://127.0.0.1:6333"
