@@ -157,6 +157,25 @@ def test_a_running_server_of_ours_is_reused_and_left_running(
     assert local_llm.api_key not in caplog.text
 
 
+def test_a_server_of_ours_is_reused_while_it_writes_an_answer(local_llm: LocalLLM) -> None:
+    running = local_llm.server
+    chat = local_llm.chat_model()
+    try:
+        answer = chat.stream(
+            [{"role": "user", "content": "Beskriv hur man söker semester, steg för steg."}],
+            max_tokens=300,
+            temperature=0.0,
+        )
+        next(answer)  # the server now writes this answer and asks nothing else meanwhile
+        with LocalModelServer(
+            running.model_path, port=running.port, log_path=running.log_path
+        ) as second:
+            assert second.reused
+        answer.close()
+    finally:
+        chat.close()
+
+
 @contextmanager
 def _http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -55,7 +55,7 @@ def die_with_parent() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _serves_model(port: int, key: str, timeout: float = 2.0) -> bool:
+def _serves_model(port: int, key: str, timeout: float) -> bool:
     """Whether the server on the loopback port takes ``key`` and lists our model. Ask only
     a process known to be ours: the question shows the key."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
@@ -164,13 +164,10 @@ class LocalModelServer:
         """Start (or reuse) the server and wait until it answers; ModelError if it cannot."""
         if self._process is not None or self.reused:
             return self
+        # Known by its process, not by asking: a server writing an answer does not answer
+        # /v1/models (it waits for the model) until the answer is done.
         record = read_record(self.record_path)
-        if (
-            record is not None
-            and record.port == self.port
-            and is_running(record)
-            and _serves_model(self.port, record.key)
-        ):
+        if record is not None and record.port == self.port and is_running(record):
             self.reused, self.api_key = True, record.key
             log.info("reusing the llama.cpp server already on %s", self.base_url)
             return self
