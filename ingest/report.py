@@ -9,7 +9,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import Reason
+
 LATEST = "ingest-latest.json"
+# How a file kept out for access rules that cannot be read is reported (reason access_rules).
+WITHHELD = "withheld: access rules cannot be read"
 _POLICY = {"mask": "masked", "flag": "kept, flagged", "skip": "not indexed"}
 
 
@@ -23,7 +27,9 @@ class FileResult:
     pages: int = 0
     ocr_pages: int = 0
     chunks: int = 0
-    groups: list[str] = field(default_factory=list)  # who may read it, once known
+    # Who may read it, once known; empty when its access rules cannot be read. Also who
+    # may see its name where the report is shown.
+    groups: list[str] = field(default_factory=list)
     # Personal identity numbers found (distinct), and the policy applied: mask, flag, skip.
     personal_numbers: int = 0
     personal_policy: str | None = None
@@ -56,6 +62,11 @@ class RunReport:
     @property
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def withheld(self) -> list[FileResult]:
+        """Files kept out of the index because their access rules cannot be read."""
+        return [f for f in self.failed if f.reason == Reason.ACCESS_RULES]
 
     @property
     def with_personal_numbers(self) -> list[FileResult]:
@@ -127,6 +138,11 @@ class RunReport:
             f"Time: {self.seconds:.1f} s ({t['chunks_per_s']} chunks/s; embedding "
             f"{self.embed_seconds:.1f} s, parsing {self.parse_seconds:.1f} s)",
         ]
+        if self.withheld:
+            lines.append(
+                f"Withheld from everyone: {len(self.withheld)} file(s) whose access rules "
+                "cannot be read; fix the access.toml named below and sync again"
+            )
         if self.failed:
             lines.append("Skipped files:")
             lines += [f"  {f.file}: [{f.reason}] {f.message}" for f in self.failed]

@@ -11,6 +11,12 @@ Without any rule file a document is readable by everyone. ``"*"`` (or "alla",
 "everyone") in a list also means everyone. A rule file that cannot be read makes the
 documents under it fail with a clear reason: never public by accident.
 
+The rules come from the real tree, not from the folder named: the walk up goes past it
+to the file system's root, so ``share/hr/access.toml`` holds when ``share/hr/lon`` is
+synced on its own (a rule file above can only narrow the default, everyone). A root that
+lies inside another root of the same discovery is covered by the outer one: each file is
+found once, and named relative to the outer root.
+
 Links: a link whose target lies outside the folder being indexed fails with
 ``outside_root`` (a file or a whole folder, reported once): reading it would publish
 something nobody put in the document folder. A link to something inside the folder is
@@ -25,7 +31,7 @@ import os
 import tomllib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import cast
@@ -41,8 +47,8 @@ _DOC_NAMESPACE = uuid.UUID("6b1b3f0e-3c55-4d8e-9d3f-9a1c4e2b7a10")
 class SourceFile:
     path: Path  # absolute
     root: Path  # the folder (or file) the admin named
-    groups: tuple[str, ...] | None  # None: the file must not be indexed, see ``problem``
-    problem: tuple[Reason, str] | None = None  # why not, known before the file is opened
+    groups: tuple[str, ...] | None  # who may read it; None: its access rules cannot be read
+    problem: tuple[Reason, str] | None = None  # why it must not be indexed, known up front
 
     @property
     def doc_id(self) -> str:
@@ -64,12 +70,12 @@ class SourceFile:
 
 
 def discover(roots: Iterable[Path], access_file: str = "access.toml") -> Iterator[SourceFile]:
-    """Every candidate file under the roots, sorted, skipping hidden and temporary files."""
+    """Every candidate file under the roots, sorted, skipping hidden and temporary files;
+    a file under two of the roots is found once (see ``outermost``)."""
     read_rules = cache(_read_rules)  # each rule file read once per discovery
-    for given in roots:
-        root = given.expanduser().resolve()
+    for root in outermost(roots):
         if root.is_file():
-            yield _source(root, root.parent, access_file, root.parent, read_rules)
+            yield _source(root, root.parent, access_file, read_rules)
             continue
         for folder, dirs, files in os.walk(root):  # lists links to folders, never enters
             here = Path(folder)
@@ -79,42 +85,49 @@ def discover(roots: Iterable[Path], access_file: str = "access.toml") -> Iterato
             names = [n for n in files if not n.startswith((".", "~$")) and n != access_file]
             for name in sorted([*linked, *names]):
                 path = here / name
+                source = _source(path, root, access_file, read_rules)
                 if path.is_symlink():
-                    link = _link(path, root)
+                    link = _link(source)
                     if link is not None:
                         yield link
                     continue
-                yield _source(path, root, access_file, root, read_rules)
+                yield source
 
 
-def _link(path: Path, root: Path) -> SourceFile | None:
-    """A link met in the walk: a failure to report, or None to skip it quietly."""
+def outermost(roots: Iterable[Path]) -> list[Path]:
+    """The roots resolved, each once and in the order given, without those inside another
+    root: the outer one covers them (a file must not be found twice under two names)."""
+    resolved = list(dict.fromkeys(r.expanduser().resolve() for r in roots))
+    return [r for r in resolved if not any(o != r and r.is_relative_to(o) for o in resolved)]
+
+
+def _link(source: SourceFile) -> SourceFile | None:
+    """A link met in the walk: a failure to report (its groups those of the folder it sits
+    in, so the report can say who may see its name), or None to skip it quietly."""
+    path, root = source.path, source.root
     target = Path(os.path.realpath(path))  # the end of the chain, even when broken
     if not target.is_relative_to(root):
         message = f"the link leads outside the document folder, to {target}, and is not followed"
-        return SourceFile(path, root, None, (Reason.OUTSIDE_ROOT, message))
+        return replace(source, problem=(Reason.OUTSIDE_ROOT, message))
     if not target.exists():  # broken, or links that loop
         message = f"the link is broken: {target.relative_to(root).as_posix()} cannot be found"
-        return SourceFile(path, root, None, (Reason.UNREADABLE, message))
+        return replace(source, problem=(Reason.UNREADABLE, message))
     return None  # the walk finds the target itself, with its own access rules
 
 
 _RuleReader = Callable[[Path], "dict[str, object] | None"]
 
 
-def _source(
-    path: Path, root: Path, access_file: str, top: Path, read_rules: _RuleReader
-) -> SourceFile:
+def _source(path: Path, root: Path, access_file: str, read_rules: _RuleReader) -> SourceFile:
     try:
-        groups = _groups_for(path, top, access_file, read_rules)
+        groups = _groups_for(path, access_file, read_rules)
     except ValueError as exc:
         return SourceFile(path, root, None, (Reason.ACCESS_RULES, str(exc)))
     return SourceFile(path, root, groups)
 
 
-def _groups_for(
-    path: Path, top: Path, access_file: str, read_rules: _RuleReader
-) -> tuple[str, ...]:
+def _groups_for(path: Path, access_file: str, read_rules: _RuleReader) -> tuple[str, ...]:
+    """The groups of the nearest rules up the real tree, whatever folder was synced."""
     folder = path.parent
     while True:
         rules = read_rules(folder / access_file)
@@ -126,15 +139,15 @@ def _groups_for(
                 return _normalise(per_file[path.name], folder / access_file)
             if "groups" in rules:
                 return _normalise(rules["groups"], folder / access_file)
-        if folder == top or folder.parent == folder:
+        if folder.parent == folder:  # the file system's root: no rules anywhere above
             return (EVERYONE,)
         folder = folder.parent
 
 
 def _read_rules(rule_file: Path) -> dict[str, object] | None:
-    if not rule_file.is_file():
-        return None
     try:
+        if not rule_file.is_file():
+            return None
         data = tomllib.loads(rule_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"Access rules in {rule_file} cannot be read: {exc}") from exc

@@ -5,8 +5,11 @@ version; else parse, chunk, embed and upsert the new version, and only then dele
 old one. Point ids derive from (document, version, chunk number), so a killed run that
 is started again overwrites its half-written points and ends in the same state. A file
 that fails keeps whatever was indexed for it before, except a link that now leads outside
-the folder (``outside_root``) or a document left out for its personal identity numbers
-(``personal_data``): nothing of it should be readable, so it goes.
+the folder (``outside_root``), a document left out for its personal identity numbers
+(``personal_data``) and one whose access rules cannot be read (``access_rules``, fail
+closed: the earlier rules may have been broader than the ones being written): nothing of
+it should be readable, so it goes, until the next sync that can index it again (from the
+embedding cache, so cheaply).
 A file that disappeared from a folder named in this run is removed from the index.
 
 Parsing runs in one thread of its own, one file at a time (PDFium is not thread-safe):
@@ -53,7 +56,7 @@ from ingest.errors import DocumentError, Reason
 from ingest.metadata import document_fields
 from ingest.model import ParsedDocument
 from ingest.parse import parse_file
-from ingest.report import FileResult, RunReport
+from ingest.report import WITHHELD, FileResult, RunReport
 from ingest.sources import SourceFile, discover, file_hash
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,9 @@ _REPORTED_INSTRUCTIONS = 5
 _REPORTED_CHARS = 160
 
 _T = TypeVar("_T")
+
+# Failures that take what was indexed of the file out of the index.
+_WITHDRAWN = (Reason.OUTSIDE_ROOT, Reason.PERSONAL_DATA, Reason.ACCESS_RULES)
 
 # Called before each file: (files done, files in all, file name).
 Progress = Callable[[int, int, str], None]
@@ -223,8 +229,9 @@ class IngestJob:
             report.store_seconds += time.perf_counter() - t0
         except DocumentError as exc:
             message = exc.message
-            gone = exc.reason in (Reason.OUTSIDE_ROOT, Reason.PERSONAL_DATA)
-            if gone and state is not None:
+            if exc.reason is Reason.ACCESS_RULES:
+                message = f"{WITHHELD}, so nobody reads it until they are fixed ({message})"
+            if exc.reason in _WITHDRAWN and state is not None:
                 self._store.delete_doc(source.doc_id)
                 message += "; what was indexed from this path before is removed"
             return FileResult(
@@ -233,7 +240,7 @@ class IngestJob:
                 "failed",
                 exc.reason.value,
                 message,
-                groups=list(groups),
+                groups=list(source.groups or ()),  # who may see its name in the report
                 personal_numbers=found,
                 personal_policy=policy if found else None,
             )

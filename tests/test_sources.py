@@ -81,3 +81,41 @@ def test_file_hash_changes_with_content(tmp_path: Path) -> None:
     before = file_hash(path)
     path.write_text("två")
     assert file_hash(path) != before
+
+
+def test_rules_above_the_synced_folder_hold(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "share/hr/access.toml": 'groups = ["hr"]\n',
+            "share/hr/lon/tabell.md": "x",
+            "share/hr/lon/2025/mars.md": "x",
+        },
+    )
+    lon = tmp_path / "share" / "hr" / "lon"
+    assert _groups(lon) == {"tabell.md": ("hr",), "2025/mars.md": ("hr",)}
+    [single] = list(discover([lon / "2025" / "mars.md"]))
+    assert single.groups == ("hr",)
+
+
+@pytest.mark.parametrize("nested_first", [False, True])
+def test_overlapping_roots_find_each_file_once_under_its_own_rules(
+    tmp_path: Path, nested_first: bool
+) -> None:
+    _tree(
+        tmp_path,
+        {
+            "share/hr/access.toml": 'groups = ["hr"]\n',
+            "share/hr/rehab.md": "x",
+            "share/hr/lon/tabell.md": "x",
+        },
+    )
+    hr = tmp_path / "share" / "hr"
+    roots = [hr / "lon", hr / "lon" / "tabell.md", hr]
+    found = list(discover(roots if nested_first else roots[::-1]))
+    assert sorted((s.relative, s.groups) for s in found) == [
+        ("lon/tabell.md", ("hr",)),
+        ("rehab.md", ("hr",)),
+    ]
+    alone = {s.path: s.doc_id for s in discover([hr / "lon"])}
+    assert {s.path: s.doc_id for s in found if s.path in alone} == alone, "ids follow the file"

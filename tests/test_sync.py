@@ -279,3 +279,56 @@ def test_the_next_file_is_parsed_ahead_and_again_if_it_changed_meanwhile(
     assert any("4 500" in t for t in texts)  # the file as it was at its turn
     assert not any("3 000" in t for t in texts)
     assert job.run([folder]).totals()["unchanged"] == 4  # stored under that version's key
+
+
+LON = "Lönerevisionen genomförs i april och gäller från den första i månaden."
+
+
+@pytest.mark.parametrize(
+    "roots",
+    [["hr/lon"], ["hr", "hr/lon"], ["hr/lon", "hr"]],
+    ids=["subfolder", "nested-last", "nested-first"],
+)
+def test_rules_above_the_synced_folder_hold_whatever_the_roots(
+    tmp_path: Path,
+    settings: Settings,
+    edge: VectorStore,
+    embedder: LocalE5Embedding,
+    roots: list[str],
+) -> None:
+    share = tmp_path / "share"
+    _write(share / "hr" / "lon", "revision", LON)
+    (share / "hr" / "access.toml").write_text('groups = ["hr"]\n')
+    report = IngestJob(settings, edge, embedder).run([share / r for r in roots])
+    assert [f.status for f in report.files] == ["new"], "found once"
+    assert _texts(edge, "lönerevisionen", []) == [], "nobody outside hr reads it"
+    assert _texts(edge, "lönerevisionen", ["hr"])
+    assert [s.groups for s in edge.doc_states().values()] == [("hr",)]
+
+
+def test_broken_rules_withhold_the_folder_until_fixed(
+    tmp_path: Path, settings: Settings, edge: VectorStore, embedder: LocalE5Embedding
+) -> None:
+    folder = _docs(tmp_path / "docs")
+    _write(folder / "hr", "rehab", "Rehabiliteringsutredning startar efter fyra sjuktillfällen.")
+    job = IngestJob(settings, edge, embedder)
+    job.run([folder])
+    assert _texts(edge, "rehabiliteringsutredning", []), "public before the rules"
+
+    (folder / "hr" / "access.toml").write_text('groups = ["hr"\n')  # a typo while restricting
+    report = job.run([folder])
+    assert _texts(edge, "rehabiliteringsutredning", []) == []
+    assert _texts(edge, "rehabiliteringsutredning", ["hr"]) == [], "withheld from everyone"
+    [withheld] = report.failed
+    assert (withheld.file, withheld.reason) == ("hr/rehab.md", "access_rules")
+    assert "withheld: access rules cannot be read" in (withheld.message or "")
+    assert "hr/rehab.md: [access_rules] withheld: access rules cannot be read" in report.summary()
+    assert report.count("unchanged") == 4, "the other documents stay"
+    assert "rehab.md" not in {s.file for s in edge.doc_states().values()}
+
+    (folder / "hr" / "access.toml").write_text('groups = ["hr"]\n')
+    fixed = job.run([folder])
+    assert fixed.count("new") == 1
+    assert fixed.embedded_chunks == 0, "re-indexed from the embedding cache"
+    assert _texts(edge, "rehabiliteringsutredning", []) == []
+    assert _texts(edge, "rehabiliteringsutredning", ["hr"])
