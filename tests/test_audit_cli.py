@@ -11,7 +11,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from assistant.settings import Settings
+from assistant.identity import Identity
+from assistant.query.library import Library
+from assistant.query.summarize import Summary
+from assistant.settings import AuditSettings, Settings
+from assistant.store import open_store
+from assistant.trail import AuditTrail, open_database
+from assistant.trail.readable import OUTSIDE
+
+HR_ONLY = "lonekartlaggning-2024.md"  # in hr/: the hr group only, not chefer
 
 
 def _cli(settings: Settings, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -70,3 +78,45 @@ def test_cli_records_answers_and_lists_gaps_and_purges(
     assert json.loads(purged.stdout)["removed"] == 2
     left = json.loads(_cli(indexed_examples, db, "audit", "list", "--json").stdout)["records"]
     assert [(r["kind"], r["action"]) for r in left] == [("action", "purge"), ("action", "export")]
+
+
+def test_with_groups_the_cli_names_only_documents_they_may_read(
+    indexed_examples: Settings, tmp_path: Path
+) -> None:
+    store = open_store(indexed_examples)
+    try:
+        hr_doc = next(d for d in Library(store).documents(["hr"]) if d.file == HR_ONLY)
+    finally:
+        store.close()
+    db = tmp_path / "cli.db"
+    opened = open_database(f"sqlite:///{db}")
+    try:
+        trail = AuditTrail(opened, AuditSettings())
+        manager = Identity("sub-kim", "Kim", "manager", ("hr",), signed_in=True)
+        summary = Summary("Lönerna jämförs.", "summary", [HR_ONLY], [], [], [], "extractive", {})
+        rid = trail.summary(manager, summary, request="Sammanfattning", endpoint="-",
+                            doc_ids=[hr_doc.doc_id])  # fmt: skip
+        trail.give_feedback(rid, manager, 0, "incomplete")
+        trail.action(manager, "export", {"what": "summary", "format": "docx", "record_id": rid,
+                                         "doc_ids": [hr_doc.doc_id]})  # fmt: skip
+    finally:
+        opened.close()
+
+    def output(*args: str) -> str:
+        done = _cli(indexed_examples, db, "audit", *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    for listed in (output("list", "--groups", "chefer"), output("list", "--groups", "chefer",
+                   "--json"), output("list", "--groups", "chefer", "--csv")):  # fmt: skip
+        assert "lonekartlaggning" not in listed
+        assert OUTSIDE in listed
+    assert "lonekartlaggning" not in output("list")  # the operator's view names by id
+    assert HR_ONLY in output("list", "--groups", "hr", "--json")
+    assert f"Sammanfattning: {HR_ONLY}" in output("list", "--groups", "hr")
+
+    gaps = json.loads(output("gaps", "--groups", "chefer", "--json"))["gaps"]
+    assert [g["topic"] for g in gaps] == [f"Sammanfattning: {OUTSIDE}"]
+    assert "lonekartlaggning" not in json.dumps(gaps)
+    gaps = json.loads(output("gaps", "--groups", "hr", "--json"))["gaps"]
+    assert [g["topic"] for g in gaps] == [f"Sammanfattning: {HR_ONLY}"]

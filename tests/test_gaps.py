@@ -13,10 +13,13 @@ import pytest
 
 from assistant.identity import Identity
 from assistant.query.answer import Answer
+from assistant.query.library import Library
 from assistant.query.runtime import Runtime, open_runtime
+from assistant.query.summarize import Summary
 from assistant.settings import AuditSettings, Settings
-from assistant.trail import AuditTrail, open_database
+from assistant.trail import AuditTrail, Readable, open_database
 from assistant.trail.gaps import cluster, content_gaps, week
+from assistant.trail.readable import OUTSIDE
 
 ANNA = Identity("sub-anna", "Anna", "employee", ("hr",), signed_in=True)
 OLLE = Identity("sub-olle", "Olle", "employee", (), signed_in=True)
@@ -104,3 +107,26 @@ def test_period_and_markdown_safety(trail: AuditTrail, runtime: Runtime) -> None
     assert "\\[klicka\\]" in report.to_markdown()
     later = datetime.now(UTC) + timedelta(days=1)
     assert content_gaps(trail, runtime.embedder, None, (), since=later).gaps == []
+
+
+def test_a_thumbs_down_summary_names_only_documents_the_viewer_may_read(
+    trail: AuditTrail, runtime: Runtime
+) -> None:
+    library = Library(runtime.store)
+    hr_only = next(d for d in library.documents(["hr"]) if d.file == "lonekartlaggning-2024.md")
+    summary = Summary("Lönerna jämförs.", "summary", [hr_only.file], [], [], [], "extractive", {})
+    down = trail.summary(ANNA, summary, request="Sammanfattning", endpoint="-",
+                         doc_ids=[hr_only.doc_id])  # fmt: skip
+    trail.give_feedback(down, ANNA, 0, "incomplete", "Saknar siffror.")
+
+    chefer = ("chefer",)
+    outside = content_gaps(trail, runtime.embedder, runtime.retriever, chefer,
+                           readable=Readable.of(library.documents(chefer)))  # fmt: skip
+    (gap,) = outside.gaps
+    assert gap.topic == f"Sammanfattning: {OUTSIDE}"
+    for text in (outside.to_markdown(), outside.to_csv(), repr(outside)):
+        assert "lonekartlaggning" not in text
+
+    reader = content_gaps(trail, runtime.embedder, None, ("hr",),
+                          readable=Readable.of(library.documents(["hr"])))  # fmt: skip
+    assert reader.gaps[0].topic == "Sammanfattning: lonekartlaggning-2024.md"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,11 +19,20 @@ from alembic.runtime.migration import MigrationContext
 
 from assistant.identity import Identity
 from assistant.query.answer import Answer, Source
+from assistant.query.summarize import Summary
 from assistant.settings import AuditSettings
-from assistant.trail import AuditFilter, AuditTrail, MigrationError, open_database
-from assistant.trail.audit import WITHHELD, records_csv
+from assistant.trail import AuditFilter, AuditTrail, MigrationError, Readable, open_database
+from assistant.trail.audit import (
+    WITHHELD,
+    AuditRecord,
+    CitedPassage,
+    Feedback,
+    records_csv,
+)
 from assistant.trail.db import MIGRATIONS, Database, create_database_engine, migrate
-from assistant.trail.schema import metadata
+from assistant.trail.gaps import Gap, GapQuestion, GapReport, NearDocument
+from assistant.trail.readable import OUTSIDE, OUTSIDE_FOLDER
+from assistant.trail.schema import metadata, records
 
 ANNA = Identity("sub-anna", "Anna Andersson", "employee", ("hr",), signed_in=True)
 BO = Identity("sub-bo", "Bo Berg", "admin", (), signed_in=True)
@@ -235,13 +248,96 @@ def test_an_admin_sees_only_what_their_groups_may_read(database: Database) -> No
     rid = trail.answer(ANNA, _answer("Lön?", docs=("open", "hr-only")), endpoint="-")
     record = trail.get(rid)
     assert record is not None
-    shown = record.visible_to({"open"})
+    shown = record.visible_to(Readable({"open": "open.md"}))
     assert shown.answer == WITHHELD
     assert [c.readable for c in shown.citations] == [True, False]
     assert shown.citations[1].quote == ""
     assert "hr-only" not in shown.citations[1].file
     assert "Text ur hr-only" not in records_csv([shown])
-    assert record.visible_to({"open", "hr-only"}) == record
+    assert record.visible_to(Readable({"open": "open.md", "hr-only": "hr-only.md"})) == record
+
+
+HR_FILE = "lonekartlaggning-2024.md"
+OPEN = Readable({"open": "open.md"}, frozenset({"/"}))  # an admin outside hr
+HR = Readable({"open": "open.md", "hr-doc": HR_FILE}, frozenset({"/", "hr"}))
+
+
+def _names_and_shown(trail: AuditTrail, readable: Readable) -> tuple[list[AuditRecord], str]:
+    """The records as ``readable``'s viewer sees them, and all of it as text (CSV, JSON)."""
+    shown = [r.visible_to(readable) for r in trail.records()]
+    text = records_csv(shown) + json.dumps([r.to_json() for r in shown], ensure_ascii=False)
+    return shown, text
+
+
+def test_summaries_and_exports_store_documents_by_id_and_name_them_to_readers(
+    database: Database,
+) -> None:
+    trail = AuditTrail(database, AuditSettings())
+    summary = Summary(
+        "Lönerna jämförs per yrkesgrupp [1].", "summary", ["open.md", HR_FILE],
+        [_source(1, "open", "Text ur open.")], [], [f"{HR_FILE}, s. 4, Metod"], "extractive", {},
+    )  # fmt: skip
+    rid = trail.summary(BO, summary, request="Sammanfattning", endpoint="-",
+                        doc_ids=["open", "hr-doc"])  # fmt: skip
+    trail.give_feedback(rid, BO, 0, "incomplete", "Saknar siffror.")
+    trail.action(BO, "export", {"what": "summary", "format": "docx", "record_id": rid,
+                                "kind": "summary", "doc_ids": ["open", "hr-doc"]})  # fmt: skip
+    trail.action(BO, "export", {"what": "content_gaps", "folder": "hr", "topics": 1})
+    with database.engine.connect() as conn:
+        stored = " ".join(str(row) for row in conn.execute(sa.select(records)))
+    assert "lonekartlaggning" not in stored, "names are not stored"
+
+    (folder, export, summarized), text = _names_and_shown(trail, OPEN)
+    assert "lonekartlaggning" not in text
+    assert summarized.question == f"Sammanfattning: open.md; {OUTSIDE}"
+    assert summarized.answer == WITHHELD, "drawn from a document the viewer may not read"
+    assert summarized.detail["left_out"] == [OUTSIDE]
+    assert export.detail["documents"] == ["open.md", OUTSIDE]
+    assert folder.detail["folder"] == OUTSIDE_FOLDER
+
+    (folder, export, summarized), text = _names_and_shown(trail, HR)
+    assert summarized.question == f"Sammanfattning: open.md; {HR_FILE}"
+    assert summarized.answer == summary.summary
+    assert summarized.detail["left_out"] == [f"{HR_FILE}, s. 4, Metod"]
+    assert export.detail["documents"] == ["open.md", HR_FILE]
+    assert folder.detail["folder"] == "hr"
+    assert HR_FILE in records_csv([summarized])
+
+
+def test_records_written_before_ids_name_only_what_the_viewer_may_read(
+    database: Database,
+) -> None:
+    """Earlier summaries and exports named their documents; a name is shown only when a
+    document the viewer may read has it."""
+    trail = AuditTrail(database, AuditSettings())
+    with database.engine.begin() as conn:
+        rid = conn.execute(
+            sa.insert(records).values(
+                at=datetime.now(UTC) - timedelta(minutes=1), kind="summary", user_id="sub-bo",
+                user_name="Bo Berg", role="manager", groups=["hr"], timings={},
+                question=f"Sammanfattning: open.md; {HR_FILE}", answer="Lönerna jämförs.",
+                refused=False, mode="extractive", model="extractive", endpoint="-",
+                detail={"kind": "summary", "documents": ["open.md", HR_FILE],
+                        "left_out": [f"{HR_FILE}, s. 4, Metod", "open.md, s. 2"]},
+            ).returning(records.c.id)
+        ).scalar_one()  # fmt: skip
+    trail.action(BO, "export", {"what": "summary", "file": "sammanfattning-open.docx",
+                                "record_id": rid, "kind": "summary",
+                                "documents": ["open.md", HR_FILE]})  # fmt: skip
+
+    (export, summarized), text = _names_and_shown(trail, OPEN)
+    assert "lonekartlaggning" not in text
+    assert summarized.question == f"Sammanfattning: open.md; {OUTSIDE}"
+    assert summarized.answer == WITHHELD
+    assert summarized.detail["left_out"] == [OUTSIDE, "open.md, s. 2"]
+    assert export.detail["documents"] == ["open.md", OUTSIDE]
+    assert "file" not in export.detail, "the download was named after the first document"
+    assert export.detail["format"] == "docx"
+
+    (export, summarized), _ = _names_and_shown(trail, HR)
+    assert summarized.question == f"Sammanfattning: open.md; {HR_FILE}"
+    assert summarized.answer == "Lönerna jämförs."
+    assert export.detail["file"] == "sammanfattning-open.docx"
 
 
 def test_purge_removes_old_records_with_their_citations_and_feedback(database: Database) -> None:
@@ -259,9 +355,63 @@ def test_purge_removes_old_records_with_their_citations_and_feedback(database: D
     assert keep.purge(now=datetime.now(UTC) + timedelta(days=3650)) == 0
 
 
-def test_csv_cells_never_start_a_formula(database: Database) -> None:
+# -- CSV formula injection ---------------------------------------------------------------
+
+FORMULAS = ('=HYPERLINK("http://x")', "+1", "-1", "@SUM(1)", "\t=1", "\r=1", "\n=1", " =1",
+            "\u00a0@x", "＝1", "＋1", "－1", "＠x", "\u200b=1")  # fmt: skip
+AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+def _runs_as_formula(cell: str) -> bool:
+    """Whether a spreadsheet could read the cell as a formula (checked independently of
+    the code: control characters first, or a formula sign after spaces in any width)."""
+    if cell[:1] in ("\t", "\r", "\n", "\0"):
+        return True
+    folded = unicodedata.normalize("NFKC", cell).lstrip(" \t\r\n\u00a0\u200b")
+    return folded[:1] in ("=", "+", "-", "@")
+
+
+def _every_field(text: str) -> AuditRecord:
+    cited = CitedPassage(n=1, doc_id=text, file=text, title=text, page=None, heading=text,
+                         chunk_id=text, quote=text)  # fmt: skip
+    return AuditRecord(
+        id=1, at=AT, kind=text, user_id=text, user_name=text, role=text, groups=(text, text),
+        question=text, answer=text, refused=None, mode=text, model=text, endpoint=text,
+        timings={"total": text}, action=text, detail={"what": text}, personal_data=False,
+        citations=(cited,), feedback=Feedback(0, text, text, AT),
+    )  # fmt: skip
+
+
+def _every_gap_field(text: str) -> GapReport:
+    asked = GapQuestion(record_id=1, at=AT, question=text, refused=False, reason=text,
+                        comment=text, groups=(text,))  # fmt: skip
+    near = NearDocument(file=text, title=text, rel_path=text, folder=text, similarity=0.9)
+    return GapReport([Gap(topic=text, questions=[asked], closest=[near])])
+
+
+def _columns(text: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+@pytest.mark.parametrize("column", _columns(records_csv([])))
+def test_no_audit_csv_cell_starts_a_formula(column: str, formula: str) -> None:
+    (row,) = csv.DictReader(io.StringIO(records_csv([_every_field(formula)])))
+    assert not _runs_as_formula(row[column]), (column, row[column])
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+@pytest.mark.parametrize("column", _columns(GapReport([]).to_csv()))
+def test_no_gap_csv_cell_starts_a_formula(column: str, formula: str) -> None:
+    (row,) = csv.DictReader(io.StringIO(_every_gap_field(formula).to_csv()))
+    assert not _runs_as_formula(row[column]), (column, row[column])
+
+
+def test_csv_cells_keep_their_text_behind_the_guard(database: Database) -> None:
     trail = AuditTrail(database, AuditSettings())
     trail.answer(ANNA, _answer('=HYPERLINK("http://x")'), endpoint="-")
     text = records_csv(trail.records())
-    assert "'=HYPERLINK" in text
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["question"] == '\'=HYPERLINK("http://x")'
+    assert row["answer"] == "Ersättningen är 185 kr [1]."
     assert text.splitlines()[0].startswith("id,at,kind,user_id")

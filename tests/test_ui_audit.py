@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -26,8 +27,9 @@ from assistant.identity import Identity
 from assistant.query.answer import Answer
 from assistant.settings import AuditSettings
 from assistant.text.personal import PERSONAL_DATA_WARNING
-from assistant.trail import AuditFilter, AuditRecord, AuditTrail, open_database
+from assistant.trail import AuditFilter, AuditRecord, AuditTrail, Readable, open_database
 from assistant.trail.audit import UNREADABLE_FILE, WITHHELD, records_csv
+from assistant.trail.readable import OUTSIDE
 from ui.recording import NOT_LOGGED, THANKS
 
 # test_ui's fixtures, found by pytest under these names: the app over the indexed examples.
@@ -74,6 +76,11 @@ def run(app: AppTest) -> AppTest:
     app.run()
     assert not app.exception, app.exception
     return app
+
+
+def signed_in_now(role: str, groups: list[str]) -> dict[str, object]:
+    """The claims of a user whose sign-in was just issued (``iat``)."""
+    return claims(role, groups, iat=int(time.time()))
 
 
 def frame(app: AppTest, column: str) -> list[dict[str, object]]:
@@ -201,7 +208,7 @@ def test_a_failed_migration_stops_the_app(
 
 
 def test_a_summary_its_feedback_and_its_export_are_recorded(start: Start, db_url: str) -> None:
-    app = start(user=claims("manager"))
+    app = start(user=signed_in_now("manager", []))
     app.switch_page("app_pages/summarize.py").run()
     docs = app.multiselect(key="_widget_summary_docs")
     resepolicy = next(o for o in docs.options if "resepolicy.pdf" in o)
@@ -212,7 +219,11 @@ def test_a_summary_its_feedback_and_its_export_are_recorded(start: Start, db_url
     draft = app.session_state["summary_draft"]
     assert draft.record_id == summary.id
     assert (summary.kind, summary.user_id, summary.role) == ("summary", "manager-1", "manager")
-    assert summary.question == "Sammanfattning: resepolicy.pdf"
+    assert summary.question == "Sammanfattning", "the documents are kept by id"
+    (doc_id,) = summary.detail["doc_ids"]
+    assert summary.visible_to(Readable({doc_id: "resepolicy.pdf"})).question == (
+        "Sammanfattning: resepolicy.pdf"
+    )
     assert summary.answer == draft.summary.summary
     assert summary.citations
 
@@ -225,7 +236,8 @@ def test_a_summary_its_feedback_and_its_export_are_recorded(start: Start, db_url
     assert export.action == "export"
     assert export.detail["what"] == "summary"
     assert export.detail["record_id"] == summary.id
-    assert export.detail["file"] == "sammanfattning-resepolicy.docx"
+    assert (export.detail["format"], export.detail["doc_ids"]) == ("docx", [doc_id])
+    assert "file" not in export.detail, "the download is named after the document"
 
 
 def test_sync_and_evaluation_runs_are_recorded(
@@ -322,7 +334,7 @@ def test_the_log_filters_opens_and_withholds_what_the_admin_may_not_read(
     # The CSV export is the rows as this admin sees them, and is recorded.
     csv_button = next(b for b in app.get("download_button") if b.proto.label == "Exportera CSV")
     with trail_of(db_url) as trail:
-        visible = [r.visible_to(set()) for r in trail.records()]
+        visible = [r.visible_to(Readable()) for r in trail.records()]
     data = records_csv(visible)
     name = f"granskningslogg-{date.today().isoformat()}.csv"
     assert served(csv_button, data.encode("utf-8-sig"), "text/csv", name)
@@ -363,6 +375,89 @@ def test_the_log_filters_opens_and_withholds_what_the_admin_may_not_read(
     hr_doc = next(c.doc_id for c in hr_record.citations if c.file == HR_FILE)
     reader.selectbox(key="audit_document").select(hr_doc).run()
     assert [r["Id"] for r in frame(reader, "Id")] == [hr_record.id]
+
+
+HR_ONLY = "lonekartlaggning-2024.md"  # in hr/: the hr group only, not chefer
+
+
+def _everything(app: AppTest) -> str:
+    """All the page shows, tables and code blocks included."""
+    tables = [d.value.to_csv() for d in app.dataframe]
+    return "\n".join([shown(app), *tables, *(c.value for c in app.code)])
+
+
+def _summarized_and_exported(start: Start) -> None:
+    """A manager of hr drafts a summary of an hr-only document, downloads it and gives it
+    a thumbs down."""
+    app = start(user=signed_in_now("manager", ["hr"]))
+    app.switch_page("app_pages/summarize.py").run()
+    docs = app.multiselect(key="_widget_summary_docs")
+    docs.select(next(o for o in docs.options if HR_ONLY in o)).run()
+    button(app, "Skriv utkast").click().run()
+    assert not app.exception, app.exception
+    word = next(b for b in app.get("download_button") if "Word" in b.proto.label)
+    word.click().run()  # type: ignore[attr-defined]
+    app.feedback[0].set_value(0).run()
+    record_id = app.session_state["summary_draft"].record_id
+    app.selectbox(key=f"feedback_reason_{record_id}").select("incomplete")
+    button(app, "Skicka").click().run()
+    assert not app.exception, app.exception
+
+
+def _gap_tab(app: AppTest) -> AppTest:
+    app.session_state["audit_tab"] = "Kunskapsluckor"
+    return run(app)
+
+
+def test_the_trail_names_a_summarized_document_only_to_admins_who_may_read_it(
+    start: Start, db_url: str
+) -> None:
+    _summarized_and_exported(start)
+    export, summary = records(db_url)
+    assert (export.action, summary.kind) == ("export", "summary")
+    assert summary.feedback is not None
+    assert summary.feedback.score == 0
+    (hr_doc,) = summary.detail["doc_ids"]
+
+    # An admin of chefer: the summary, its export and the gap report name no hr document.
+    app = audit(start(user=signed_in_now("admin", ["chefer"])))
+    rows = {r["Id"]: r for r in frame(app, "Id")}
+    assert rows[summary.id]["Fråga / åtgärd"] == f"Sammanfattning: {OUTSIDE}"
+    app.selectbox(key="audit_record").select(export.id).run()
+    assert not app.exception, app.exception
+    assert OUTSIDE in _everything(app)
+    assert "lonekartlaggning" not in _everything(app)
+    app.selectbox(key="audit_record").select(summary.id).run()
+    assert WITHHELD in shown(app)
+    assert "lonekartlaggning" not in _everything(app)
+    with trail_of(db_url) as trail:
+        outsider = [r.visible_to(Readable()) for r in trail.records()]
+    data = records_csv(outsider)
+    csv_button = next(b for b in app.get("download_button") if b.proto.label == "Exportera CSV")
+    name = f"granskningslogg-{date.today().isoformat()}.csv"
+    assert served(csv_button, data.encode("utf-8-sig"), "text/csv", name)
+    assert OUTSIDE in data
+    assert "lonekartlaggning" not in data
+    _gap_tab(app)
+    (topic,) = [t["Ämne"] for t in frame(app, "Ämne")]
+    assert topic == f"Sammanfattning: {OUTSIDE}"
+    report = next(iter(app.session_state["gap_reports"].values()))[1]
+    for text in (_everything(app), report.to_markdown(), report.to_csv()):
+        assert "lonekartlaggning" not in text
+
+    # An admin of hr reads the document: its name is shown everywhere.
+    reader = audit(start(user=signed_in_now("admin", ["hr"])))
+    rows = {r["Id"]: r for r in frame(reader, "Id")}
+    assert rows[summary.id]["Fråga / åtgärd"] == f"Sammanfattning: {HR_ONLY}"
+    reader.selectbox(key="audit_record").select(export.id).run()
+    assert HR_ONLY in _everything(reader)
+    with trail_of(db_url) as trail:
+        readers = [r.visible_to(Readable({hr_doc: HR_ONLY})) for r in trail.records()]
+    csv_button = next(b for b in reader.get("download_button") if b.proto.label == "Exportera CSV")
+    assert served(csv_button, records_csv(readers).encode("utf-8-sig"), "text/csv", name)
+    assert HR_ONLY in records_csv(readers)
+    _gap_tab(reader)
+    assert [t["Ämne"] for t in frame(reader, "Ämne")] == [f"Sammanfattning: {HR_ONLY}"]
 
 
 ANNA = Identity("sub-anna", "Anna Andersson", "employee", ("hr",), signed_in=True)

@@ -74,14 +74,16 @@ def record_answer(
 
 
 def record_summary(
-    settings: Settings, runtime: Runtime, viewer: Identity, summary: Summary
+    settings: Settings, runtime: Runtime, viewer: Identity, summary: Summary, doc_ids: list[str]
 ) -> int | None:
-    request = f"{KIND_SV[summary.kind]}: {'; '.join(summary.documents)}"
+    """``doc_ids``: the summarized documents, in order; the trail keeps them by id only."""
     where = endpoint(runtime, summary.model)
     return written(
         settings,
         "a summary",
-        lambda t: t.summary(viewer, summary, request=request, endpoint=where),
+        lambda t: t.summary(
+            viewer, summary, request=KIND_SV[summary.kind], endpoint=where, doc_ids=doc_ids
+        ),
     )
 
 
@@ -93,7 +95,8 @@ def record_action(
 
 
 def record_export(settings: Settings, viewer: Identity, detail: dict[str, Any]) -> None:
-    """``on_click`` of a download button: the export goes into the trail."""
+    """``on_click`` of a download button: the export goes into the trail (its documents
+    by id, ``doc_ids``, never by name)."""
     record_action(settings, viewer, "export", detail)
 
 

@@ -1,4 +1,10 @@
-"""`assistant audit`: the operator's view of the audit trail (list, purge, content gaps)."""
+"""`assistant audit`: the operator's view of the audit trail (list, purge, content gaps).
+
+``--groups`` shows the trail as an admin of those groups sees it in the app: answers and
+the names of documents outside the groups withheld. Without it, ``list`` shows every
+record in full, naming the documents of summaries and exports by id (their names are not
+stored, and the store is not opened).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import typer
 from assistant.cli.common import DataDir, Groups, JsonOut, edge, emit, err, settings_for
 from assistant.identity import Identity
 from assistant.settings import Settings
-from assistant.trail import AuditFilter, AuditTrail, open_database
+from assistant.trail import AuditFilter, AuditTrail, Readable, open_database
 from assistant.trail.audit import records_csv
 
 audit_app = typer.Typer(help="The audit trail: who was told what, on which sources.")
@@ -31,6 +37,18 @@ def cli_identity(groups: tuple[str, ...] = ()) -> Identity:
 
 def open_trail(settings: Settings) -> AuditTrail:
     return AuditTrail(open_database(settings.database_url), settings.audit)
+
+
+def readable_by(settings: Settings, groups: tuple[str, ...]) -> Readable:
+    """What a reader of ``groups`` may read, from the index."""
+    from assistant.query.library import Library
+    from assistant.store import open_store
+
+    store = open_store(settings)
+    try:
+        return Readable.of(Library(store).documents(list(groups)))
+    finally:
+        store.close()
 
 
 def parse_since(since: str | None) -> datetime | None:
@@ -57,17 +75,33 @@ def audit_list(
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead.")] = False,
+    groups: Annotated[
+        str | None,
+        typer.Option(
+            "--groups",
+            help="Show the records as an admin of these access groups (comma-separated) "
+            "sees them: answers and names of other documents withheld. Default: all.",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     json_out: JsonOut = False,
 ) -> None:
-    """Print the trail's records, newest first (all of them: this is the operator's tool)."""
+    """Print the trail's records, newest first (all of them unless --groups is given)."""
+    from assistant.store.access import parse_groups
+
     where = AuditFilter(
         since=parse_since(since), user=user, document=document, refused=refused, limit=limit
     )
     with edge():
-        trail = open_trail(settings_for(data_dir))
+        settings = settings_for(data_dir)
+        readable = (
+            Readable.operator()
+            if groups is None
+            else readable_by(settings, tuple(parse_groups(groups)))
+        )
+        trail = open_trail(settings)
         try:
-            found = trail.records(where)
+            found = [r.visible_to(readable) for r in trail.records(where)]
         finally:
             trail.db.close()
     if json_out:
@@ -133,6 +167,7 @@ def audit_gaps(
 ) -> None:
     """The content-gap report: refused questions and thumbs-down answers by topic, with
     the closest documents a reader of --groups may see."""
+    from assistant.query.library import Library
     from assistant.query.runtime import open_runtime
     from assistant.store.access import parse_groups
     from assistant.trail.gaps import content_gaps
@@ -143,8 +178,14 @@ def audit_gaps(
         trail = open_trail(settings)
         try:
             with open_runtime(settings, with_model=False) as runtime:
+                readable = Readable.of(Library(runtime.store).documents(list(viewer)))
                 report = content_gaps(
-                    trail, runtime.embedder, runtime.retriever, viewer, since=parse_since(since)
+                    trail,
+                    runtime.embedder,
+                    runtime.retriever,
+                    viewer,
+                    readable=readable,
+                    since=parse_since(since),
                 )
             if folder is not None:
                 report = report.for_folder(folder)

@@ -7,6 +7,7 @@ read it; the app and the CLI write it.
 
 from assistant.trail.audit import AuditFilter, AuditRecord, AuditTrail, CitedPassage
 from assistant.trail.db import Database, MigrationError, open_database
+from assistant.trail.readable import Readable
 
 __all__ = [
     "AuditFilter",
@@ -15,5 +16,6 @@ __all__ = [
     "CitedPassage",
     "Database",
     "MigrationError",
+    "Readable",
     "open_database",
 ]

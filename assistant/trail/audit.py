@@ -1,19 +1,19 @@
 """Write and read the audit trail: answers, summaries, admin actions, and feedback.
 
 Questions are stored with personal identity numbers masked. A user id can be stored as a
-keyed hash (``audit.hash_user_ids``). Reading is for admins, and even an admin sees the
-text of a record only as far as their own groups may read the cited documents
-(``AuditRecord.visible_to``): an answer drawn from a document they may not read is
-withheld, and so are that document's name and quote.
+keyed hash (``audit.hash_user_ids``). Summaries and exports keep the documents they were
+made from by id, never by name. Reading is for admins, and even an admin sees the text of
+a record only as far as their own groups may read its documents
+(``AuditRecord.visible_to``): an answer or summary drawn from a document they may not read
+is withheld, and so are that document's name and quote wherever the record would show
+them (the request, the export's details, the CSV).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -26,6 +26,9 @@ from assistant.query.summarize import Summary
 from assistant.settings import AuditSettings
 from assistant.text.personal import mask_personal_numbers
 from assistant.trail.db import Database
+from assistant.trail.readable import Readable, shown_detail
+from assistant.trail.safecsv import csv_cell as csv_cell  # the one safe cell, as before
+from assistant.trail.safecsv import csv_text
 from assistant.trail.schema import citations, feedback, records
 
 Kind = Literal["answer", "summary", "action"]
@@ -88,10 +91,10 @@ class AuditRecord:
     def doc_ids(self) -> set[str]:
         return {c.doc_id for c in self.citations}
 
-    def visible_to(self, readable: Collection[str]) -> AuditRecord:
-        """This record as a viewer who may read the documents ``readable`` (doc ids) sees
-        it: the answer only when every cited document is readable, quotes and names of
-        the others withheld."""
+    def visible_to(self, readable: Readable) -> AuditRecord:
+        """This record as a viewer who may read ``readable`` sees it: the answer only when
+        every document it drew on is readable; the others' names and quotes withheld; the
+        documents of a summary or an export named (``shown_detail``)."""
         shown = tuple(
             c
             if c.doc_id in readable
@@ -100,8 +103,28 @@ class AuditRecord:
             )
             for c in self.citations
         )
-        hidden = any(not c.readable for c in shown)
-        return replace(self, citations=shown, answer=WITHHELD if hidden else self.answer)
+        detail, named_hidden = shown_detail(self.detail, readable)
+        hidden = named_hidden or any(not c.readable for c in shown)
+        return replace(
+            self,
+            citations=shown,
+            answer=WITHHELD if hidden else self.answer,
+            question=self._request(detail, named_hidden),
+            detail=detail,
+        )
+
+    def _request(self, shown: dict[str, Any], hidden: bool) -> str | None:
+        """A summary's request with its documents named as the viewer may see them."""
+        if self.kind != "summary" or self.question is None:
+            return self.question
+        names = "; ".join(str(n) for n in shown.get("documents", ()))
+        if isinstance(self.detail.get("doc_ids"), list):
+            return f"{self.question}: {names}" if names else self.question
+        if not hidden:
+            return self.question
+        # Written before documents were stored by id: "Sammanfattning: a.pdf; b.pdf".
+        kind, _, _ = self.question.partition(": ")
+        return f"{kind}: {names}"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -158,8 +181,19 @@ class AuditTrail:
             cited=answer.citations,
         )
 
-    def summary(self, who: Identity, summary: Summary, *, request: str, endpoint: str) -> int:
-        """Record one drafted summary; ``request`` says what was asked (kind, documents)."""
+    def summary(
+        self,
+        who: Identity,
+        summary: Summary,
+        *,
+        request: str,
+        endpoint: str,
+        doc_ids: Sequence[str] = (),
+    ) -> int:
+        """Record one drafted summary. ``request`` says what was asked without naming a
+        document (the kind of draft); ``doc_ids`` are the documents, in the order of
+        ``summary.documents``: their names are not stored, a viewer sees them through
+        what they may read (``AuditRecord.visible_to``)."""
         masked, found = mask_personal_numbers(request)
         return self._insert(
             who,
@@ -173,17 +207,18 @@ class AuditTrail:
             timings=summary.timings_ms,
             detail={
                 "kind": summary.kind,
-                "documents": list(summary.documents),
+                "doc_ids": list(doc_ids),
                 "audience": summary.audience,
                 "length": summary.length,
-                "left_out": list(summary.left_out),
+                "left_out": _left_out(summary, doc_ids),
             },
             personal_data=found > 0,
             cited=summary.citations,
         )
 
     def action(self, who: Identity, action: str, detail: dict[str, Any]) -> int:
-        """Record an admin action (sync, evaluation run, export, purge) and its outcome."""
+        """Record an admin action (sync, evaluation run, export, purge) and its outcome;
+        documents in ``detail`` go by id (``doc_ids``), never by name."""
         return self._insert(who, "action", action=action, detail=detail)
 
     def give_feedback(
@@ -408,6 +443,17 @@ def _record(row: Any, cited: Iterable[CitedPassage]) -> AuditRecord:
     )
 
 
+def _left_out(summary: Summary, doc_ids: Sequence[str]) -> list[dict[str, str | None]]:
+    """What the summary left out ("file, s. 3–5, Rubrik"), by document id and the rest."""
+    named = list(zip(summary.documents, doc_ids, strict=False))
+    out: list[dict[str, str | None]] = []
+    for where in summary.left_out:
+        of = [(f, i) for f, i in named if where == f or where.startswith(f + ", ")]
+        file, doc_id = max(of, key=lambda pair: len(pair[0])) if of else ("", None)
+        out.append({"doc_id": doc_id, "part": where[len(file) :].lstrip(", ") if file else ""})
+    return out
+
+
 CSV_COLUMNS = (
     "id", "at", "kind", "user_id", "user_name", "role", "groups", "question", "answer",
     "refused", "mode", "model", "endpoint", "action", "documents", "pages", "chunk_ids",
@@ -416,42 +462,34 @@ CSV_COLUMNS = (
 
 
 def records_csv(shown: Iterable[AuditRecord]) -> str:
-    """The records as CSV (one row each, citations joined), as a viewer sees them."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for r in shown:
-        writer.writerow(
-            [
-                r.id,
-                r.at.isoformat(timespec="seconds"),
-                r.kind,
-                r.user_id,
-                r.user_name or "",
-                r.role,
-                ";".join(r.groups),
-                csv_cell(r.question),
-                csv_cell(r.answer),
-                "" if r.refused is None else str(r.refused).lower(),
-                r.mode or "",
-                r.model or "",
-                r.endpoint or "",
-                r.action or "",
-                "; ".join(c.file for c in r.citations),
-                "; ".join("" if c.page is None else str(c.page) for c in r.citations),
-                "; ".join(c.chunk_id for c in r.citations if c.readable),
-                "" if r.feedback is None else ("up" if r.feedback.score else "down"),
-                "" if r.feedback is None else r.feedback.reason or "",
-                "" if r.feedback is None else csv_cell(r.feedback.comment),
-                str(r.personal_data).lower(),
-                r.timings.get("total", ""),
-            ]
-        )
-    return out.getvalue()
+    """The records as CSV (one row each, citations joined), as a viewer sees them; every
+    text cell guarded against running as a formula (``csv_text``)."""
+    return csv_text(CSV_COLUMNS, (_csv_row(r) for r in shown))
 
 
-def csv_cell(text: str | None) -> str:
-    """A cell a spreadsheet shows as text: a leading = + - @ would be run as a formula."""
-    if not text:
-        return ""
-    return "'" + text if text[0] in "=+-@\t\r" else text
+def _csv_row(r: AuditRecord) -> list[object]:
+    verdict = r.feedback
+    return [
+        r.id,
+        r.at.isoformat(timespec="seconds"),
+        r.kind,
+        r.user_id,
+        r.user_name,
+        r.role,
+        ";".join(r.groups),
+        r.question,
+        r.answer,
+        r.refused,
+        r.mode,
+        r.model,
+        r.endpoint,
+        r.action,
+        "; ".join(c.file for c in r.citations),
+        "; ".join("" if c.page is None else str(c.page) for c in r.citations),
+        "; ".join(c.chunk_id for c in r.citations if c.readable),
+        None if verdict is None else ("up" if verdict.score else "down"),
+        None if verdict is None else verdict.reason,
+        None if verdict is None else verdict.comment,
+        r.personal_data,
+        r.timings.get("total"),
+    ]

@@ -2,17 +2,17 @@
 
 Questions are embedded with the model the assistant already runs and grouped by average
 linkage (two groups join while their questions are, on average, at least ``threshold``
-alike). Each topic gets the documents closest to its most central question, found with
-the viewer's own access (a document they may not read is never named), and so the folder
-whose owner should hear about it. Counts per ISO week and per asking group make the charts.
+alike). Questions are read as the viewer may see them (a summary's request names only
+documents they may read), and each topic gets the documents closest to its most central
+question, found with the viewer's own access (a document they may not read is never
+named), and so the folder whose owner should hear about it. Counts per ISO week and per
+asking group make the charts.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -21,13 +21,16 @@ from typing import Protocol
 import numpy as np
 
 from assistant.query.retrieve import Retriever
-from assistant.trail.audit import AuditFilter, AuditRecord, AuditTrail, csv_cell
+from assistant.trail.audit import AuditFilter, AuditRecord, AuditTrail
+from assistant.trail.readable import NO_FOLDER, Readable
+from assistant.trail.safecsv import csv_text
 
 # Chosen on the dev part of the sv-public suite: questions about one document belong
 # together (bench/gaps.py prints the agreement on dev and test for several values).
 DEFAULT_THRESHOLD = 0.86
-NO_FOLDER = "(inget närliggande dokument)"
 MOST_QUESTIONS = 2000  # clustered per report: a few seconds on two cores
+GAP_CSV_COLUMNS = ("topic", "folder", "closest_documents", "record_id", "at", "week",
+                   "question", "refused", "reason", "comment")  # fmt: skip
 
 
 class QueryEmbedder(Protocol):
@@ -107,21 +110,16 @@ class GapReport:
         return GapReport([g for g in self.gaps if g.folder == folder])
 
     def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            ["topic", "folder", "closest_documents", "record_id", "at", "week", "question",
-             "refused", "reason", "comment"]
-        )  # fmt: skip
+        """One row per question; every text cell guarded against running as a formula."""
+        return csv_text(GAP_CSV_COLUMNS, self._csv_rows())
+
+    def _csv_rows(self) -> Iterator[list[object]]:
         for g in self.gaps:
             near = "; ".join(d.rel_path for d in g.closest)
             for q in g.questions:
-                writer.writerow(
-                    [csv_cell(g.topic), g.folder, near, q.record_id,
-                     q.at.isoformat(timespec="seconds"), week(q.at), csv_cell(q.question),
-                     str(q.refused).lower(), q.reason or "", csv_cell(q.comment)]
-                )  # fmt: skip
-        return out.getvalue()
+                at = q.at.isoformat(timespec="seconds")
+                yield [g.topic, g.folder, near, q.record_id, at, week(q.at), q.question,
+                       q.refused, q.reason, q.comment]  # fmt: skip
 
     def to_markdown(self, title: str = "Kunskapsluckor") -> str:
         lines = [f"# {title}", ""]
@@ -156,10 +154,15 @@ def week(at: datetime) -> str:
 
 
 def gap_questions(
-    trail: AuditTrail, since: datetime | None, until: datetime | None
+    trail: AuditTrail,
+    since: datetime | None,
+    until: datetime | None,
+    readable: Readable | None = None,
 ) -> list[GapQuestion]:
     """Refused answers and thumbs-down answers or summaries in the period, the newest
-    ``MOST_QUESTIONS`` of them (clustering costs grow with the square of their number)."""
+    ``MOST_QUESTIONS`` of them (clustering costs grow with the square of their number),
+    as a viewer who may read ``readable`` sees them (no documents: none named)."""
+    readable = readable or Readable()
     found: dict[int, GapQuestion] = {}
     for where in (
         AuditFilter(since=since, until=until, refused=True, kinds=("answer",),
@@ -169,7 +172,7 @@ def gap_questions(
     ):  # fmt: skip
         for r in trail.records(where):
             if r.question:
-                found[r.id] = _question(r)
+                found[r.id] = _question(r.visible_to(readable))
     return sorted(found.values(), key=lambda q: q.at)[-MOST_QUESTIONS:]
 
 
@@ -179,13 +182,16 @@ def content_gaps(
     retriever: Retriever | None,
     viewer_groups: Sequence[str],
     *,
+    readable: Readable | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     near: int = 3,
 ) -> GapReport:
-    """The content-gap report of the period, as a viewer of ``viewer_groups`` may see it."""
-    questions = gap_questions(trail, since, until)
+    """The content-gap report of the period, as a viewer of ``viewer_groups`` may see it;
+    ``readable``: the documents those groups may read (``Readable.of``), which a summary's
+    request may name (None: it names none)."""
+    questions = gap_questions(trail, since, until, readable)
     if not questions:
         return GapReport([])
     vectors = np.asarray([embedder.get_query_embedding(q.question) for q in questions])

@@ -4,8 +4,9 @@ topic, with charts and a report per folder to send its owner.
 
 An admin sees the trail only as their own groups may read its sources: the answer, the
 quotes and the names of documents they may not read are withheld
-(``AuditRecord.visible_to``) in the table, the opened record and the export alike, and
-the documents closest to a gap are found with their groups. Every export is recorded.
+(``AuditRecord.visible_to``) in the table, the opened record, the export and the content
+gaps alike (a summary's request and an export's details included), and the documents
+closest to a gap are found with their groups. Every export is recorded.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from assistant.identity import Identity
 from assistant.query.library import DocumentInfo, Library
 from assistant.query.runtime import Runtime
 from assistant.settings import Settings
-from assistant.trail import AuditTrail
+from assistant.trail import AuditTrail, Readable
 from assistant.trail.audit import records_csv
 from assistant.trail.gaps import GapReport, content_gaps
 from ui import markup
@@ -59,19 +60,24 @@ def main() -> None:
         st.error("Dokumenten går inte att läsa just nu: " + markup.text(str(exc)))
         return
     log, gaps = st.tabs(["Logg", "Kunskapsluckor"], key="audit_tab", on_change="rerun")
+    readable = Readable.of(documents)
     with log:
         if log.open:
-            _log(settings, viewer, trail, documents)
+            _log(settings, viewer, trail, documents, readable)
     with gaps:
         if gaps.open:
-            _gaps(settings, viewer, trail, runtime)
+            _gaps(settings, viewer, trail, runtime, readable)
 
 
 # -- Logg ----------------------------------------------------------------------------
 
 
 def _log(
-    settings: Settings, viewer: Identity, trail: AuditTrail, documents: list[DocumentInfo]
+    settings: Settings,
+    viewer: Identity,
+    trail: AuditTrail,
+    documents: list[DocumentInfo],
+    readable: Readable,
 ) -> None:
     where = log_filters(documents, LIMIT)
     try:
@@ -79,7 +85,6 @@ def _log(
     except SQLAlchemyError:
         st.error("Granskningsloggen går inte att läsa just nu (databasen svarar inte).")
         return
-    readable = {d.doc_id for d in documents}
     shown = [r.visible_to(readable) for r in found]
     if not shown:
         st.info("Inga poster med de här urvalen.", icon=":material/search_off:")
@@ -125,7 +130,9 @@ def _log(
 # -- Kunskapsluckor ------------------------------------------------------------------
 
 
-def _gaps(settings: Settings, viewer: Identity, trail: AuditTrail, runtime: Runtime) -> None:
+def _gaps(
+    settings: Settings, viewer: Identity, trail: AuditTrail, runtime: Runtime, readable: Readable
+) -> None:
     st.caption(
         "Frågor som assistenten inte kunde besvara ur dokumenten och svar som fick tummen "
         "ned, grupperade efter ämne, med de dokument som ligger närmast: underlag för vad "
@@ -145,7 +152,12 @@ def _gaps(settings: Settings, viewer: Identity, trail: AuditTrail, runtime: Runt
         try:
             with st.spinner("Grupperar frågorna efter ämne …"):
                 report = content_gaps(
-                    trail, runtime.embedder, runtime.retriever, viewer.groups, since=since
+                    trail,
+                    runtime.embedder,
+                    runtime.retriever,
+                    viewer.groups,
+                    readable=readable,
+                    since=since,
                 )
         except SQLAlchemyError:
             st.error("Granskningsloggen går inte att läsa just nu (databasen svarar inte).")

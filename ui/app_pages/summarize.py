@@ -27,6 +27,7 @@ from ui.state import SUMMARY_LOCK, app_runtime, app_settings, chosen_mode, remem
 from ui.summary_views import Draft, current_draft, keep_draft, render_draft, show_section
 
 DOCS = "summary_docs"  # the chosen documents' ids
+DRAFTED = "summary_draft_docs"  # the ids of the current draft's documents, for its exports
 AUDIENCES: dict[Audience, str] = {
     "staff": "medarbetare",
     "committee": "nämnden",
@@ -73,12 +74,12 @@ def _exported(draft: Draft, file_name: str) -> None:
     settings = app_settings()
     viewer = current_viewer(settings)
     summary = draft.summary
-    detail = {
+    detail = {  # documents by id: the trail shows their names only to those who may read them
         "what": "summary",
-        "file": file_name,
+        "format": file_name.rpartition(".")[2],
         "record_id": draft.record_id,
         "kind": summary.kind,
-        "documents": list(summary.documents),
+        "doc_ids": list(st.session_state.get(DRAFTED, [])),
         "edited": draft.text != summary.summary,
     }
     record_export(settings, viewer, detail)
@@ -311,7 +312,9 @@ def _write(
     )
     slot.empty()  # the finished draft is shown below, editable
     if summary is not None:
-        record_id = record_summary(settings, runtime, viewer, summary)
+        ids = [d.doc_id for d in chosen]
+        record_id = record_summary(settings, runtime, viewer, summary, ids)
+        st.session_state[DRAFTED] = ids
         keep_draft(summary, [d.label for d in chosen], record_id)
 
 
