@@ -22,6 +22,7 @@ import pytest
 from fixtures_llm import free_port
 
 from assistant.errors import EmbeddingError, ModelError, ServiceError, StoreError
+from assistant.models.endpoints import display_url, redact_urls
 from assistant.models.factory import build_chat_model, build_embedding, build_reranker
 from assistant.settings import (
     EmbeddingSettings,
@@ -187,3 +188,23 @@ def test_the_app_and_the_cli_name_endpoints_without_their_secrets(tmp_path: Path
     store = ServerStore.connect(settings, QdrantClient(":memory:"))
     assert store.location == "http://127.0.0.1:6333"
     assert index_status(settings, store).store.location == "http://127.0.0.1:6333"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "POST http://anna:l%C3%B6sen@h:8/v1/x?api-key=k1&v=2 500",
+            "POST http://***@h:8/v1/x?api-key=***&v=*** 500",
+        ),
+        ("fel vid GET /v1?key=k1", "fel vid GET /v1?key=***"),
+        ("https://token@host/openai", "https://***@host/openai"),
+        ("inget att dölja: a & b=c", "inget att dölja: a & b=c"),
+    ],
+)
+def test_text_quoting_a_url_loses_its_credentials_and_query_values(text: str, shown: str) -> None:
+    assert redact_urls(text) == shown
+
+
+def test_a_url_with_a_broken_port_is_still_named() -> None:
+    assert display_url(f"http://anna:{PASSWORD}@host:port/v1") == "http://host/v1"
