@@ -1,4 +1,8 @@
-"""What the index holds and how the last sync went, for `assistant status` and the app."""
+"""What the index holds and how the last sync went, for `assistant status` and the app.
+
+Every file named here carries the groups that may read it: a page shows a name only to
+a reader of those groups (a file name is information too; empty groups: nobody).
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,16 @@ class StoreInfo(BaseModel):
     collection: str
 
 
+class IncompleteDocument(BaseModel):
+    file: str  # as citations show it
+    groups: list[str]  # who may read it
+
+
 class IndexContents(BaseModel):
     documents: int
     chunks: int
     formats: dict[str, int]  # documents per format, by format name
-    incomplete_documents: list[str]  # files whose indexing was cut short
+    incomplete_documents: list[IncompleteDocument]  # files whose indexing was cut short
     last_indexed_at: str | None
 
 
@@ -32,6 +41,7 @@ class SkippedFile(BaseModel):
     file: str
     reason: str | None
     message: str | None
+    groups: list[str]  # who may read it; empty when not known (its rules cannot be read)
 
 
 class LastSync(BaseModel):
@@ -51,7 +61,8 @@ class LastSync(BaseModel):
             totals=report.totals(),
             aborted=report.aborted,
             errors=[
-                SkippedFile(file=f.file, reason=f.reason, message=f.message) for f in report.failed
+                SkippedFile(file=f.file, reason=f.reason, message=f.message, groups=f.groups)
+                for f in report.failed
             ],
         )
 
@@ -86,9 +97,11 @@ def index_status(settings: Settings, store: VectorStore | None = None) -> IndexS
             documents=len(states),
             chunks=store.count(),
             formats=dict(sorted(Counter(s.format for s in states.values()).items())),
-            incomplete_documents=sorted(
-                s.file for s in states.values() if s.complete_key() is None
-            ),
+            incomplete_documents=[
+                IncompleteDocument(file=s.file, groups=list(s.groups))
+                for s in sorted(states.values(), key=lambda s: s.file)
+                if s.complete_key() is None
+            ],
             last_indexed_at=max((s.indexed_at for s in states.values()), default=None),
         )
     except StoreBusyError as exc:

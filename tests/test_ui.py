@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from test_eval_run import CASES
 
 from assistant.query.prompts import load_phrases
 from assistant.settings import Settings, load_settings
-from assistant.store import open_store
+from assistant.store import StoredPoint, chunk_point_id, open_store
 from ui import markup
 from ui.components import viewer_key
 from ui.pdf_page import render_page
@@ -413,6 +414,74 @@ def test_admin_sync_adds_a_new_folder(
         assert str(store.count()) == metrics["Textavsnitt"]
     finally:
         store.close()
+
+
+PROGNOS = "# Prognos\n\nSkatteintäkterna väntas öka med två procent under nästa år.\n"
+
+
+def _interrupted(data_dir: Path, files: Sequence[str]) -> None:
+    """Leave each file's document as a killed sync would: a new version's first passage
+    stored, the rest not."""
+    store = open_store(load_settings(data_dir=data_dir))
+    try:
+        for state in [s for s in store.doc_states().values() if s.file in files]:
+            key = state.complete_key()
+            assert key is not None
+            [first] = store.get_points([chunk_point_id(state.doc_id, key, 0)])
+            record = first.record.model_copy(update={"index_key": "avbruten", "chunk_count": 9})
+            point_id = chunk_point_id(state.doc_id, "avbruten", 0)
+            store.upsert([StoredPoint(point_id, [1.0] + [0.0] * 383, [], [], record)])
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("policy", ["mask", "skip"])
+def test_admin_names_only_the_files_the_admin_may_read(
+    start: Start,
+    index: Index,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: str,
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(index.data_dir, data, ignore=shutil.ignore_patterns("examples"))
+    folder = tmp_path / "delat"
+    for name, text in {
+        "ekonomi/access.toml": 'groups = ["ekonomi"]\n',
+        "ekonomi/budgetunderlag.md": "",  # fails (empty) where hr may not look
+        "ekonomi/prognos.md": PROGNOS,
+        "hr/access.toml": 'groups = ["hr"]\n',
+        "hr/kvitto 19121212-1212.md": "",  # fails (empty); the name holds a personnummer
+        "hr/intyg 19121212-1212.md": PROGNOS.replace("Prognos", "Intyg 19121212-1212"),
+        "hr/rutin.md": PROGNOS.replace("Prognos", "Rutin"),
+        "oklart/access.toml": 'groups = ["hr"\n',  # a typo: withheld from everyone
+        "oklart/plan.md": PROGNOS.replace("Prognos", "Plan"),
+    }.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
+    monkeypatch.setenv("ASSISTANT_INGEST__ROOTS", json.dumps([str(folder)]))
+    monkeypatch.setenv("ASSISTANT_INGEST__PERSONAL_NUMBERS", policy)
+    admin = claims("admin", ["hr"], iat=int(time.time()))  # signed in just now
+    app = start(user=admin)
+    app.switch_page("app_pages/admin.py").run()
+    button(app, "Synkronisera nu").click().run()
+    assert not app.exception, app.exception
+    st.cache_resource.clear()  # the app lets go of the store
+    _interrupted(data, ["prognos.md", "rutin.md"])
+
+    app = start(user=admin)
+    app.switch_page("app_pages/admin.py").run()
+    assert not app.exception, app.exception
+    rows = [r for d in app.dataframe for r in d.value.to_dict("records")]
+    page = shown(app) + json.dumps(rows, ensure_ascii=False)
+    assert "hr/kvitto ÅÅMMDD-XXXX.md" in {r.get("Fil") for r in rows}, "named, masked"
+    for hidden in ("budgetunderlag", "prognos", "plan.md", "oklart", "1212"):
+        assert hidden not in page, f"{hidden!r} is on the Admin page"
+    assert "rutin.md" in page, "an incomplete document the admin may read is named"
+    assert "1 ofullständigt indexerat dokument utanför dina grupper" in page
+    assert "2 filer utanför dina grupper" in page  # budgetunderlag.md and plan.md
+    assert "1 fil undanhålls från alla: behörighetsreglerna (access.toml) går inte att läsa" in page
 
 
 # -- Utvärdering ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def personal_data_section(runtime: Runtime, viewer: Identity) -> None:
         st.dataframe(
             [
                 {
-                    "Fil": s.file,
+                    "Fil": mask_personal_numbers(s.file)[0],
                     "Personnummer": s.personal_numbers,
                     "Hantering": POLICY_SV.get(s.personal_policy or "", "–"),
                 }
@@ -98,7 +98,6 @@ def _others(count: int, what: str) -> None:
 
 
 def _name(result: FileResult) -> str:
-    """The file as the index shows it: masked when its numbers are."""
-    if result.personal_policy == "mask":
-        return mask_personal_numbers(result.file)[0]
-    return result.file
+    """The file's name with its personal identity numbers masked, whatever the policy
+    (under 'skip' and 'flag' the report holds the name as it is)."""
+    return mask_personal_numbers(result.file)[0]

@@ -130,7 +130,8 @@ def status(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
         if index.formats:
             typer.echo("Formats: " + ", ".join(f"{k} {v}" for k, v in index.formats.items()))
         if index.incomplete_documents:
-            typer.echo("Incomplete (re-run ingest): " + ", ".join(index.incomplete_documents))
+            names = ", ".join(d.file for d in index.incomplete_documents)
+            typer.echo("Incomplete (re-run ingest): " + names)
     last = status.last_run
     if last is None:
         typer.echo("Last sync: never")

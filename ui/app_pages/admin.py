@@ -1,6 +1,10 @@
 """Admin: what the index holds, how the last sync went, a sync now, and the model in use.
 
 Measuring the answers has its own page, Utvärdering (``ui/app_pages/evaluation.py``).
+
+An admin is a reader too: a file (skipped or incomplete) is named only when the admin's
+groups may read it, the others are a count; every name, path and message shown has its
+personal identity numbers masked, whatever the ingest policy.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from assistant.errors import AssistantError
 from assistant.models.endpoints import display_url
 from assistant.query.runtime import Runtime
 from assistant.settings import RetrievalSettings, Settings
+from assistant.store.access import readable_by
+from assistant.text.personal import mask_personal_numbers
+from ingest.errors import Reason
 from ingest.report import RunReport
 from ingest.status import IndexStatus, LastSync, SkippedFile, index_status
 from ingest.sync import IngestJob
@@ -33,7 +40,8 @@ STATUS_SV = {
 
 def main() -> None:
     settings = app_settings()
-    require(current_viewer(settings), "admin")
+    viewer = current_viewer(settings)
+    require(viewer, "admin")
     runtime = app_runtime(settings)
     st.title("Admin")
     try:
@@ -42,10 +50,11 @@ def main() -> None:
         st.error("Indexet går inte att läsa just nu: " + markup.text(str(exc)))
         _model(settings, runtime)
         return
-    _index(status)
+    allowed = set(readable_by(viewer.groups))
+    _index(status, allowed)
     _retrieval(settings.retrieval)
-    _last_run(status.last_run)
-    personal_data_section(runtime, current_viewer(settings))
+    _last_run(status.last_run, allowed)
+    personal_data_section(runtime, viewer)
     _sync(settings, runtime, status.last_run)
     _model(settings, runtime)
     st.page_link(
@@ -55,7 +64,7 @@ def main() -> None:
     )
 
 
-def _index(status: IndexStatus) -> None:
+def _index(status: IndexStatus, allowed: set[str]) -> None:
     st.header("Index", divider="gray")
     index = status.contents
     if index is None:
@@ -69,11 +78,14 @@ def _index(status: IndexStatus) -> None:
     kind = "inbäddad Qdrant" if store.kind == "embedded" else "Qdrant-server"
     st.markdown(markup.text(f"Format: {formats}\nSenast indexerat: {_when(index.last_indexed_at)}"))
     st.caption(markup.text(f"{kind} · {store.location} · samling {store.collection}"))
-    if index.incomplete_documents:
-        st.warning(
-            "Ofullständigt indexerade (synkronisera igen): "
-            + markup.text(", ".join(index.incomplete_documents))
-        )
+    incomplete = index.incomplete_documents
+    named = [d.file for d in incomplete if _readable(d.groups, allowed)]
+    if named:
+        st.warning("Ofullständigt indexerade (synkronisera igen): " + _shown(", ".join(named)))
+    if others := len(incomplete) - len(named):
+        what = "ofullständigt indexerat" if others == 1 else "ofullständigt indexerade"
+        what += " dokument"
+        st.warning(f"{others} {what} utanför dina grupper (synkronisera igen)")
 
 
 def _retrieval(r: RetrievalSettings) -> None:
@@ -87,19 +99,19 @@ def _retrieval(r: RetrievalSettings) -> None:
     st.caption(markup.text(f"Sökning: {search[r.mode]} · {words} · {rerank}"))
 
 
-def _last_run(run: LastSync | None) -> None:
+def _last_run(run: LastSync | None, allowed: set[str]) -> None:
     st.header("Senaste synkronisering", divider="gray")
     if run is None:
         st.caption("Ingen synkronisering har körts ännu.")
         return
     st.markdown(
         f"Startad {_when(run.started_at)}, klar {_when(run.finished_at)} · mappar: "
-        + markup.text(", ".join(run.roots))
+        + _shown(", ".join(run.roots))
     )
     _totals(run.totals)
     if run.aborted:
-        st.error("Körningen avbröts: " + markup.text(run.aborted))
-    _errors(run.errors)
+        st.error("Körningen avbröts: " + _shown(run.aborted))
+    _errors(run.errors, allowed)
 
 
 def _totals(totals: dict[str, int | float]) -> None:
@@ -111,14 +123,27 @@ def _totals(totals: dict[str, int | float]) -> None:
     )
 
 
-def _errors(errors: list[SkippedFile]) -> None:
+def _errors(errors: list[SkippedFile], allowed: set[str]) -> None:
     if not errors:
         return
     st.markdown(f"**Filer som hoppades över ({len(errors)})**")
-    st.dataframe(
-        [{"Fil": e.file, "Orsak": e.reason, "Meddelande": e.message} for e in errors],
-        hide_index=True,
-    )
+    if withheld := sum(e.reason == Reason.ACCESS_RULES for e in errors):
+        st.warning(
+            f"{_files(withheld)} undanhålls från alla: behörighetsreglerna (access.toml) går "
+            "inte att läsa. Rätta dem och synkronisera igen, så indexeras filerna på nytt. "
+            "Vilken regelfil det gäller står i rapporten på servern (assistant status)."
+        )
+    named = [e for e in errors if _readable(e.groups, allowed)]
+    if named:
+        st.dataframe(
+            [
+                {"Fil": _masked(e.file), "Orsak": e.reason, "Meddelande": _masked(e.message or "")}
+                for e in named
+            ],
+            hide_index=True,
+        )
+    if others := len(errors) - len(named):
+        st.caption(f"{_files(others)} utanför dina grupper")
 
 
 def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
@@ -203,6 +228,25 @@ def _model(settings: Settings, runtime: Runtime) -> None:
         st.error("Ingen språkmodell, svaren blir extraktiva: " + markup.text(runtime.model_problem))
     else:
         st.info("Ingen språkmodell laddad: appen startades i extraktivt läge.")
+
+
+def _readable(groups: list[str], allowed: set[str]) -> bool:
+    """Whether the viewer may read a file of these groups (none known: no one may)."""
+    return not allowed.isdisjoint(groups)
+
+
+def _masked(text: str) -> str:
+    """Text that may hold a file or folder name, its personal identity numbers masked."""
+    return mask_personal_numbers(text)[0]
+
+
+def _shown(text: str) -> str:
+    """A name, path or message for Markdown: masked, then made plain text."""
+    return markup.text(_masked(text))
+
+
+def _files(count: int) -> str:
+    return f"{count} fil" if count == 1 else f"{count} filer"
 
 
 def _seconds(value: float) -> str:
