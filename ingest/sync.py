@@ -17,12 +17,15 @@ while a document is embedded, the next file that needs it is parsed (OCR of a sc
 in Tesseract's own process meanwhile), and its parse is used only if the file still has
 the same content when its turn comes.
 
-Personal identity numbers are looked for in every parsed document, before chunking
-(``ingest.personal_numbers``): 'mask' writes ÅÅMMDD-XXXX in their place in everything
-indexed (chunks, the card, title, headings, e-mail fields), 'flag' keeps them, 'skip'
-leaves the document out and removes what was indexed of it before. The policy is part of
-the index key, so changing it re-indexes on the next sync. Sentences that read like
-instructions to a model are recorded on their chunks and listed in the report.
+Personal identity numbers are looked for in every parsed document, before chunking, and
+in its path below the synced folder (``ingest.personal_numbers``): 'mask' writes
+ÅÅMMDD-XXXX in their place in everything indexed (chunks, the card, title, headings,
+e-mail fields, the file and folder names and the stored path), 'flag' keeps them, 'skip'
+leaves the document out and removes what was indexed of it before. Under 'mask' and
+'skip' a synced folder whose own path holds one is refused: its path is in every record.
+The policy is part of the index key, so changing it re-indexes on the next sync.
+Sentences that read like instructions to a model are recorded on their chunks and listed
+in the report.
 """
 
 from __future__ import annotations
@@ -104,6 +107,8 @@ class IngestJob:
         progress: Progress | None = None,
         on_file: OnFile | None = None,
     ) -> RunReport:
+        if self._settings.ingest.personal_numbers != "flag":
+            _refuse_numbered_roots(roots)  # before the report, which names the roots
         started = time.perf_counter()
         report = RunReport(
             roots=[str(r.expanduser().resolve()) for r in roots],
@@ -206,7 +211,7 @@ class IngestJob:
                 doc = self._parse(source.path, content_hash)
             finally:
                 parse_next()  # the next file is parsed while this one is embedded
-            found = personal_numbers(doc)
+            found = personal_numbers(doc, source.relative)
             if found and policy == "skip":
                 raise DocumentError(
                     Reason.PERSONAL_DATA,
@@ -324,7 +329,7 @@ class IngestJob:
         policy: str,
     ) -> list[StoredPoint]:
         fields = document_fields(doc)
-        named = own_designations(doc.title, doc.text[:_HEAD_CHARS], source.path.name)
+        named = own_designations(doc.title, doc.text[:_HEAD_CHARS], doc.path.name)
         chunks = [*chunks, document_card(doc, fields, named, self._chunker.count)]
         t0 = time.perf_counter()
         texts = [c.embed_text for c in chunks]
@@ -346,8 +351,9 @@ class IngestJob:
                 index_key=key,
                 content_hash=content_hash,
                 chunk_count=len(chunks),
-                source=source.path.as_posix(),
-                # What citations show of the path; ``source`` is where the file is.
+                # Where the file is (its path below the root masked with the rest).
+                source=(source.root / hide(source.relative)).as_posix(),
+                # What citations show of the path.
                 file=hide(source.path.name),
                 rel_path=hide(source.relative),
                 title=doc.title,
@@ -387,27 +393,44 @@ def index_key(content_hash: str, groups: tuple[str, ...], *, personal_numbers: s
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
-def personal_numbers(doc: ParsedDocument) -> int:
-    """The distinct personal identity numbers in the document's file name, title, text and
-    fields."""
-    texts = [doc.path.name, doc.title, *doc.fields.values()]
+def personal_numbers(doc: ParsedDocument, relative: str = "") -> int:
+    """The distinct personal identity numbers in the document's path below the synced
+    folder (``relative``; else its file name), title, text and fields."""
+    texts = [*(relative or doc.path.name).split("/"), doc.title, *doc.fields.values()]
     for block in doc.blocks:
         texts += [block.text, *block.heading_path]
     return len({n.ten for text in texts for n in find_personal_numbers(text)})
 
 
 def masked(doc: ParsedDocument) -> ParsedDocument:
-    """The document with ÅÅMMDD-XXXX for each personal identity number, wherever it stands."""
+    """The document with ÅÅMMDD-XXXX for each personal identity number, wherever it stands
+    (its file name too: the card falls back on it for a title)."""
     blocks = [
         replace(b, text=_mask(b.text), heading_path=tuple(_mask(h) for h in b.heading_path))
         for b in doc.blocks
     ]
     fields = {name: _mask(value) for name, value in doc.fields.items()}
-    return replace(doc, title=_mask(doc.title), blocks=blocks, fields=fields)
+    path = doc.path.with_name(_mask(doc.path.name))
+    return replace(doc, path=path, title=_mask(doc.title), blocks=blocks, fields=fields)
 
 
 def _mask(text: str) -> str:
     return mask_personal_numbers(text)[0]
+
+
+def _refuse_numbered_roots(roots: Sequence[Path]) -> None:
+    """A folder to sync whose own path (or a file's folder) holds a personal identity number
+    is refused: that part of the path is in every record, and it cannot be masked there
+    without losing track of what the folder holds."""
+    for root in roots:
+        resolved = root.expanduser().resolve()
+        folder = resolved.parent if resolved.is_file() else resolved
+        if find_personal_numbers(folder.as_posix()):
+            raise InputError(
+                f"{mask_personal_numbers(str(root))[0]}: the folder's path holds a personal "
+                "identity number and ingest.personal_numbers is not 'flag'; rename the "
+                "folder, or sync the folder above it (names below it are masked)"
+            )
 
 
 def _shortened(sentence: str) -> str:

@@ -35,6 +35,7 @@ from assistant.cli.common import (
 from assistant.cli.evaluate import eval_app
 from assistant.cli.model import model_app
 from assistant.store.access import parse_groups
+from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ingest.report import FileResult
 
 if TYPE_CHECKING:
@@ -182,11 +183,16 @@ def ask(
     """Answer a question from the indexed documents, with numbered citations.
 
     With --json, prints exactly one object: answer, refused, mode, citations, retrieved,
-    model, timings_ms (see README, "The ask contract").
+    model, timings_ms (see README, "The ask contract"). A personal identity number in the
+    question is masked before anything sees it (the embedding, the model, the output, the
+    trail), with a warning on stderr.
     """
     from assistant.query.answer import Queued, Sources
     from assistant.query.runtime import open_runtime
 
+    question, personal = mask_personal_numbers(question)
+    if personal:
+        err.print(PERSONAL_DATA_WARNING, highlight=False, markup=False)
     answer_mode = checked_mode(mode)
     member_of = parse_groups(groups)
     with edge():
@@ -207,7 +213,8 @@ def ask(
                     answer = item
             assert answer is not None
             _record(settings, lambda t: t.answer(cli_identity(tuple(member_of)), answer,
-                                                 endpoint=_endpoint(runtime)))  # fmt: skip
+                                                 endpoint=_endpoint(runtime),
+                                                 personal_data=personal > 0))  # fmt: skip
     if json_out:
         emit(answer.to_json())
         return

@@ -22,6 +22,7 @@ from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
 from assistant.text.injection import strip_instructions
 from assistant.text.language import detect_language
+from assistant.text.personal import mask_personal_numbers
 from assistant.text.sentences import sentences
 from assistant.text.sparse import SparseEncoder
 from assistant.text.terms import TermMatcher, uniform
@@ -188,7 +189,11 @@ class Assistant:
     ) -> Generator[str | Sources | Queued | Answer, None, None]:
         """The ``Sources`` as soon as retrieval has them, ``Queued`` while the answer waits
         for the model (every half second, with its place in line), then text deltas while
-        the model writes, then the checked ``Answer``."""
+        the model writes, then the checked ``Answer``. A personal identity number in the
+        question or the earlier turns is masked before anything reads them (the app and
+        the CLI mask and warn at their edge; this holds for every caller)."""
+        question = mask_personal_numbers(question)[0]
+        history = [m | {"content": mask_personal_numbers(m["content"])[0]} for m in history]
         started = time.perf_counter()
         mode = mode or self._settings.answer.mode
         lang = detect_language(question)
