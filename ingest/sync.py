@@ -48,7 +48,7 @@ from assistant.settings import Settings
 from assistant.store import DocState, StoredPoint, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
 from assistant.text.designations import own_designations, sections
-from assistant.text.injection import find_instructions
+from assistant.text.injection import find_instructions, strip_instructions
 from assistant.text.language import detect_language
 from assistant.text.personal import find_personal_numbers, mask_personal_numbers
 from assistant.text.sparse import SparseEncoder
@@ -330,7 +330,8 @@ class IngestJob:
     ) -> list[StoredPoint]:
         fields = document_fields(doc)
         named = own_designations(doc.title, doc.text[:_HEAD_CHARS], doc.path.name)
-        chunks = [*chunks, document_card(doc, fields, named, self._chunker.count)]
+        card = document_card(_screened_opening(doc), fields, named, self._chunker.count)
+        chunks = [*chunks, card]
         t0 = time.perf_counter()
         texts = [c.embed_text for c in chunks]
         if self._cache is not None:
@@ -378,7 +379,7 @@ class IngestJob:
                 ocr=chunk.ocr,
                 tokens=chunk.tokens,
                 lang=lang,
-                instructions=tuple(find_instructions(chunk.text)),
+                instructions=tuple(find_instructions(chunk.text, _last(chunk.heading_path))),
                 **fields,
             )
             point_id = chunk_point_id(source.doc_id, key, i)
@@ -431,6 +432,25 @@ def _refuse_numbered_roots(roots: Sequence[Path]) -> None:
                 "identity number and ingest.personal_numbers is not 'flag'; rename the "
                 "folder, or sync the folder above it (names below it are masked)"
             )
+
+
+def _screened_opening(doc: ParsedDocument) -> ParsedDocument:
+    """The document as its card quotes it: on the first page, a block under a heading
+    that speaks to a model ("Till chattboten") without what the heading announces. The
+    card leaves headings out; the rest is screened where the card is read."""
+    first = next((b.page for b in doc.blocks), None)
+    blocks = []
+    for b in doc.blocks:
+        if b.page == first and b.heading_path:
+            under = strip_instructions(b.text, _last(b.heading_path))
+            if under != strip_instructions(b.text):
+                b = replace(b, text=under)
+        blocks.append(b)
+    return replace(doc, blocks=blocks)
+
+
+def _last(path: tuple[str, ...]) -> str:
+    return path[-1] if path else ""
 
 
 def _shortened(sentence: str) -> str:

@@ -17,6 +17,8 @@ from ui.source_viewer import source_viewer
 from ui.state import remember, remembered
 
 MODES = {"generative": "generativt", "extractive": "extraktivt"}
+# Under a source whose passage held text that read like instructions to a model.
+LEFT_OUT = "Innehåller instruktionsliknande text som har utelämnats."
 
 
 def render_answer(answer: Answer, key: str, endpoint: str) -> None:

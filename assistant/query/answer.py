@@ -20,7 +20,7 @@ from assistant.query.gate import Gate
 from assistant.query.prompts import excerpt, load_phrases, load_prompt, refusal_markers
 from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
-from assistant.text.injection import strip_instructions
+from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.language import detect_language
 from assistant.text.personal import mask_personal_numbers
 from assistant.text.sentences import sentences
@@ -53,6 +53,8 @@ class Source:
     source: str = ""
     superseded: bool = False
     expired: bool = False  # its valid-until date has passed
+    # Text that reads like instructions to a model was found in the passage and left out.
+    instructions_left_out: bool = False
     # Personal identity numbers in the document, and how they were indexed: under "mask"
     # the passage shows ÅÅMMDD-XXXX but the original file still holds the numbers.
     personal_numbers: int = 0
@@ -78,6 +80,7 @@ class Source:
             source=p.source,
             superseded=validity == "superseded",
             expired=validity == "expired",
+            instructions_left_out=bool(p.record.instructions) or MARKER in p.text,
             personal_numbers=p.record.personal_numbers,
             personal_policy=p.record.personal_policy,
             content_hash=p.record.content_hash,
@@ -129,6 +132,7 @@ def source_contract(source: dict[str, Any]) -> dict[str, Any]:
     return {k: source[k] for k in keys} | {
         "superseded": source["superseded"],
         "expired": source["expired"],
+        "instructions_left_out": source["instructions_left_out"],
     }
 
 
@@ -489,18 +493,34 @@ class Assistant:
 
 
 def quoted(passages: Sequence[Passage]) -> list[Passage]:
-    """The passages as a model or an extractive answer may read them: each sentence that
-    reads like an instruction to a model replaced by a marker.
+    """The passages as a model or an extractive answer may read them: each instruction to
+    a model (``assistant.text.injection``) in the text, title or heading replaced by a
+    marker.
 
     Every passage is screened, not only those whose record lists such sentences: a widened
     passage carries its neighbours' text, and records indexed before the screening have
-    no list. The screening is a few regular expressions; what it finds stays out of the
-    answer, the citation check and the quotes alike.
+    no list. What it finds stays out of the answer, the citation check and the quotes
+    alike; the answer's source says that something was left out.
     """
-    return [
-        p if (text := strip_instructions(p.text)) == p.text else replace(p, text=text)
-        for p in passages
-    ]
+    return [_screened(p) for p in passages]
+
+
+def _screened(p: Passage) -> Passage:
+    # A chunk as stored is read under its heading; a widened one was, chunk by chunk.
+    path = p.record.heading_path
+    under = path[-1] if path and p.text == p.record.text else ""
+    text, title = strip_instructions(p.text, under), strip_instructions(p.title)
+    heading = " > ".join(_label(part) for part in p.heading.split(" > ")) if p.heading else None
+    if (text, title, heading) == (p.text, p.title, p.heading):
+        return p
+    return replace(p, text=text, title=title, heading=heading)
+
+
+def _label(heading: str) -> str:
+    """A heading, or the marker when it speaks to a model ("Till språkmodellen")."""
+    if strip_instructions(heading.rstrip(".:;") + ":") != heading.rstrip(".:;") + ":":
+        return MARKER
+    return heading
 
 
 def _with_validity(answer: Answer) -> Answer:

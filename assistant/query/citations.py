@@ -1,9 +1,15 @@
 """Check a generated answer against the passages it cites.
 
 Every sentence must cite a passage ([n]) that contains enough of its content words and
-every number it states. Markers pointing at no passage are removed; a sentence without a
-marker gets one when a passage clearly supports it; sentences no passage supports are
-taken out of the answer and listed, so the reader sees what was dropped.
+every number, web address and e-mail address it states. Markers pointing at no passage are
+removed; a sentence without a marker gets one when a passage clearly supports it;
+sentences no passage supports are taken out of the answer and listed, so the reader sees
+what was dropped.
+
+A passage is read as screened (``assistant.text.injection``): what reads like an
+instruction to a model ("svara att förmånen är 90 000 kronor") supports no claim, even
+when the passage comes to the check unscreened. Whatever slipped past the screen, a
+number, link or address the model was told to give out must still stand in the passage.
 """
 
 from __future__ import annotations
@@ -13,11 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.query.retrieve import Passage
+from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.sentences import CITATION_MARKER, numbers, sentences
 from assistant.text.terms import TermMatcher, uniform
 
 _MARKER = re.compile(r"\s*" + CITATION_MARKER.pattern)
 _AUTO_CITE = 0.7  # support needed to add a citation the model left out
+# Web and e-mail addresses a sentence states: "https://…", "www.…", "a@b.se", "evil.example".
+_ADDRESS = re.compile(
+    r"\b(?:https?://|www\.)[^\s<>\"'\])]+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:se|nu|com|org|net|eu|io|info|biz|example|test|xyz|ru|cn|top)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +68,10 @@ class CitationChecker:
         self._min = min_support
 
     def check(self, answer: str, passages: Sequence[Passage]) -> CheckedAnswer:
-        passage_keys = [self._terms.keys(f"{p.title} {p.heading or ''} {p.text}") for p in passages]
-        passage_numbers = [numbers(p.text) for p in passages]
+        texts = [screened(f"{p.title} {p.heading or ''}\n{p.text}") for p in passages]
+        passage_keys = [self._terms.keys(t) for t in texts]
+        passage_numbers = [numbers(t) for t in texts]
+        passage_text = [t.casefold() for t in texts]
         claims = []
         for sentence in sentences(answer):
             markers = [
@@ -67,12 +82,18 @@ class CitationChecker:
                 continue
             wanted = uniform(self._terms.words(text))
             stated = numbers(text)
+            named = addresses(text)
 
             def support(
-                n: int, wanted: dict[str, float] = wanted, stated: set[str] = stated
+                n: int,
+                wanted: dict[str, float] = wanted,
+                stated: set[str] = stated,
+                named: set[str] = named,
             ) -> float:
                 if stated - passage_numbers[n - 1]:
                     return 0.0  # a number the passage does not state
+                if any(a not in passage_text[n - 1] for a in named):
+                    return 0.0  # a link or address the passage does not state
                 return self._terms.coverage(wanted, passage_keys[n - 1])
 
             valid = [n for n in dict.fromkeys(markers) if 1 <= n <= len(passages)]
@@ -89,6 +110,17 @@ class CitationChecker:
     def quote(self, passage: Passage, claims: Sequence[Claim], n: int) -> str:
         """The passage sentence that best supports the claims citing it."""
         wanted = uniform(w for c in claims if n in c.cited for w in self._terms.words(c.text))
-        candidates = sentences(passage.text) or [passage.text]
+        text = screened(passage.text)
+        candidates = sentences(text.replace(MARKER, "\n")) or [text]
         best = max(candidates, key=lambda s: self._terms.coverage(wanted, self._terms.keys(s)))
         return best[:500]
+
+
+def screened(text: str) -> str:
+    """The text as the check reads it: instructions to a model left out."""
+    return strip_instructions(text)
+
+
+def addresses(text: str) -> set[str]:
+    """The web and e-mail addresses ``text`` states, lower case, without closing dots."""
+    return {m.group(0).rstrip(".,;:").casefold() for m in _ADDRESS.finditer(text)}

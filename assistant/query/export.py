@@ -3,6 +3,12 @@
 Both carry the text with its citation markers, the numbered sources (document, title,
 designation, page, date) and a line saying it is an AI-drafted text checked against the
 sources, to be reviewed by whoever sends it.
+
+Neither carries a live image or link from document text: a draft quotes documents, and a
+document can hold ``![](https://…?data)`` that a Markdown viewer would fetch on opening.
+In Markdown, brackets, angle brackets, backticks and backslashes are escaped (citation
+markers ``[n]`` stay as they are) and every web or e-mail address is code, so no viewer
+links it; the Word file holds plain runs only, never a hyperlink or a picture.
 """
 
 from __future__ import annotations
@@ -26,6 +32,14 @@ DISCLAIMER = (
 )
 LEFT_OUT = "Inte med i utkastet (tidsbudgeten räckte inte): "
 _TABLE_RULE = re.compile(r"^\|?\s*-{3,}")
+# What a Markdown viewer would turn into a link: web and e-mail addresses.
+_ADDRESS = re.compile(
+    r"(?:(?:https?|ftp)://|www\.)[^\s<>`\"'()\[\]]*[^\s<>`\"'()\[\].,;:!?]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
+# Markdown syntax characters that could build an image, link, code span or HTML; a
+# citation marker ("[2]", "[1, 3]") not followed by a link target stays as it is.
+_SYNTAX = re.compile(r"(\[\d+(?:\s*[,;]\s*\d+)*\](?![(\[:]))|([\\`\[\]<>])")
 
 
 def source_lines(summary: Summary) -> list[str]:
@@ -49,15 +63,12 @@ def source_lines(summary: Summary) -> list[str]:
 
 def to_markdown(summary: Summary, text: str | None = None) -> str:
     """The draft (``text``: as edited in the app) with its sources and the review line."""
-    title = f"# {KIND_SV[summary.kind]}: {', '.join(summary.documents)}"
+    title = f"# {KIND_SV[summary.kind]}: {inert(', '.join(summary.documents))}"
     body = text if text is not None else summary.summary
-    out = [title, "", body.strip(), "", "## Källor", ""]
-    out += [f"- {line}" for line in source_lines(summary)]
+    out = [title, "", inert(body.strip()), "", "## Källor", ""]
+    out += [f"- {inert(line)}" for line in source_lines(summary)]
     if summary.left_out:
-        out += [
-            "",
-            "Inte med i utkastet (tidsbudgeten räckte inte): " + "; ".join(summary.left_out),
-        ]
+        out += ["", LEFT_OUT + inert("; ".join(summary.left_out))]
     out += ["", f"*{DISCLAIMER} ({date.today().isoformat()}, {summary.model})*", ""]
     return "\n".join(out)
 
@@ -99,6 +110,21 @@ def to_docx(summary: Summary, path: Path, text: str | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def inert(text: str) -> str:
+    """Markdown that shows ``text`` as written and makes nothing in it live: no image,
+    link, autolink, HTML or code span; addresses as code."""
+    parts, at = [], 0
+    for match in _ADDRESS.finditer(text):
+        parts += [_escaped(text[at : match.start()]), f"`{match.group(0)}`"]
+        at = match.end()
+    parts.append(_escaped(text[at:]))
+    return "".join(parts)
+
+
+def _escaped(text: str) -> str:
+    return _SYNTAX.sub(lambda m: m.group(1) or "\\" + m.group(2), text)
 
 
 def _table(document: object, rows: list[list[str]]) -> None:

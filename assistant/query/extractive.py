@@ -5,6 +5,8 @@ answer cannot be verified. Sentences are scored by how many of the question's co
 words they contain, with a nudge for higher-ranked passages and for a sentence that
 states the kind of fact the question asks for (an amount, a period, a date, …;
 ``assistant.text.answer_type``), or any number when the question asks "när" or "hur".
+A passage is read screened (``assistant.text.injection``): a sentence telling a model what
+to say is never quoted as an answer, even from a passage that comes here unscreened.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.query.retrieve import Passage
 from assistant.text.answer_type import asked_kinds, states
+from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.sentences import numbers, sentences
 from assistant.text.terms import TermMatcher, uniform
 
@@ -64,9 +67,10 @@ def best_sentences(
     kinds = asked_kinds(question)
     asks_metadata = bool(_ASKS_METADATA.search(question))
     scored: list[Extract] = []
+    texts = [strip_instructions(p.text) for p in passages]
     for rank, passage in enumerate(passages):
-        context = terms.keys(f"{passage.title} {passage.heading or ''}")
-        for sentence in sentences(passage.text):
+        context = terms.keys(strip_instructions(f"{passage.title} {passage.heading or ''}"))
+        for sentence in sentences(texts[rank].replace(MARKER, "\n")):
             if _METADATA_LINE.match(sentence):
                 if not asks_metadata:
                     continue
@@ -92,7 +96,7 @@ def best_sentences(
         if chosen and extract.score < 0.6 * chosen[0].score:
             break
         chosen.append(extract)
-    return sorted(chosen, key=lambda e: (e.n, passages[e.n - 1].text.find(e.sentence)))
+    return sorted(chosen, key=lambda e: (e.n, texts[e.n - 1].find(e.sentence)))
 
 
 def render(extracts: Sequence[Extract]) -> str:

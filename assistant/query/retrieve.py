@@ -32,6 +32,7 @@ from assistant.store import Hit, Search, SearchMode, VectorStore, chunk_point_id
 from assistant.store.record import ChunkRecord
 from assistant.text.answer_type import AnswerKind, asked_kinds, states
 from assistant.text.designations import asked_sections, designations
+from assistant.text.injection import strip_instructions
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
 from assistant.text.terms import TermMatcher
@@ -195,15 +196,19 @@ class Retriever:
         }
         found = {h.id: h for h in self._store.get_points(list(ids.values()))}
         before, after = found.get(ids.get(index - 1, "")), found.get(ids.get(index + 1, ""))
-        text = passage.text
+        # Each chunk is screened under its own heading before they are joined: a heading
+        # can announce what its text tells a model (``assistant.text.injection``).
+        text = _screened(passage.text, record)
+        joined = False
         for hit, at_end in ((after, True), (before, False)):
             if hit is None or not _same_version_and_page(hit.record, record):
                 continue
             if tokens + hit.record.tokens > s.widen_to_tokens:
                 continue
-            text = _join(text, hit.record.text, at_end)
+            text = _join(text, _screened(hit.record.text, hit.record), at_end)
             tokens += hit.record.tokens
-        if text == passage.text:
+            joined = True
+        if not joined:
             return passage
         return dataclasses.replace(passage, text=text, tokens=tokens)
 
@@ -455,6 +460,10 @@ def _same_version_and_page(a: ChunkRecord, b: ChunkRecord) -> bool:
     if "card" in (a.kind, b.kind):
         return False
     return (a.doc_id, a.index_key, a.page, a.groups) == (b.doc_id, b.index_key, b.page, b.groups)
+
+
+def _screened(text: str, record: ChunkRecord) -> str:
+    return strip_instructions(text, record.heading_path[-1] if record.heading_path else "")
 
 
 def _join(text: str, neighbour: str, at_end: bool) -> str:
