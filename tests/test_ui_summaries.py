@@ -5,6 +5,7 @@ a generative draft is the same ``Summary`` and renders alike."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import PurePosixPath
 
 import pytest
@@ -20,6 +21,7 @@ from assistant.query.export import DISCLAIMER
 from assistant.query.library import Library
 from assistant.settings import load_settings
 from assistant.store import open_store
+from assistant.text.personal import PERSONAL_DATA_WARNING, PLACEHOLDER
 from ui.summary_views import DOCX_MIME, Draft
 
 # test_ui's fixtures, found by pytest under these names: the app over the indexed examples.
@@ -165,6 +167,18 @@ def test_a_topic_proposes_documents_and_changes_compare_versions(
     assert "### Borttaget ur friskvardsbidrag-2023.txt" in text
     assert "3 000 kronor" in text
     assert "2 000 kronor" in text
+
+
+def test_a_topic_with_a_personal_number_is_searched_and_shown_masked(start: Start) -> None:
+    app = summaries(start(user=claims("manager", iat=int(time.time()))))
+    app.text_input[0].input("friskvårdsbidrag för 19121212\u00a012\u200b12")
+    button(app, "Föreslå dokument").click().run()
+    assert not app.exception, app.exception
+    assert PERSONAL_DATA_WARNING in [w.value for w in app.warning]
+    said = [m.value for m in (*app.success, *app.info)]
+    assert said
+    assert all(PLACEHOLDER in m for m in said), said
+    assert not any("1212" in m for m in said), said
 
 
 def _generative_draft() -> None:

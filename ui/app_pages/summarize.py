@@ -18,6 +18,7 @@ from assistant.query.runtime import Runtime
 from assistant.query.summarize import KINDS, Audience, Kind, Length, Section, Summary
 from assistant.query.summarize import Progress as Step  # ui.jobs.Progress is the bar
 from assistant.settings import Settings
+from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label, mode_choice
@@ -142,8 +143,11 @@ def _topic(readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str
         )
     if not asked or not topic.strip():
         return
+    topic, personal = mask_personal_numbers(topic.strip())  # before anything sees it
+    if personal:
+        st.warning(PERSONAL_DATA_WARNING, icon=":material/privacy_tip:")
     try:
-        answer = runtime.assistant.ask(topic.strip(), groups, mode="extractive")
+        answer = runtime.assistant.ask(topic, groups, mode="extractive")
     except InputError as exc:
         st.error("Ämnet gick inte att söka på: " + markup.text(str(exc)))
         return
@@ -154,14 +158,14 @@ def _topic(readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str
     proposed = [i for i in dict.fromkeys(found) if i in readable]
     if not proposed:
         st.info(
-            f"Inget dokument som du får läsa handlar tydligt om ”{markup.text(topic.strip())}”. "
+            f"Inget dokument som du får läsa handlar tydligt om ”{markup.text(topic)}”. "
             "Välj dokument i listan i stället.",
             icon=":material/search_off:",
         )
         return
     st.session_state[DOCS] = proposed  # before the list is drawn: it shows them chosen
     st.success(
-        f"Förslag utifrån ”{markup.text(topic.strip())}”: {len(proposed)} dokument. "
+        f"Förslag utifrån ”{markup.text(topic)}”: {len(proposed)} dokument. "
         "Granska urvalet nedan innan du skriver utkastet.",
         icon=":material/checklist:",
     )
