@@ -111,5 +111,6 @@ def squeezed(text: str) -> str:
 if __name__ == "__main__":  # pragma: no cover
     for part in ("dev", "test"):
         result = screen_report(load_cases(split=part), part)
-        print(result.line(), *(f"  missed {i}" for i in result.missed), sep="\n")
-        print(*(f"  flagged {i}" for i in result.false_alarms), sep="\n")
+        notes = [f"  missed {i}" for i in result.missed]
+        notes += [f"  flagged {i}" for i in result.false_alarms]
+        print(result.line(), *notes, sep="\n")
