@@ -22,7 +22,7 @@ from assistant.query.retrieve import Passage, Retrieval, Retriever
 from assistant.settings import Settings
 from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.language import detect_language
-from assistant.text.personal import mask_personal_numbers
+from assistant.text.personal import PLACEHOLDER, mask_personal_numbers
 from assistant.text.sentences import sentences
 from assistant.text.sparse import SparseEncoder
 from assistant.text.terms import TermMatcher, uniform
@@ -198,11 +198,13 @@ class Assistant:
         the CLI mask and warn at their edge; this holds for every caller)."""
         question = mask_personal_numbers(question)[0]
         history = [m | {"content": mask_personal_numbers(m["content"])[0]} for m in history]
+        # A masked number is searched as nothing: no document answers to its placeholder.
+        asked = " ".join(question.replace(PLACEHOLDER, " ").split())
         started = time.perf_counter()
         mode = mode or self._settings.answer.mode
-        lang = detect_language(question)
+        lang = detect_language(asked)
         timings: dict[str, float] = {}
-        standalone = self._standalone(question, history, lang, timings)
+        standalone = self._standalone(asked, history, lang, timings)
         t0 = time.perf_counter()
         searched = self._in_swedish(standalone, lang, timings)
         expansion = self._expansion(searched, timings)
