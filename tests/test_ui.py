@@ -81,9 +81,10 @@ def signed_in(monkeypatch: pytest.MonkeyPatch, **auth: str) -> None:
 
 
 def claims(role: str = "admin", groups: Sequence[str] = (), **more: object) -> dict[str, object]:
-    """The ID-token claims of a user with this role and these access groups."""
+    """The ID-token claims of a user with this role and these access groups, issued now."""
     provider_groups = [ROLE_OF[role], *(f"grp-{g}" for g in groups)]
-    return {"sub": f"{role}-1", "name": f"Test {role}", "groups": provider_groups, **more}
+    issued = {"iat": int(time.time())}
+    return {"sub": f"{role}-1", "name": f"Test {role}", "groups": provider_groups, **issued, **more}
 
 
 @pytest.fixture
