@@ -105,7 +105,8 @@ def start(index: Index, monkeypatch: pytest.MonkeyPatch) -> Iterator[Start]:
             user = claims("admin", groups)
         if user is not None:
             signed_in(monkeypatch)
-            app.user = {"is_logged_in": bool(user), **user}
+            issued = {"iat": int(time.time())} if user else {}  # a sign-in of now
+            app.user = {"is_logged_in": bool(user), **issued, **user}
         else:
             for name in [n for n in os.environ if n.startswith("ASSISTANT_AUTH__")]:
                 monkeypatch.delenv(name)
@@ -251,7 +252,7 @@ def test_unknown_users_get_open_documents_or_are_refused(
 
     signed_in(monkeypatch, UNKNOWN_USERS="refuse")
     refused = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    refused.user = {"is_logged_in": True, **stranger}
+    refused.user = {"is_logged_in": True, "iat": int(time.time()), **stranger}
     refused.run()
     assert "Du har inte behörighet till appen" in refused.error[0].value
     assert [b.label for b in refused.button] == ["Logga ut"]
