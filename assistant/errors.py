@@ -9,7 +9,7 @@ Two families, so the edges (CLI, app) can tell the user what to do:
   vector store. Usually transient or an operations matter.
 
 Everything raised on purpose derives from ``AssistantError``. Code in the core raises
-these; only the CLI (``assistant.cli``) and ``ui/`` turn them into messages.
+these; only the CLI (``cli``) and ``ui/`` turn them into messages.
 """
 
 from __future__ import annotations

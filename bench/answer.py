@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from assistant.query.answer import Answer
-from assistant.query.runtime import open_runtime
+from assistant.runtime import open_runtime
 from assistant.settings import load_settings
 from examples.build import build_examples
 from ingest.sync import IngestJob

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from assistant.query.answer import Answer, Queued
-from assistant.query.runtime import Runtime, open_runtime
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
 from bench.answer import QUESTIONS
 from examples.build import build_examples

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.runtime import open_runtime
+from assistant.runtime import open_runtime
 from assistant.settings import Settings, load_settings
 from bench.baseline import naive_index, naive_run
 from evals.metrics import aggregate

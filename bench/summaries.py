@@ -19,10 +19,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from assistant.query.library import DocumentInfo, Library
-from assistant.query.runtime import Runtime, open_runtime
-from assistant.query.summarize import Summary
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
+from assistant.summary.library import DocumentInfo, Library
+from assistant.summary.summarize import Summary
 from ingest.sync import IngestJob
 
 TARGETS = (1, 10, 40)

@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.errors import InputError
 from assistant.query.answer import Answer, Mode
-from assistant.query.runtime import Runtime
+from assistant.runtime import Runtime
 from assistant.store.access import normalise_groups
 from evals.dataset import Case, load_cases
 from evals.judge import Judge

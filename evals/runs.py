@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.query.runtime import Runtime
+from assistant.runtime import Runtime
 from assistant.store import collection_name
 from evals.metrics import aggregate, by_group, intervals
 from evals.records import CaseResult, EvalRun, RunConfig

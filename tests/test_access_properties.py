@@ -48,11 +48,11 @@ from hypothesis import strategies as st
 from assistant.errors import InputError
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.answer import Answer
-from assistant.query.library import Library as DocumentLibrary
-from assistant.query.runtime import Runtime, open_runtime
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
 from assistant.store import VectorStore, chunk_point_id
 from assistant.store.edge import EdgeStore
+from assistant.summary.library import Library as DocumentLibrary
 from evals.runner import list_runs, load_run, run_suite, save_run
 from ingest.sources import discover
 from ingest.sync import IngestJob

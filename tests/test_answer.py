@@ -14,7 +14,7 @@ from assistant.errors import ModelError
 from assistant.models.factory import build_chat_model
 from assistant.query.answer import Answer, Assistant, Sources
 from assistant.query.prompts import load_phrases
-from assistant.query.runtime import Runtime, open_runtime
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import ModelSettings, Settings
 
 CONTRACT = {"answer", "refused", "mode", "citations", "retrieved", "model", "timings_ms"}

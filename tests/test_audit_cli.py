@@ -12,10 +12,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from assistant.identity import Identity
-from assistant.query.library import Library
-from assistant.query.summarize import Summary
 from assistant.settings import AuditSettings, Settings
 from assistant.store import open_store
+from assistant.summary.library import Library
+from assistant.summary.summarize import Summary
 from assistant.trail import AuditTrail, open_database
 from assistant.trail.readable import OUTSIDE
 
@@ -24,7 +24,7 @@ HR_ONLY = "lonekartlaggning-2024.md"  # in hr/: the hr group only, not chefer
 
 def _cli(settings: Settings, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         capture_output=True,
         text=True,
         env={

@@ -270,7 +270,7 @@ def test_model_export_writes_the_checked_gguf_file(tmp_path: Path) -> None:
 
     def export(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "assistant.cli.main", "model", "export", *args],
+            [sys.executable, "-m", "cli.main", "model", "export", *args],
             capture_output=True,
             text=True,
             timeout=300,

@@ -120,7 +120,7 @@ def test_a_dead_endpoint_is_a_clear_service_error(tmp_path: Path) -> None:
         "ASSISTANT_EMBEDDING__API_KEY": "sk-secret-value",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "ingest", str(folder)],
+        [sys.executable, "-m", "cli.main", "ingest", str(folder)],
         capture_output=True,
         text=True,
         env=env,

@@ -61,7 +61,7 @@ CASES = [
 
 def _cli(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "eval", *args],
+        [sys.executable, "-m", "cli.main", "eval", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), **env},

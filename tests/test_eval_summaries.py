@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.query.runtime import open_runtime
+from assistant.runtime import open_runtime
 from assistant.settings import Settings, load_settings
 from evals.runner import list_runs, run_suite, save_run
 from evals.summaries import is_summary_suite, load_summary_cases

@@ -12,7 +12,7 @@ from fakes import ScriptedChatModel
 from assistant.errors import ModelError
 from assistant.query.answer import Assistant
 from assistant.query.prompts import load_prompt
-from assistant.query.runtime import Runtime, open_runtime
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import RetrievalSettings, Settings
 
 # "vabba" (care for a sick child) is the staff's word; the guideline never uses it.

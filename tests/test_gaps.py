@@ -13,10 +13,10 @@ import pytest
 
 from assistant.identity import Identity
 from assistant.query.answer import Answer
-from assistant.query.library import Library
-from assistant.query.runtime import Runtime, open_runtime
-from assistant.query.summarize import Summary
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import AuditSettings, Settings
+from assistant.summary.library import Library
+from assistant.summary.summarize import Summary
 from assistant.trail import AuditTrail, Readable, open_database
 from assistant.trail.gaps import cluster, content_gaps, week
 from assistant.trail.readable import OUTSIDE

@@ -13,7 +13,7 @@ from fakes import ScriptedChatModel
 from assistant.query.answer import Answer, Assistant, Queued, Sources
 from assistant.query.gate import Gate
 from assistant.query.prompts import load_phrases
-from assistant.query.runtime import Runtime, open_runtime
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import Settings
 
 QUESTION = "När ska sommarsemester sökas?"

@@ -119,7 +119,7 @@ def test_loopback_addresses(host: str | None, loopback: bool) -> None:
 def _ui(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "STREAMLIT_"))}
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "ui", "--data-dir", str(tmp_path), *args],
+        [sys.executable, "-m", "cli.main", "ui", "--data-dir", str(tmp_path), *args],
         env={**clean, "HF_HUB_OFFLINE": "1", "ASSISTANT_ANSWER__MODE": "extractive", **env},
         cwd=tmp_path,
         capture_output=True,

@@ -96,7 +96,7 @@ def _ingest(settings: Settings, folder: Path, *flags: str) -> subprocess.Complet
         "ASSISTANT_INGEST__MAX_FILE_MB": "0.3",
     }
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "ingest", str(folder), *flags],
+        [sys.executable, "-m", "cli.main", "ingest", str(folder), *flags],
         capture_output=True,
         text=True,
         env=env,
@@ -116,7 +116,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str,
     human = _ingest(settings, folder)
     assert human.returncode == 0, human.stderr
     status = subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "status", "--json"],
+        [sys.executable, "-m", "cli.main", "status", "--json"],
         capture_output=True,
         text=True,
         env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)},

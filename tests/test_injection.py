@@ -30,15 +30,15 @@ from test_suites import parsed
 
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.answer import Answer, Assistant, Source, quoted
-from assistant.query.export import to_docx, to_markdown
 from assistant.query.extractive import best_sentences
-from assistant.query.library import Library
 from assistant.query.prompts import PROMPTS_DIR, load_phrases, load_prompt
 from assistant.query.retrieve import Passage, Retriever
-from assistant.query.summarize import Summarizer, Summary
 from assistant.settings import Settings, load_settings
 from assistant.store import Hit, VectorStore
 from assistant.store.edge import EdgeStore
+from assistant.summary.export import to_docx, to_markdown
+from assistant.summary.library import Library
+from assistant.summary.summarize import Summarizer, Summary
 from assistant.text.injection import MARKER, find_instructions, strip_instructions
 from assistant.text.sentences import numbers, sentences
 from assistant.text.terms import TermMatcher

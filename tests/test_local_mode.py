@@ -101,7 +101,7 @@ def _handshake(port: int, host: str) -> str:
 
 def test_assistant_ui_without_sign_in_accepts_only_loopback_names(tmp_path: Path) -> None:
     port = _free_port()
-    command = [sys.executable, "-m", "assistant.cli.main", "ui",
+    command = [sys.executable, "-m", "cli.main", "ui",
                "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with _serving(command, tmp_path, port):
         for host in ("127.0.0.1", "localhost"):
@@ -112,7 +112,7 @@ def test_assistant_ui_without_sign_in_accepts_only_loopback_names(tmp_path: Path
 
 
 def test_streamlit_options_of_each_mode() -> None:
-    from assistant.cli.main import streamlit_guards
+    from cli.main import streamlit_guards
 
     local = streamlit_guards(load_settings(), "127.0.0.1")
     hosts = [local[i + 1] for i, flag in enumerate(local) if flag == "--server.allowedHosts"]

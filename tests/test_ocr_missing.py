@@ -23,7 +23,7 @@ def _scan(folder: Path) -> Path:
 
 def _ingest(folder: Path, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "ingest", str(folder)],
+        [sys.executable, "-m", "cli.main", "ingest", str(folder)],
         capture_output=True,
         text=True,
         env={**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), **env},

@@ -35,18 +35,17 @@ from llama_index.core.base.embeddings.base import Embedding
 from pydantic import PrivateAttr
 from typer.testing import CliRunner
 
-from assistant.cli.main import app
 from assistant.errors import InputError
 from assistant.identity import Identity
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.answer import Assistant
-from assistant.query.export import to_docx, to_markdown
-from assistant.query.library import Library
 from assistant.query.retrieve import Retriever
-from assistant.query.summarize import Summarizer
 from assistant.settings import AuditSettings, Settings, load_settings
 from assistant.store import chunk_point_id
 from assistant.store.edge import EdgeStore
+from assistant.summary.export import to_docx, to_markdown
+from assistant.summary.library import Library
+from assistant.summary.summarize import Summarizer
 from assistant.text.personal import (
     PERSONAL_DATA_WARNING,
     PLACEHOLDER,
@@ -55,6 +54,7 @@ from assistant.text.personal import (
 )
 from assistant.text.terms import TermMatcher
 from assistant.trail import AuditTrail, open_database
+from cli.main import app
 from ingest.sync import IngestJob
 
 # -- numbers and their spellings, built here ----------------------------------------------

@@ -98,7 +98,7 @@ def app_url(provider: str, indexed_examples: Settings, app_root: Path) -> Iterat
         "HF_HUB_OFFLINE": "1",
         "DO_NOT_TRACK": "1",
     }
-    command = [sys.executable, "-m", "assistant.cli.main", "ui", "--data-dir", str(data_dir),
+    command = [sys.executable, "-m", "cli.main", "ui", "--data-dir", str(data_dir),
                "--port", str(port), "--host", "127.0.0.1"]  # fmt: skip
     log_path = root / "app.log"
     with log_path.open("wb") as log:

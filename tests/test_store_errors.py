@@ -241,7 +241,7 @@ def _cli(fake: FailingQdrant, tmp_path: Path, *args: str) -> subprocess.Complete
         "HF_HUB_OFFLINE": "1",
     }
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

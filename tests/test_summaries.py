@@ -22,12 +22,12 @@ from fixtures_llm import LocalLLM
 from fpdf import FPDF
 
 from assistant.errors import InputError, ModelError
-from assistant.query.export import DISCLAIMER, to_docx, to_markdown
-from assistant.query.library import Library
-from assistant.query.runtime import Runtime, open_runtime
-from assistant.query.summarize import Progress, Section, Summarizer, Summary
+from assistant.runtime import Runtime, open_runtime
 from assistant.settings import Settings, load_settings
 from assistant.store.edge import EdgeStore
+from assistant.summary.export import DISCLAIMER, to_docx, to_markdown
+from assistant.summary.library import Library
+from assistant.summary.summarize import Progress, Section, Summarizer, Summary
 from assistant.text.terms import TermMatcher
 from ingest.sync import IngestJob
 
@@ -252,7 +252,7 @@ def test_the_cli_prints_the_contract_and_writes_docx(
 ) -> None:
     runtime.close()  # the CLI process owns the store while it runs
     out = tmp_path / "utkast.docx"
-    command = [sys.executable, "-m", "assistant.cli.main", "summarize", "bisyssla.txt",
+    command = [sys.executable, "-m", "cli.main", "summarize", "bisyssla.txt",
                "--kind", "key-points", "--mode", "extractive", "--json", "--docx", str(out),
                "--data-dir", str(indexed_examples.data_dir)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
@@ -263,7 +263,7 @@ def test_the_cli_prints_the_contract_and_writes_docx(
     assert data["kind"] == "key-points"
     assert data["citations"][0]["file"] == "bisyssla.txt"
     assert "Källor" in "\n".join(p.text for p in Document(str(out)).paragraphs)
-    hidden = [sys.executable, "-m", "assistant.cli.main", "summarize",
+    hidden = [sys.executable, "-m", "cli.main", "summarize",
               "lonerevision-2025-instruktion.md",
               "--data-dir", str(indexed_examples.data_dir)]  # fmt: skip
     refused = subprocess.run(hidden, capture_output=True, text=True, timeout=300, check=False)

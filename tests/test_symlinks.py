@@ -179,7 +179,7 @@ def test_the_cli_report_names_the_reason(tmp_path: Path, settings: Settings) -> 
     _link(folder / "trasig.md", folder / "finns-inte.md")  # broken, inside
 
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "ingest", str(folder), "--json"],
+        [sys.executable, "-m", "cli.main", "ingest", str(folder), "--json"],
         capture_output=True,
         text=True,
         env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)},

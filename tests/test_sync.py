@@ -173,7 +173,7 @@ def test_the_server_path_indexes_the_same_way(
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "assistant.cli.main", *args]
+    return [sys.executable, "-m", "cli.main", *args]
 
 
 def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:

@@ -19,8 +19,8 @@ from alembic.runtime.migration import MigrationContext
 
 from assistant.identity import Identity
 from assistant.query.answer import Answer, Source
-from assistant.query.summarize import Summary
 from assistant.settings import AuditSettings
+from assistant.summary.summarize import Summary
 from assistant.trail import AuditFilter, AuditTrail, MigrationError, Readable, open_database
 from assistant.trail.audit import (
     WITHHELD,

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from assistant.identity import Identity
 from assistant.query.answer import Answer
-from assistant.query.summarize import Summary
 from assistant.settings import AuditSettings
+from assistant.summary.summarize import Summary
 from assistant.text.personal import luhn_digit
 from assistant.trail import AuditTrail, Database, open_database
 

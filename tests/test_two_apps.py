@@ -78,7 +78,7 @@ def _app(root: Path, data: Path, db_url: str, model: LocalLLM) -> Iterator[str]:
         "HF_HUB_OFFLINE": "1",
         "DO_NOT_TRACK": "1",
     }
-    command = [sys.executable, "-m", "assistant.cli.main", "ui",
+    command = [sys.executable, "-m", "cli.main", "ui",
                "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     log_path = root / "app.log"
     with log_path.open("wb") as log:

@@ -17,10 +17,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import UnknownElement
 from test_ui import APP, TIMEOUT, Index, Start, button, claims, shown
 
-from assistant.query.export import DISCLAIMER
-from assistant.query.library import Library
 from assistant.settings import load_settings
 from assistant.store import open_store
+from assistant.summary.export import DISCLAIMER
+from assistant.summary.library import Library
 from assistant.text.personal import PERSONAL_DATA_WARNING, PLACEHOLDER
 from ui.summary_views import DOCX_MIME, Draft
 
@@ -184,7 +184,7 @@ def test_a_topic_with_a_personal_number_is_searched_and_shown_masked(start: Star
 def _generative_draft() -> None:
     """A draft with everything that can come with it (rendered by AppTest, no index)."""
     from assistant.query.answer import Source
-    from assistant.query.summarize import Section, Summary
+    from assistant.summary.summarize import Section, Summary
     from ui.summary_views import keep_draft, render_draft, show_section
 
     show_section(Section("Ersättning <b>", "Ersättningen är *100* kronor [1]."))

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.query.library import DocumentInfo
+from assistant.summary.library import DocumentInfo
 from assistant.trail import AuditFilter, AuditRecord
 from assistant.trail.audit import REASONS, Kind, Verdict
 from assistant.trail.gaps import GapReport

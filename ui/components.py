@@ -10,7 +10,7 @@ import streamlit as st
 
 from assistant.models.endpoints import display_url
 from assistant.query.answer import Answer, Source, Sources
-from assistant.query.runtime import Runtime
+from assistant.runtime import Runtime
 from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup
 from ui.source_viewer import source_viewer

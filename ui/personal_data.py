@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.identity import Identity
-from assistant.query.runtime import Runtime
+from assistant.runtime import Runtime
 from assistant.store.access import readable_by
 from assistant.text.personal import mask_personal_numbers
 from ingest.report import FileResult, load_latest

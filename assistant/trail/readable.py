@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
-from assistant.query.library import DocumentInfo
+from assistant.summary.library import DocumentInfo
 
 OUTSIDE = "ett dokument utanför dina grupper"
 OUTSIDE_FOLDER = "en mapp utanför dina grupper"

@@ -13,7 +13,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.models.endpoints import display_url
-from assistant.query.runtime import Runtime
+from assistant.runtime import Runtime
 from assistant.settings import RetrievalSettings, Settings
 from assistant.store.access import readable_by
 from assistant.text.personal import mask_personal_numbers

@@ -18,9 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.errors import AssistantError
 from assistant.identity import Identity
-from assistant.query.library import DocumentInfo, Library
-from assistant.query.runtime import Runtime
+from assistant.runtime import Runtime
 from assistant.settings import Settings
+from assistant.summary.library import DocumentInfo, Library
 from assistant.trail import AuditTrail, Readable
 from assistant.trail.audit import records_csv
 from assistant.trail.gaps import GapReport, content_gaps

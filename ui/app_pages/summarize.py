@@ -12,12 +12,12 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.errors import AssistantError, InputError
-from assistant.query.export import KIND_SV
-from assistant.query.library import DocumentInfo, Library
-from assistant.query.runtime import Runtime
-from assistant.query.summarize import KINDS, Audience, Kind, Length, Section, Summary
-from assistant.query.summarize import Progress as Step  # ui.jobs.Progress is the bar
+from assistant.runtime import Runtime
 from assistant.settings import Settings
+from assistant.summary.export import KIND_SV
+from assistant.summary.library import DocumentInfo, Library
+from assistant.summary.summarize import KINDS, Audience, Kind, Length, Section, Summary
+from assistant.summary.summarize import Progress as Step  # ui.jobs.Progress is the bar
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
 from ui.auth import current_viewer, require

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.common import (
+from assistant.store.access import parse_groups
+from cli.common import (
     DataDir,
     Groups,
     JsonOut,
@@ -22,7 +23,6 @@ from assistant.cli.common import (
     progress_bar,
     settings_for,
 )
-from assistant.store.access import parse_groups
 
 if TYPE_CHECKING:
     from evals.records import EvalRun
@@ -55,7 +55,7 @@ def eval_run(
     json_out: JsonOut = False,
 ) -> None:
     """Run every case through the app's answer path with the given groups; report figures."""
-    from assistant.query.runtime import open_runtime
+    from assistant.runtime import open_runtime
     from evals.judge import build_judge
     from evals.report import write_reports
     from evals.runner import gate as check_gate

@@ -15,11 +15,11 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import DataDir, Groups, JsonOut, edge, emit, err, settings_for
 from assistant.identity import Identity
 from assistant.settings import Settings
 from assistant.trail import AuditFilter, AuditTrail, Readable, open_database
 from assistant.trail.audit import records_csv
+from cli.common import DataDir, Groups, JsonOut, edge, emit, err, settings_for
 
 audit_app = typer.Typer(help="The audit trail: who was told what, on which sources.")
 
@@ -41,8 +41,8 @@ def open_trail(settings: Settings) -> AuditTrail:
 
 def readable_by(settings: Settings, groups: tuple[str, ...]) -> Readable:
     """What a reader of ``groups`` may read, from the index."""
-    from assistant.query.library import Library
     from assistant.store import open_store
+    from assistant.summary.library import Library
 
     store = open_store(settings)
     try:
@@ -167,9 +167,9 @@ def audit_gaps(
 ) -> None:
     """The content-gap report: refused questions and thumbs-down answers by topic, with
     the closest documents a reader of --groups may see."""
-    from assistant.query.library import Library
-    from assistant.query.runtime import open_runtime
+    from assistant.runtime import open_runtime
     from assistant.store.access import parse_groups
+    from assistant.summary.library import Library
     from assistant.trail.gaps import content_gaps
 
     with edge():

@@ -16,11 +16,11 @@ from assistant.models.embeddings import EmbeddingModel
 from assistant.models.factory import build_embedding, build_reranker, open_chat_model
 from assistant.query.answer import Assistant
 from assistant.query.gate import Gate
-from assistant.query.library import Library
 from assistant.query.retrieve import Retriever
-from assistant.query.summarize import Summarizer
 from assistant.settings import Settings
 from assistant.store import VectorStore, open_store
+from assistant.summary.library import Library
+from assistant.summary.summarize import Summarizer
 from assistant.text.sparse import SparseEncoder
 from assistant.text.terms import TermMatcher
 

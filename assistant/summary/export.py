@@ -17,7 +17,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from assistant.query.summarize import Summary
+from assistant.summary.summarize import Summary
 
 KIND_SV = {
     "summary": "Sammanfattning",

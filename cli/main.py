@@ -1,5 +1,5 @@
 """The `assistant` command: ingest documents, show the index, build the example set, ask,
-start the app; ``assistant eval`` (``assistant/cli/evaluate.py``) measures the answers.
+start the app; ``assistant eval`` (``cli/evaluate.py``) measures the answers.
 
 Every subcommand takes ``--data-dir`` and ``--json``; with ``--json`` it prints exactly one
 JSON object on stdout and nothing else there. Errors become one clear line on stderr and
@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.audit import audit_app, cli_identity, open_trail
-from assistant.cli.common import (
+from assistant.store.access import parse_groups
+from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
+from cli.audit import audit_app, cli_identity, open_trail
+from cli.common import (
     DataDir,
     Groups,
     JsonOut,
@@ -32,15 +34,13 @@ from assistant.cli.common import (
     progress_bar,
     settings_for,
 )
-from assistant.cli.evaluate import eval_app
-from assistant.cli.model import model_app
-from assistant.store.access import parse_groups
-from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
+from cli.evaluate import eval_app
+from cli.model import model_app
 from ingest.report import FileResult
 
 if TYPE_CHECKING:
     from assistant.query.answer import Answer
-    from assistant.query.runtime import Runtime
+    from assistant.runtime import Runtime
     from assistant.settings import Settings
     from assistant.trail import AuditTrail
 
@@ -188,7 +188,7 @@ def ask(
     trail), with a warning on stderr.
     """
     from assistant.query.answer import Queued, Sources
-    from assistant.query.runtime import open_runtime
+    from assistant.runtime import open_runtime
 
     question, personal = mask_personal_numbers(question)
     if personal:
@@ -249,9 +249,9 @@ def summarize(
     With --json, prints exactly one object: summary, kind, documents, citations,
     unsupported, left_out, model, timings_ms (see README, "Summaries").
     """
-    from assistant.query.export import to_docx, to_markdown
-    from assistant.query.runtime import open_runtime
-    from assistant.query.summarize import KINDS, Progress, Summary
+    from assistant.runtime import open_runtime
+    from assistant.summary.export import to_docx, to_markdown
+    from assistant.summary.summarize import KINDS, Progress, Summary
 
     answer_mode = checked_mode(mode)
     for value, allowed, name in (
@@ -393,7 +393,7 @@ def _record(settings: Settings, write: Callable[[AuditTrail], object]) -> None:
         trail.db.close()
 
 
-_APP_FILE = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+_APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
 
 def streamlit_guards(settings: Settings, address: str) -> list[str]:

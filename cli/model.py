@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import DataDir, JsonOut, edge, emit, err, settings_for
+from cli.common import DataDir, JsonOut, edge, emit, err, settings_for
 
 model_app = typer.Typer(help="The packaged language models (GGUF files in pip packages).")
 

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant.errors import InputError, ModelError
 from assistant.query.answer import Source, quoted, source_contract
 from assistant.query.citations import CitationChecker
-from assistant.query.library import DocumentInfo, Library
 from assistant.query.prompts import excerpt, load_phrases, load_prompt
 from assistant.query.retrieve import Passage
 from assistant.settings import Settings
+from assistant.summary.library import DocumentInfo, Library
 from assistant.text.sentences import CITATION_MARKER, numbers, sentences
 from assistant.text.terms import TermMatcher
 

@@ -1,0 +1,1 @@
+"""Summaries: a manager's draft of whole documents, its parts, what changed, the files to send."""

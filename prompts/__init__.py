@@ -1,0 +1,1 @@
+"""The prompts and interface phrases, shipped in the package (read via importlib.resources)."""
