@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from assistant import clock
 from assistant.store.access import parse_groups
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from cli.audit import audit_app, cli_identity, open_trail
@@ -139,7 +140,7 @@ def status(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
         return
     t = last.totals
     typer.echo(
-        f"Last sync: {last.finished_at or last.started_at}: {t['new']} new, "
+        f"Last sync: {clock.shown(last.finished_at or last.started_at)}: {t['new']} new, "
         f"{t['changed']} changed, {t['unchanged']} unchanged, {t['removed']} removed, "
         f"{t['failed']} skipped"
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from assistant import clock
 from ingest.errors import Reason
 
 LATEST = "ingest-latest.json"
@@ -42,7 +42,7 @@ class FileResult:
 class RunReport:
     roots: list[str]
     store: dict[str, str]
-    started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    started_at: str = field(default_factory=clock.stamp)
     finished_at: str | None = None
     seconds: float = 0.0
     parse_seconds: float = 0.0

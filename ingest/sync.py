@@ -43,6 +43,7 @@ from typing import TypeVar
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from assistant import clock
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings
 from assistant.store import DocState, StoredPoint, VectorStore, chunk_point_id
@@ -139,7 +140,7 @@ class IngestJob:
                 self._cache.close()
                 self._cache = None
             report.seconds = round(time.perf_counter() - started, 3)
-            report.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            report.finished_at = clock.stamp()
             report.save(self._settings.reports_dir)
         return report
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from assistant import clock
 from assistant.summary.library import DocumentInfo
 from assistant.trail import AuditFilter, AuditRecord
 from assistant.trail.audit import REASONS, Kind, Verdict
@@ -207,7 +208,7 @@ def _how(r: AuditRecord) -> str:
 
 
 def _local(at: datetime) -> str:
-    return f"{at.astimezone():%Y-%m-%d %H:%M}"
+    return clock.shown(at)
 
 
 # -- content gaps --------------------------------------------------------------------

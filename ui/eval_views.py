@@ -5,11 +5,11 @@ only labels them in Swedish and lays them out.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
+from assistant import clock
 from evals.records import CaseMove, Comparison, EvalRun, Summary
 from evals.views import KEY_METRICS, delta_rows, failing_cases, gate_rows, history_rows, ordered
 from ui import markup
@@ -233,10 +233,7 @@ def groups_label(groups: list[str]) -> str:
 
 def when(stamp: str) -> str:
     """An ISO time stamp (UTC in run.json) in the server's local time, to the minute."""
-    try:
-        return f"{datetime.fromisoformat(stamp).astimezone():%Y-%m-%d %H:%M}"
-    except ValueError:
-        return stamp
+    return clock.shown(stamp)
 
 
 def seconds(value: float) -> str:

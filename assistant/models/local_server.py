@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from assistant import clock
 from assistant.errors import ConfigError, ModelError
 from assistant.models.packaged import PACKAGED_MODELS, ensure_model
 from assistant.models.server_record import (
@@ -186,7 +187,7 @@ class LocalModelServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         offset = self._log.tell()
-        self._log.write(f"--- {time.strftime('%F %T')} {' '.join(self.command())}\n".encode())
+        self._log.write(f"--- {clock.stamp()} {' '.join(self.command())}\n".encode())
         self._log.flush()
         # Our own settings (which may hold API keys) stay out of the child's environment.
         # HOST, PORT and CONFIG_FILE would override the command line in llama_cpp.server.

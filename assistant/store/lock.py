@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from assistant import clock
 from assistant.errors import StoreBusyError
 
 
@@ -35,7 +35,7 @@ class StoreLock:
                 {
                     "pid": os.getpid(),
                     "command": " ".join(sys.argv[:3]),
-                    "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "since": clock.stamp(),
                 }
             )
         )
@@ -48,7 +48,9 @@ class StoreLock:
     def _busy_message(self) -> str:
         try:
             owner = json.loads(self._owner_file.read_text())
-            who = f"process {owner['pid']} ({owner['command']}, since {owner['since']})"
+            who = (
+                f"process {owner['pid']} ({owner['command']}, since {clock.shown(owner['since'])})"
+            )
         except (OSError, ValueError, KeyError):
             who = "another process"
         return (

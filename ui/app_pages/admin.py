@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assistant import clock
 from assistant.errors import AssistantError
 from assistant.models.endpoints import display_url
 from assistant.runtime import Runtime
@@ -254,7 +255,7 @@ def _seconds(value: float) -> str:
 
 
 def _when(stamp: str | None) -> str:
-    return stamp.replace("T", " ")[:16] if stamp else "–"
+    return clock.shown(stamp)
 
 
 main()

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant import clock
 from assistant.errors import AssistantError
 from assistant.identity import Identity
 from assistant.runtime import Runtime
@@ -169,7 +170,7 @@ def _gaps(
     made, report = reports[key]
     questions = _count(len(report.questions), "fråga", "frågor")
     topics = _count(len(report.gaps), "ämne", "ämnen")
-    st.caption(f"Beräknat {made.astimezone():%Y-%m-%d %H:%M}: {questions} i {topics}.")
+    st.caption(f"Beräknat {clock.shown(made)}: {questions} i {topics}.")
     if not report.gaps:
         st.info("Inga obesvarade frågor eller tummen ned under perioden.", icon=":material/done:")
         return
