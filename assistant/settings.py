@@ -8,6 +8,7 @@ directory. Unknown keys are rejected.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -569,16 +570,28 @@ class AuditSettings(_Section):
         return self
 
 
+def shipped(package: str, name: str) -> Path:
+    """A file or folder shipped inside an installed package, found through
+    ``importlib.resources``: ``shipped("evals", "suites")``. Wheels install as folders, so
+    it is a real path; a zipped install has none and is a configuration error."""
+    found = files(package) / name
+    if not isinstance(found, Path):
+        raise ConfigError(f"{package}/{name} is not on the file system (a zipped install?)")
+    return found
+
+
 class EvalSettings(_Section):
     """How evaluation suites run."""
 
     suites_dir: Path = Field(
-        Path(__file__).resolve().parents[1] / "evals" / "suites",
-        description="Folder of the golden sets (JSONL) the admin page offers.",
+        default_factory=lambda: shipped("evals", "suites"),
+        description="Folder of the golden sets (JSONL) the admin page offers "
+        "(default: the suites shipped with the package).",
     )
     thresholds_file: Path = Field(
-        Path(__file__).resolve().parents[1] / "evals" / "thresholds.toml",
-        description="Minimum metric values for `assistant eval run --gate`.",
+        default_factory=lambda: shipped("evals", "thresholds.toml"),
+        description="Minimum metric values for `assistant eval run --gate` "
+        "(default: the thresholds shipped with the package).",
     )
     judge: ModelSettings | None = Field(
         None,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assistant import clock
+from assistant.settings import shipped
 from assistant.store.access import parse_groups
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from cli.audit import audit_app, cli_identity, open_trail
@@ -394,7 +395,7 @@ def _record(settings: Settings, write: Callable[[AuditTrail], object]) -> None:
         trail.db.close()
 
 
-_APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+_APP_FILE = shipped("ui", "app.py")
 
 
 def streamlit_guards(settings: Settings, address: str) -> list[str]:

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.errors import InputError
+from assistant.settings import shipped
 from assistant.text.injection import find_instructions, strip_instructions
 
-SUITE = Path(__file__).resolve().parent / "suites" / "injection.jsonl"
+SUITE = shipped("evals", "suites") / "injection.jsonl"
 Split = Literal["dev", "test"]
 # What two spellings of one payload share: no spaces, dashes, dots or commas, lower case
 # ("90 000" and "90000", "070-999 88 77" and "0709998877").

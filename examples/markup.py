@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-CONTENT_DIR = Path(__file__).parent / "content"
+CONTENT_DIR: Traversable = files("examples.content")  # a package, so the wheel holds it
 PAGEBREAK_MARKER = "<!-- pagebreak -->"
 
 _METADATA_LINE = re.compile(r"^([A-ZÅÄÖ][\wåäö ]*): (.+)$")

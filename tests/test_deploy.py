@@ -253,6 +253,34 @@ def test_the_image_runs_the_app_offline_as_a_plain_user() -> None:
     assert {".venv", ".data", ".env", ".git"} <= set(ignored)
 
 
+def _instructions(stage: str) -> list[str]:
+    """A stage's instructions, continuation lines joined, comments left out."""
+    lines = [line for line in stage.splitlines() if not line.lstrip().startswith("#")]
+    return [i.strip() for i in re.sub(r"\\\n", " ", "\n".join(lines)).splitlines() if i.strip()]
+
+
+def test_the_image_holds_the_installed_wheel_not_the_source_tree() -> None:
+    """The build stage builds the wheel and installs it alone; the image copies only the
+    environment it was installed into (prompts, suites and migrations are inside it)."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    *build, image = re.split(r"^FROM ", dockerfile, flags=re.MULTILINE)[1:]
+    built = [i for stage in build for i in _instructions(stage) if i.startswith("RUN ")]
+    wheels = {
+        m.group(1) for i in built for m in re.finditer(r"pip wheel --no-deps --wheel-dir (\S+) ", i)
+    }
+    assert len(wheels) == 1, built
+    installs = [i for i in built if "pip install" in i]
+    wheel = re.compile(rf"pip install --no-deps {re.escape(wheels.pop())}/\S+\.whl\b")
+    assert [i for i in installs if wheel.search(i)], installs
+    assert not [i for i in installs if re.search(r"\s(-e|--editable)\s", i)], "editable"
+    copies = [i for i in _instructions(image) if i.startswith(("COPY ", "ADD "))]
+    assert copies == ["COPY --from=build /opt/venv /opt/venv"], copies
+    assert not re.search(r"^WORKDIR /(app|src)\b", image, re.MULTILINE)
+    # A stale build/ folder of a checkout would put deleted modules into the wheel.
+    ignored = set((DEPLOY / "Dockerfile.dockerignore").read_text().splitlines())
+    assert {"build", "dist", "*.egg-info"} <= ignored
+
+
 def _installed(distribution: str) -> bool:
     try:
         importlib.metadata.version(distribution)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,16 @@ from assistant.errors import ConfigError
 from assistant.query.prompts import PROMPTS_DIR, load_phrases, load_prompt
 
 
-@pytest.mark.parametrize("path", sorted(PROMPTS_DIR.glob("*.md")), ids=lambda p: p.name)
-def test_every_shipped_prompt_loads(path: Path) -> None:
+def _shipped(prefix: str, suffix: str) -> list[Traversable]:
+    """The files of the ``prompts`` package named ``<prefix>…<suffix>``."""
+    return sorted(
+        (f for f in PROMPTS_DIR.iterdir() if f.name.startswith(prefix) and f.name.endswith(suffix)),
+        key=lambda f: f.name,
+    )
+
+
+@pytest.mark.parametrize("path", _shipped("", ".md"), ids=lambda p: p.name)
+def test_every_shipped_prompt_loads(path: Traversable) -> None:
     purpose, lang, _ = path.name.split(".")
     prompt = load_prompt(purpose, lang)
     assert prompt.variables
@@ -46,8 +55,8 @@ def test_unknown_language_falls_back_to_swedish() -> None:
     assert load_prompt("answer", "fi").name == "answer.sv.md"
 
 
-@pytest.mark.parametrize("path", sorted(PROMPTS_DIR.glob("phrases.*.toml")), ids=lambda p: p.name)
-def test_every_phrases_file_has_every_phrase(path: Path) -> None:
+@pytest.mark.parametrize("path", _shipped("phrases.", ".toml"), ids=lambda p: p.name)
+def test_every_phrases_file_has_every_phrase(path: Traversable) -> None:
     phrases = load_phrases(path.name.split(".")[1])
     assert phrases.no_support.lower().rstrip(".")
     assert phrases.refusal_markers

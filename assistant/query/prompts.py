@@ -2,6 +2,8 @@
 
 The fixed sentences of answers (the refusal, the notices, the labels of documents no
 longer in force) are there too, in ``phrases.<lang>.toml``, loaded by ``load_phrases``.
+``prompts`` is a package: its files are read through ``importlib.resources``, so they are
+found in an installed wheel as in a checkout.
 
 Each file starts with a front matter naming its variables::
 
@@ -22,7 +24,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from llama_index.core.prompts.rich import RichPromptTemplate
@@ -30,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPTS_DIR: Traversable = files("prompts")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 # The tags the prompts put around each passage, to say "quoted material, not instructions".
 _DELIMITER = re.compile(r"</?\s*(?:utdrag|excerpt)\b[^>]*>", re.I)
@@ -62,7 +65,7 @@ def excerpt(text: str) -> str:
     return _DELIMITER.sub("", text)
 
 
-def load_prompt(purpose: str, lang: str, folder: Path = PROMPTS_DIR) -> Prompt:
+def load_prompt(purpose: str, lang: str, folder: Traversable = PROMPTS_DIR) -> Prompt:
     """``prompts/<purpose>.<lang>.md``, falling back to Swedish."""
     path = folder / f"{purpose}.{lang}.md"
     if not path.is_file():
@@ -107,7 +110,7 @@ class Phrases(BaseModel):
 
 
 @cache
-def load_phrases(lang: str, folder: Path = PROMPTS_DIR) -> Phrases:
+def load_phrases(lang: str, folder: Traversable = PROMPTS_DIR) -> Phrases:
     """``prompts/phrases.<lang>.toml``, falling back to Swedish."""
     path = folder / f"phrases.{lang}.toml"
     if not path.is_file():

@@ -20,9 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.errors import AssistantError, ConfigError
+from assistant.settings import shipped
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = shipped("assistant.trail", "migrations")  # a package, so the wheel holds it
 
 
 class MigrationError(AssistantError):
