@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apptest import index, start  # noqa: F401  (the app over the indexed examples)
+from chromium import app_url, chromium, page  # noqa: F401  (a real browser, the served app)
 from fixtures_llm import local_llm  # noqa: F401  (a session fixture)
 from streamlit import config as st_config
 
@@ -19,6 +21,24 @@ CORPUS = REPO.parent / "shared" / "corpus" / "sv-public"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+# What a test needs decides how it is marked: `make test-fast` leaves out the browser, the
+# language model, the full corpus and the slow runs; `make test` runs everything.
+NEEDS = {
+    "chromium": "browser",
+    "page": "browser",
+    "app_url": "browser",
+    "local_llm": "model",
+    "corpus": "corpus",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for marker in sorted({NEEDS[name] for name in used if name in NEEDS}):
+            item.add_marker(marker)
 
 
 def _is_local(address: Any) -> bool:

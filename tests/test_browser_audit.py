@@ -1,18 +1,13 @@
 """Feedback and the Granskning page in a real browser: the app served by Streamlit
-(``test_browser``'s fixtures, no sign-in, so the viewer is the local admin), driven by
+(the fixtures of ``chromium``, no sign-in, so the viewer is the local admin), driven by
 Playwright in headless Chromium. Answers are extractive, so no language model is needed."""
 
 from __future__ import annotations
 
 import re
 
-import test_browser
+from chromium import ANSWER_MS, FIRST_ANSWER_MS
 from playwright.sync_api import Page, expect
-from test_browser import ANSWER_MS, FIRST_ANSWER_MS
-
-# test_browser's fixtures, found by pytest under these names.
-app_url = test_browser.app_url
-page = test_browser.page
 
 
 def test_thumbs_down_with_a_reason_reaches_the_log(app_url: str, page: Page) -> None:

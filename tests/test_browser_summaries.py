@@ -1,4 +1,4 @@
-"""Sammanfatta in a real browser: the app served by Streamlit (``test_browser``'s fixtures,
+"""Sammanfatta in a real browser: the app served by Streamlit (the fixtures of ``chromium``,
 no sign-in, so the viewer is the local admin), driven by Playwright in headless Chromium.
 The draft is extractive, so no language model is needed."""
 
@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import re
 
-import test_browser
+from chromium import FIRST_ANSWER_MS
 from docx import Document
 from playwright.sync_api import Page, expect
-from test_browser import FIRST_ANSWER_MS
-
-# test_browser's fixtures, found by pytest under these names.
-app_url = test_browser.app_url
-page = test_browser.page
 
 
 def test_pick_a_document_and_download_its_draft(app_url: str, page: Page) -> None:

@@ -23,22 +23,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _corpus import parsed
 from fakes import ObedientChatModel, ScriptedChatModel
 from fixtures_llm import LocalLLM
 from records import chunk_record
-from test_suites import parsed
 
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.answer import Answer, Assistant, Source, quoted
+from assistant.query.answer import Assistant
+from assistant.query.context import quoted
+from assistant.query.contract import Answer, Passage, Source
 from assistant.query.extractive import best_sentences
 from assistant.query.prompts import PROMPTS_DIR, load_phrases, load_prompt
-from assistant.query.retrieve import Passage, Retriever
+from assistant.query.retrieve import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.store import Hit, VectorStore
 from assistant.store.edge import EdgeStore
+from assistant.summary.contract import Summary
 from assistant.summary.export import to_docx, to_markdown
 from assistant.summary.library import Library
-from assistant.summary.summarize import Summarizer, Summary
+from assistant.summary.summarize import Summarizer
 from assistant.text.injection import MARKER, find_instructions, strip_instructions
 from assistant.text.sentences import numbers, sentences
 from assistant.text.terms import TermMatcher

@@ -15,37 +15,21 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from chromium import STARTUP_TIMEOUT, Launch, healthy
+from fixtures_llm import free_port
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from assistant.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-STARTUP_TIMEOUT = 90
 REBOUND = "rebind.example"  # a foreign name an attacker's DNS answers with 127.0.0.1
 REFUSED = "nås bara som localhost eller 127.0.0.1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -69,7 +53,7 @@ def _serving(command: list[str], root: Path, port: int) -> Iterator[int]:
         )  # fmt: skip
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not _healthy(f"http://127.0.0.1:{port}/_stcore/health"):
+            while not healthy(f"http://127.0.0.1:{port}/_stcore/health"):
                 if app.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')}")
                 time.sleep(0.25)
@@ -100,7 +84,7 @@ def _handshake(port: int, host: str) -> str:
 
 
 def test_assistant_ui_without_sign_in_accepts_only_loopback_names(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "cli.main", "ui",
                "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with _serving(command, tmp_path, port):
@@ -147,39 +131,27 @@ def test_no_error_detail_reaches_a_user_with_the_sign_in_option() -> None:
     assert "RuntimeError" not in str(error.proto)
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no Chromium at {CHROMIUM}")
-def test_the_app_itself_refuses_a_foreign_host_name(tmp_path: Path) -> None:
+def test_the_app_itself_refuses_a_foreign_host_name(tmp_path: Path, chromium: Launch) -> None:
     """``streamlit run ui/app.py`` (no ``assistant ui``, so no Streamlit host list): the
     app checks the name the browser asked for before it shows anything."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
         "--server.headless", "true", "--server.port", str(port),
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    with _serving(command, tmp_path, port), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1, EXCLUDE localhost",
-            ],
-        )  # fmt: skip
-        try:
-            page = browser.new_page()
-            page.goto(f"http://{REBOUND}:{port}/")
-            expect(page.get_by_text(REFUSED)).to_be_visible(timeout=60_000)
-            expect(page.get_by_test_id("stChatInput")).to_have_count(0)
-            page.goto(f"http://127.0.0.1:{port}/")
-            expect(page.get_by_test_id("stChatInput")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text(REFUSED)).to_have_count(0)
-        finally:
-            browser.close()
+    with _serving(command, tmp_path, port):
+        browser = chromium(f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1, EXCLUDE localhost")
+        page = browser.new_page()
+        page.goto(f"http://{REBOUND}:{port}/")
+        expect(page.get_by_text(REFUSED)).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stChatInput")).to_have_count(0)
+        page.goto(f"http://127.0.0.1:{port}/")
+        expect(page.get_by_test_id("stChatInput")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(REFUSED)).to_have_count(0)
 
 
 def test_the_app_check_reads_the_host_name() -> None:

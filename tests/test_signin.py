@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import STARTUP_TIMEOUT, Launch, healthy
+from fixtures_llm import free_port
 from itsdangerous import URLSafeTimedSerializer
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, STARTUP_TIMEOUT, _free_port, _healthy
+from playwright.sync_api import BrowserContext, Page, expect
 
 from assistant.settings import AuditSettings, Settings
 from assistant.trail import AuditTrail, open_database
@@ -42,7 +43,7 @@ QUESTION = "Hur stort är löneutrymme 2025?"  # answered by a document of the c
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The provider as its own process on a free loopback port, with three staff members."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1",
                "--port", str(port), "--require-nonce"]  # fmt: skip
     for sub, (name, groups) in USERS.items():
@@ -82,7 +83,7 @@ def app_url(provider: str, indexed_examples: Settings, app_root: Path) -> Iterat
     root = app_root
     data_dir = root / "data"
     shutil.copytree(indexed_examples.data_dir, data_dir)
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
         "ASSISTANT_ANSWER__MODE": "extractive",
@@ -107,7 +108,7 @@ def app_url(provider: str, indexed_examples: Settings, app_root: Path) -> Iterat
         )
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not _healthy(f"http://127.0.0.1:{port}/_stcore/health"):
+            while not healthy(f"http://127.0.0.1:{port}/_stcore/health"):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')}")
                 time.sleep(0.25)
@@ -125,17 +126,10 @@ def app_url(provider: str, indexed_examples: Settings, app_root: Path) -> Iterat
 
 
 @pytest.fixture
-def context() -> Iterator[BrowserContext]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1200}, locale="sv-SE")
-            yield context
-            context.close()
-        finally:
-            browser.close()
+def context(chromium: Launch) -> Iterator[BrowserContext]:
+    context = chromium().new_context(viewport={"width": 1280, "height": 1200}, locale="sv-SE")
+    yield context
+    context.close()
 
 
 def sign_in(page: Page, app_url: str, sub: str) -> None:

@@ -7,22 +7,13 @@ on both sides, nothing else. For PDFs the evidence must be on ``source_page``.
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from collections import Counter
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _corpus import CORPUS
+from _corpus import CORPUS, SUITES, load_suite, normalize, parsed
 
-from assistant.settings import IngestSettings
-from ingest.model import ParsedDocument
-from ingest.parse import parse_file
-
-SUITES = Path(__file__).resolve().parents[1] / "evals" / "suites"
 SV_PUBLIC = SUITES / "sv-public.jsonl"
 EXAMPLES = SUITES / "examples.jsonl"
 
@@ -35,20 +26,6 @@ LANGS = frozenset({"sv", "en"})
 EVIDENCE_CHARS = (30, 250)
 
 
-def normalize(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
-
-
-def load_suite(path: Path) -> list[dict[str, Any]]:
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        assert line.strip(), f"{path.name}:{number}: empty line"
-        case = json.loads(line)
-        assert isinstance(case, dict), f"{path.name}:{number}: not a JSON object"
-        cases.append(case)
-    return cases
-
-
 def citations(case: dict[str, Any]) -> list[tuple[str, int | None, str]]:
     """(file, page, evidence) of the main evidence and of every ``sources`` entry."""
     if case["type"] == "unanswerable" and not case["source_file"]:
@@ -56,11 +33,6 @@ def citations(case: dict[str, Any]) -> list[tuple[str, int | None, str]]:
     found = [(case["source_file"], case["source_page"], case["evidence"])]
     found += [(s["file"], s["page"], s["evidence"]) for s in case.get("sources", [])]
     return found
-
-
-@cache
-def parsed(path: Path) -> ParsedDocument:
-    return parse_file(path, IngestSettings())
 
 
 def evidence_problem(path: Path, page: int | None, evidence: str) -> str | None:

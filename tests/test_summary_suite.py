@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_suites import SUITES, load_suite, normalize, parsed
+from _corpus import SUITES, load_suite, normalize, parsed
 
 SUITE = SUITES / "summaries.jsonl"
 

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from chromium import STARTUP_TIMEOUT, Launch, healthy
 from fixtures_llm import LocalLLM, free_port
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.engine import make_url
-from test_browser import CHROMIUM, CHROMIUM_ARGS, STARTUP_TIMEOUT, _healthy
 
 from assistant.settings import AuditSettings, Settings
 from assistant.trail import AuditTrail, open_database
@@ -88,7 +88,7 @@ def _app(root: Path, data: Path, db_url: str, model: LocalLLM) -> Iterator[str]:
         )  # fmt: skip
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not _healthy(f"http://127.0.0.1:{port}/_stcore/health"):
+            while not healthy(f"http://127.0.0.1:{port}/_stcore/health"):
                 if app.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(
                         f"the app did not start (exit code {app.poll()}):\n"
@@ -141,49 +141,40 @@ def _answered_by(page: Page) -> str:
 
 
 def test_two_apps_share_one_trail_and_one_model_server(
-    two_apps: tuple[str, str], shared_db: str, local_llm: LocalLLM
+    two_apps: tuple[str, str], shared_db: str, local_llm: LocalLLM, chromium: Launch
 ) -> None:
     endpoint = local_llm.base_url
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            pages = [
-                browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
-                for _ in two_apps
-            ]
-            # Asked at once: the model server answers one after the other.
-            for page, url, question in zip(pages, two_apps, QUESTIONS, strict=True):
-                _ask(page, url, question)
-            for page in pages:
-                said = _answered_by(page)
-                assert said.startswith("Genererat av openai:local"), said
-                assert endpoint in said
+    browser = chromium()
+    pages = [
+        browser.new_context(viewport={"width": 1280, "height": 1400}).new_page() for _ in two_apps
+    ]
+    # Asked at once: the model server answers one after the other.
+    for page, url, question in zip(pages, two_apps, QUESTIONS, strict=True):
+        _ask(page, url, question)
+    for page in pages:
+        said = _answered_by(page)
+        assert said.startswith("Genererat av openai:local"), said
+        assert endpoint in said
 
-            # Both answers are in the one database, written by the one model server.
-            trail = AuditTrail(open_database(shared_db), AuditSettings())
-            try:
-                records = trail.records()
-            finally:
-                trail.db.close()
-            assert sorted(r.question or "" for r in records) == sorted(QUESTIONS)
-            for r in records:
-                assert (r.kind, r.mode, r.refused) == ("answer", "generative", False)
-                assert (r.model, r.endpoint) == ("openai:local", endpoint)
-                assert r.citations
+    # Both answers are in the one database, written by the one model server.
+    trail = AuditTrail(open_database(shared_db), AuditSettings())
+    try:
+        records = trail.records()
+    finally:
+        trail.db.close()
+    assert sorted(r.question or "" for r in records) == sorted(QUESTIONS)
+    for r in records:
+        assert (r.kind, r.mode, r.refused) == ("answer", "generative", False)
+        assert (r.model, r.endpoint) == ("openai:local", endpoint)
+        assert r.citations
 
-            # App 2's Granskning page (the local user is an admin) opens app 1's question.
-            page = pages[1]
-            page.get_by_role("link", name="Granskning").click()
-            expect(page.get_by_role("heading", name="Granskning")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("2 poster, nyaste först.")).to_be_visible()
-            page.get_by_test_id("stSelectbox").filter(has_text="Öppna en post").click()
-            page.get_by_role("option", name=re.compile(QUESTIONS[0])).click()
-            opened = page.get_by_test_id("stVerticalBlock").filter(
-                has_text=f"slutpunkt: {endpoint}"
-            )
-            expect(opened.last).to_contain_text(QUESTIONS[0], timeout=30_000)
-            expect(opened.last).to_contain_text("semester")
-        finally:
-            browser.close()
+    # App 2's Granskning page (the local user is an admin) opens app 1's question.
+    page = pages[1]
+    page.get_by_role("link", name="Granskning").click()
+    expect(page.get_by_role("heading", name="Granskning")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("2 poster, nyaste först.")).to_be_visible()
+    page.get_by_test_id("stSelectbox").filter(has_text="Öppna en post").click()
+    page.get_by_role("option", name=re.compile(QUESTIONS[0])).click()
+    opened = page.get_by_test_id("stVerticalBlock").filter(has_text=f"slutpunkt: {endpoint}")
+    expect(opened.last).to_contain_text(QUESTIONS[0], timeout=30_000)
+    expect(opened.last).to_contain_text("semester")

@@ -6,145 +6,28 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 import streamlit as st
+from apptest import APP, TIMEOUT, Index, Start, ask, button, claims, open_viewers, shown, signed_in
+from eval_cases import MINI, jsonl
 from PIL import Image
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Block, Button
-from test_eval_run import CASES
 
 from assistant.query.prompts import load_phrases
-from assistant.settings import Settings, load_settings
+from assistant.settings import load_settings
 from assistant.store import StoredPoint, chunk_point_id, open_store
 from ui import markup
 from ui.components import viewer_key
 from ui.pdf_page import render_page
 
-APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
-TIMEOUT = 60  # the first run of a test opens the store and loads the embedding model
 NO_SUPPORT = load_phrases("sv").no_support
-
-
-@dataclass(frozen=True)
-class Index:
-    data_dir: Path
-    documents: int
-    chunks: int
-
-
-@pytest.fixture(scope="module")
-def index(
-    tmp_path_factory: pytest.TempPathFactory, indexed_examples: Settings, example_docs: Path
-) -> Index:
-    """A copy of the session's indexed examples (DATA_DIR/examples holds the documents)."""
-    data_dir = tmp_path_factory.mktemp("ui") / "data"
-    shutil.copytree(indexed_examples.data_dir, data_dir)
-    shutil.copytree(example_docs, data_dir / "examples")
-    store = open_store(load_settings(data_dir=data_dir))
-    try:
-        return Index(data_dir, len(store.doc_states()), store.count())
-    finally:
-        store.close()
-
-
-Start = Callable[..., AppTest]
-
-# Sign-in as configured at a municipality: provider groups give roles and access groups.
-# AppTest never talks to the provider: it hands the app the claims of a signed-in user.
-ROLE_GROUPS = {"admin": ["it-admin"], "manager": ["chefer-alla"], "employee": ["personal"]}
-ACCESS_GROUPS = {"grp-hr": "hr", "grp-chefer": "chefer"}
-ROLE_OF = {"admin": "it-admin", "manager": "chefer-alla", "employee": "personal"}
-
-
-def signed_in(monkeypatch: pytest.MonkeyPatch, **auth: str) -> None:
-    """Configure sign-in (the provider is never contacted by AppTest)."""
-    values = {
-        "METADATA_URL": "http://127.0.0.1:9/.well-known/openid-configuration",
-        "CLIENT_ID": "dokumentassistent",
-        "CLIENT_SECRET": "klienthemlighet",
-        "COOKIE_SECRET": "c" * 32,
-        "ROLES": json.dumps(ROLE_GROUPS),
-        "ACCESS_GROUPS": json.dumps(ACCESS_GROUPS),
-        **auth,
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(f"ASSISTANT_AUTH__{key}", value)
-
-
-def claims(role: str = "admin", groups: Sequence[str] = (), **more: object) -> dict[str, object]:
-    """The ID-token claims of a user with this role and these access groups, issued now."""
-    provider_groups = [ROLE_OF[role], *(f"grp-{g}" for g in groups)]
-    issued = {"iat": int(time.time())}
-    return {"sub": f"{role}-1", "name": f"Test {role}", "groups": provider_groups, **issued, **more}
-
-
-@pytest.fixture
-def start(index: Index, monkeypatch: pytest.MonkeyPatch) -> Iterator[Start]:
-    """Runs the app against the index; afterwards the cached runtime (and store) is closed.
-
-    ``start()`` is the one local user of an app without sign-in (on 127.0.0.1);
-    ``start(groups)`` is a signed-in admin whose provider groups map to ``groups``;
-    ``start(user=claims)`` is any signed-in user (``user={}``: nobody signed in).
-    """
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(index.data_dir))
-    monkeypatch.setenv("ASSISTANT_ANSWER__MODE", "extractive")
-    previous = st_config.get_option("server.address")
-
-    def run(groups: Sequence[str] | None = None, user: dict[str, object] | None = None) -> AppTest:
-        app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        if groups is not None and user is None:
-            user = claims("admin", groups)
-        if user is not None:
-            signed_in(monkeypatch)
-            issued = {"iat": int(time.time())} if user else {}  # a sign-in of now
-            app.user = {"is_logged_in": bool(user), **issued, **user}
-        else:
-            for name in [n for n in os.environ if n.startswith("ASSISTANT_AUTH__")]:
-                monkeypatch.delenv(name)
-        app.run()
-        assert not app.exception, app.exception
-        return app
-
-    st.cache_resource.clear()
-    yield run
-    st.cache_resource.clear()  # on_release closes the runtime: the store has one owner
-    st_config.set_option("server.address", previous)
-
-
-def ask(app: AppTest, question: str) -> AppTest:
-    app.chat_input[0].set_value(question).run()
-    assert not app.exception, app.exception
-    return app
-
-
-def open_viewers(app: AppTest, turn: str = "0", citations: int = 8) -> AppTest:
-    """Open the turn's source viewers ("Visa källan", drawn only while open) and run."""
-    for n in range(1, citations + 1):
-        app.session_state[viewer_key(turn, n)] = True
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def shown(app: AppTest) -> str:
-    """Every piece of text the page shows, Markdown escapes removed."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
-             for e in getattr(app, kind)]  # fmt: skip
-    parts += [e.value for e in app.html]
-    return "\n".join(parts).replace("\\", "")
-
-
-def button(where: AppTest | Block, label: str) -> Button:
-    return next(b for b in where.button if b.label == label)
 
 
 def test_answer_with_citation_card(start: Start) -> None:
@@ -315,7 +198,7 @@ def test_a_store_owned_elsewhere_is_a_message(start: Start, index: Index) -> Non
 
 def _generative_answer() -> None:
     """A generative answer with everything that can come with it (rendered by AppTest)."""
-    from assistant.query.answer import Answer, Source
+    from assistant.query.contract import Answer, Source
     from ui.components import render_answer
 
     source = Source(
@@ -488,12 +371,6 @@ def test_admin_names_only_the_files_the_admin_may_read(
 
 # -- Utvärdering ---------------------------------------------------------------------------
 
-SUITE = CASES[:3]  # two answerable cases and one unanswerable
-
-
-def _jsonl(cases: Sequence[dict[str, object]]) -> bytes:
-    return ("\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n").encode()
-
 
 @pytest.fixture
 def suites_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -532,7 +409,7 @@ def table(app: AppTest, column: str) -> list[dict[str, object]]:
 def test_evaluation_runs_a_suite_and_shows_the_report(
     start: Start, index: Index, suites_dir: Path
 ) -> None:
-    (suites_dir / "mini.jsonl").write_bytes(_jsonl(SUITE))
+    (suites_dir / "mini.jsonl").write_bytes(jsonl(MINI))
     app = evaluation(start())
     assert app.selectbox[0].value == suites_dir / "mini.jsonl"
     assert app.multiselect[0].value == [], "the viewer's own groups by default (none)"
@@ -566,12 +443,12 @@ def test_evaluation_runs_a_suite_and_shows_the_report(
 
 def test_evaluation_compares_two_runs(start: Start, suites_dir: Path) -> None:
     suite = suites_dir / "mini.jsonl"
-    suite.write_bytes(_jsonl(SUITE))
+    suite.write_bytes(jsonl(MINI))
     app = evaluation(start(["chefer"]))
     app.multiselect[0].unselect("chefer").run()  # first run as a reader without groups
     first = run_evaluation(app)
-    wrong = {**SUITE[0], "source_file": "cykelpolicy.md", "evidence": "Cyklar lånas ut."}
-    suite.write_bytes(_jsonl([wrong, *SUITE[1:]]))  # the reference now points elsewhere
+    wrong = {**MINI[0], "source_file": "cykelpolicy.md", "evidence": "Cyklar lånas ut."}
+    suite.write_bytes(jsonl([wrong, *MINI[1:]]))  # the reference now points elsewhere
     app.multiselect[0].select("chefer").run()
     second = run_evaluation(app)
 
@@ -615,7 +492,7 @@ def test_evaluation_takes_an_uploaded_suite(start: Start, index: Index, suites_d
     assert "missing" in app.error[0].value
     assert button(app, "Kör utvärdering").disabled, "nothing kept"
 
-    uploaded = _jsonl(SUITE[:1])
+    uploaded = jsonl(MINI[:1])
     app.file_uploader[0].set_value(("min svit.jsonl", uploaded, "application/jsonl")).run()
     assert not app.exception, app.exception
     kept = index.data_dir / "evals" / "uploads" / "min-svit.jsonl"

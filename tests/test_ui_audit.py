@@ -1,5 +1,5 @@
 """The audit trail in the app, run by Streamlit's AppTest over the real index of the example
-documents (the fixtures of ``test_ui``) with a real SQLite trail per test: answers and
+documents (the fixtures of ``apptest``) with a real SQLite trail per test: answers and
 summaries recorded, personal identity numbers masked before anything sees them, feedback,
 the recorded admin actions, and the Granskning page (the log and the content gaps)."""
 
@@ -18,23 +18,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import test_ui
+from apptest import APP, TIMEOUT, Index, Start, ask, button, claims, served, shown
+from eval_cases import MINI, jsonl
 from streamlit.testing.v1 import AppTest
-from test_ui import APP, TIMEOUT, Index, Start, ask, button, claims, shown
-from test_ui_summaries import served
 
 from assistant.identity import Identity
-from assistant.query.answer import Answer
+from assistant.query.contract import Answer
 from assistant.settings import AuditSettings
 from assistant.text.personal import PERSONAL_DATA_WARNING
 from assistant.trail import AuditFilter, AuditRecord, AuditTrail, Readable, open_database
 from assistant.trail.audit import UNREADABLE_FILE, WITHHELD, records_csv
 from assistant.trail.readable import OUTSIDE
 from ui.recording import NOT_LOGGED, THANKS
-
-# test_ui's fixtures, found by pytest under these names: the app over the indexed examples.
-index = test_ui.index
-start = test_ui.start
 
 PAGE = "app_pages/audit.py"
 PNR = "19121212-1212"  # Skatteverket's test number: checksum-valid
@@ -245,7 +240,7 @@ def test_sync_and_evaluation_runs_are_recorded(
 ) -> None:
     suite = tmp_path / "suites"
     suite.mkdir()
-    (suite / "mini.jsonl").write_bytes(test_ui._jsonl(test_ui.SUITE[:1]))
+    (suite / "mini.jsonl").write_bytes(jsonl(MINI[:1]))
     monkeypatch.setenv("ASSISTANT_EVAL__SUITES_DIR", str(suite))
     folder = tmp_path / "nytt"
     folder.mkdir()

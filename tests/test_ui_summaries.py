@@ -1,21 +1,17 @@
 """Sammanfatta, run by Streamlit's AppTest over the real index of the example documents
-(the fixtures of ``test_ui``). Drafts are extractive here, so no language model is needed;
+(the fixtures of ``apptest``). Drafts are extractive here, so no language model is needed;
 a generative draft is the same ``Summary`` and renders alike."""
 
 from __future__ import annotations
 
 import io
 import time
-from pathlib import PurePosixPath
 
 import pytest
-import test_ui
+from apptest import APP, TIMEOUT, Index, Start, button, claims, served, shown
 from docx import Document
-from streamlit.runtime.media_file_storage import MediaFileKind
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import UnknownElement
-from test_ui import APP, TIMEOUT, Index, Start, button, claims, shown
 
 from assistant.settings import load_settings
 from assistant.store import open_store
@@ -23,10 +19,6 @@ from assistant.summary.export import DISCLAIMER
 from assistant.summary.library import Library
 from assistant.text.personal import PERSONAL_DATA_WARNING, PLACEHOLDER
 from ui.summary_views import DOCX_MIME, Draft
-
-# test_ui's fixtures, found by pytest under these names: the app over the indexed examples.
-index = test_ui.index
-start = test_ui.start
 
 PAGE = "app_pages/summarize.py"
 DOCS = "_widget_summary_docs"  # the document list's widget key (``ui.state.remembered``)
@@ -61,14 +53,6 @@ def write(app: AppTest) -> Draft:
 
 def downloads(app: AppTest) -> dict[str, UnknownElement]:
     return {b.proto.label: b for b in app.get("download_button")}
-
-
-def served(element: UnknownElement, data: bytes, mime: str, file_name: str) -> bool:
-    """Whether the download button serves exactly ``data`` as ``file_name`` (its URL names
-    the file's id, a hash of content, type and file name)."""
-    storage = MemoryMediaFileStorage("/media")
-    file_id = storage.load_and_get_id(data, mime, MediaFileKind.DOWNLOADABLE, file_name)
-    return bool(PurePosixPath(element.proto.url).stem == file_id)
 
 
 def docx_text(data: bytes) -> str:
@@ -183,8 +167,8 @@ def test_a_topic_with_a_personal_number_is_searched_and_shown_masked(start: Star
 
 def _generative_draft() -> None:
     """A draft with everything that can come with it (rendered by AppTest, no index)."""
-    from assistant.query.answer import Source
-    from assistant.summary.summarize import Section, Summary
+    from assistant.query.contract import Source
+    from assistant.summary.contract import Section, Summary
     from ui.summary_views import keep_draft, render_draft, show_section
 
     show_section(Section("Ersättning <b>", "Ersättningen är *100* kronor [1]."))
