@@ -18,6 +18,7 @@ from ui import markup
 from ui.auth import current_viewer, guard_address, viewer_sidebar
 from ui.recording import open_trail
 from ui.state import app_runtime, app_settings
+from ui.text import ui_text
 
 
 def main() -> None:
@@ -33,6 +34,7 @@ def main() -> None:
     open_trail(settings)  # every run: a failed migration stops the app here
     try:
         app_runtime(settings)
+        ui_text()  # the app's words, checked: a broken phrases file stops here, with why
     except StoreBusyError as exc:
         st.error(
             "**Dokumentindexet används redan av en annan process.** Stoppa den (till exempel "
@@ -47,17 +49,20 @@ def main() -> None:
         st.stop()
     # Not in a folder named ``pages/``: Streamlit would serve such files on their own
     # (without this script) when a page's URL is opened first after a restart.
+    title = ui_text().pages
     evaluation = st.Page(
-        "app_pages/evaluation.py", title="Utvärdering", icon=":material/fact_check:"
+        "app_pages/evaluation.py", title=title["evaluation"], icon=":material/fact_check:"
     )
-    audit = st.Page("app_pages/audit.py", title="Granskning", icon=":material/policy:")
-    pages = [st.Page("app_pages/chat.py", title="Fråga", icon=":material/chat:", default=True)]
+    audit = st.Page("app_pages/audit.py", title=title["audit"], icon=":material/policy:")
+    pages = [
+        st.Page("app_pages/chat.py", title=title["chat"], icon=":material/chat:", default=True)
+    ]
     if viewer.may("manager"):
         pages += [
-            st.Page("app_pages/summarize.py", title="Sammanfatta", icon=":material/summarize:")
+            st.Page("app_pages/summarize.py", title=title["summarize"], icon=":material/summarize:")
         ]
     if viewer.may("admin"):
-        pages += [st.Page("app_pages/admin.py", title="Admin", icon=":material/settings:")]
+        pages += [st.Page("app_pages/admin.py", title=title["admin"], icon=":material/settings:")]
         pages += [evaluation, audit]
     page = st.navigation(pages)
     viewer_sidebar(viewer)

@@ -18,24 +18,8 @@ from assistant.trail import AuditFilter, AuditRecord
 from assistant.trail.audit import REASONS, Kind, Verdict
 from assistant.trail.gaps import GapReport
 from ui import markup
-from ui.auth import ROLE_SV
-from ui.components import MODES
+from ui.text import ui_text
 
-KIND_SV: dict[str, str] = {"answer": "svar", "summary": "sammanfattning", "action": "åtgärd"}
-ROLES_SV: dict[str, str] = dict(ROLE_SV.items())
-ACTION_SV = {
-    "sync": "synkronisering",
-    "eval_run": "utvärdering",
-    "export": "export",
-    "purge": "rensning",
-}
-REFUSED_SV: dict[str, bool | None] = {"Alla": None, "Ja": True, "Nej": False}
-FEEDBACK_SV: dict[str, Verdict | None] = {
-    "Alla": None,
-    "Tummen upp": "up",
-    "Tummen ned": "down",
-    "Ingen": "none",
-}
 KINDS: tuple[Kind, ...] = ("answer", "summary", "action")
 LOG_DAYS = 30  # the period the log shows at first
 EXAMPLES = 3  # questions of a topic shown in its table row
@@ -72,23 +56,34 @@ def log_filters(documents: Sequence[DocumentInfo], limit: int) -> AuditFilter:
     kinds: list[Kind] = bottom[0].multiselect(
         "Typ",
         list(KINDS),
-        format_func=lambda k: KIND_SV[k].capitalize(),
+        format_func=lambda k: ui_text().record_kinds[k].capitalize(),
         key="audit_kinds",
-        placeholder="Alla typer",
+        placeholder=ui_text().all_kinds,
     )
-    refused = bottom[1].selectbox("Obesvarad", list(REFUSED_SV), key="audit_refused")
-    verdict = bottom[2].selectbox("Återkoppling", list(FEEDBACK_SV), key="audit_feedback")
+    refused_choices, feedback_choices = _refused_choices(), _feedback_choices()
+    refused = bottom[1].selectbox("Obesvarad", list(refused_choices), key="audit_refused")
+    verdict = bottom[2].selectbox("Återkoppling", list(feedback_choices), key="audit_feedback")
     since, until = _period(period)
     return AuditFilter(
         since=since,
         until=until,
         user=user or None,
         document=document,
-        refused=REFUSED_SV[refused],
-        feedback=FEEDBACK_SV[verdict],
+        refused=refused_choices[refused],
+        feedback=feedback_choices[verdict],
         kinds=tuple(kinds),
         limit=limit,
     )
+
+
+def _refused_choices() -> dict[str, bool | None]:
+    names = ui_text().refused_filter
+    return {names["all"]: None, names["yes"]: True, names["no"]: False}
+
+
+def _feedback_choices() -> dict[str, Verdict | None]:
+    names = ui_text().feedback_filter
+    return {names["all"]: None, names["up"]: "up", names["down"]: "down", names["none"]: "none"}
 
 
 def _period(chosen: Any) -> tuple[datetime | None, datetime | None]:
@@ -113,8 +108,8 @@ def record_table(shown: Sequence[AuditRecord]) -> None:
                 "Id": r.id,
                 "Tid": _local(r.at),
                 "Användare": r.user_name or r.user_id,
-                "Roll": ROLES_SV.get(r.role, r.role),
-                "Typ": KIND_SV.get(r.kind, r.kind),
+                "Roll": ui_text().roles.get(r.role, r.role),
+                "Typ": ui_text().record_kinds.get(r.kind, r.kind),
                 "Fråga / åtgärd": what(r),
                 "Obesvarad": "" if r.refused is None else ("ja" if r.refused else "nej"),
                 "Återkoppling": verdict(r),
@@ -132,7 +127,7 @@ def what(r: AuditRecord) -> str:
     if r.kind != "action":
         return r.question or ""
     about = r.detail.get("what")
-    name = ACTION_SV.get(r.action or "", r.action or "")
+    name = ui_text().actions.get(r.action or "", r.action or "")
     return f"{name}: {about}" if isinstance(about, str) else name
 
 
@@ -155,8 +150,8 @@ def show_record(r: AuditRecord) -> None:
     """One record in full, as the viewer may see it."""
     with st.container(border=True):
         who = r.user_name or r.user_id
-        role = ROLES_SV.get(r.role, r.role)
-        kind = KIND_SV.get(r.kind, r.kind)
+        role = ui_text().roles.get(r.role, r.role)
+        kind = ui_text().record_kinds.get(r.kind, r.kind)
         st.markdown(f"**Post {r.id}** · {markup.text(f'{_local(r.at)} · {who} ({role}) · {kind}')}")
         st.caption(markup.text("Grupper: " + (", ".join(r.groups) or "inga")))
         if r.kind == "action":
@@ -199,7 +194,7 @@ def _feedback(r: AuditRecord) -> None:
 
 
 def _how(r: AuditRecord) -> str:
-    mode = MODES.get(r.mode or "", r.mode or "–")
+    mode = ui_text().answer_modes.get(r.mode or "", r.mode or "–")
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items()) or "–"
     return (
         f"Läge: {mode} · modell: {r.model or '–'} · slutpunkt: {r.endpoint or '–'} · "

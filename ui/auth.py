@@ -24,8 +24,7 @@ from assistant.identity import (
 )
 from assistant.settings import Role, Settings
 from ui import markup
-
-ROLE_SV: dict[Role, str] = {"employee": "medarbetare", "manager": "chef", "admin": "administratör"}
+from ui.text import ui_text
 
 
 def guard_address(settings: Settings) -> None:
@@ -102,8 +101,9 @@ def require(viewer: Identity, role: Role) -> None:
     server, whatever the menu shows."""
     if viewer.may(role):
         return
+    roles = ui_text().roles
     st.error(
-        f"Den här sidan är för rollen {ROLE_SV[role]}. Du är inloggad som {ROLE_SV[viewer.role]}.",
+        f"Den här sidan är för rollen {roles[role]}. Du är inloggad som {roles[viewer.role]}.",
         icon=":material/block:",
     )
     st.stop()
@@ -125,9 +125,9 @@ def _sign_in_page(settings: Settings, notice: str | None = None) -> None:
 def viewer_sidebar(viewer: Identity) -> None:
     """Who is signed in, with which role and groups, and the way out."""
     with st.sidebar:
-        groups = ", ".join(viewer.groups) or "inga (bara öppna dokument)"
+        groups = ", ".join(viewer.groups) or ui_text().no_groups
         st.markdown(
-            f"**{markup.text(viewer.name)}** · {ROLE_SV[viewer.role]}  \n"
+            f"**{markup.text(viewer.name)}** · {ui_text().roles[viewer.role]}  \n"
             f"Grupper: {markup.text(groups)}"
         )
         if viewer.notice:

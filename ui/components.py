@@ -15,8 +15,8 @@ from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup
 from ui.source_viewer import source_viewer
 from ui.state import remember, remembered
+from ui.text import ui_text
 
-MODES = {"generative": "generativt", "extractive": "extraktivt"}
 # Under a source whose passage held text that read like instructions to a model.
 LEFT_OUT = "Innehåller instruktionsliknande text som har utelämnats."
 
@@ -38,7 +38,7 @@ def render_answer(answer: Answer, key: str, endpoint: str) -> None:
         for source in answer.citations:
             citation_card(source, passages.get(source.chunk_id, source.quote), key)
     if answer.unsupported:
-        with st.expander("Borttaget: saknar stöd i källorna"):
+        with st.expander(ui_text().removed_unsupported):
             for sentence in answer.unsupported:
                 st.markdown(f"- {markup.text(sentence)}")
     st.caption(_answered_by(answer, endpoint))
@@ -131,15 +131,17 @@ def mode_choice(answer: AnswerSettings, runtime: Runtime, *, help: str, quoted: 
     Without a chat model only extractive is offered, with the reason; ``quoted`` says
     what the viewer gets instead ("Svaren citerar dokumenten.").
     """
+    text = ui_text()
+    modes = text.answer_modes
     if runtime.chat is None:
-        st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
-        why = runtime.model_problem or "appen startades i extraktivt läge"
-        st.caption(f"Ingen språkmodell: {markup.text(why)}. {quoted}")
+        st.radio(text.answer_mode, list(modes.values()), index=1, disabled=True, horizontal=True)
+        why = runtime.model_problem or text.started_extractive
+        st.caption(f"{text.no_model.format(reason=markup.text(why))} {quoted}")
         return
     st.radio(
-        "Svarsläge",
-        list(MODES),
-        format_func=MODES.__getitem__,
+        text.answer_mode,
+        list(modes),
+        format_func=modes.__getitem__,
         key=remembered("mode", answer.mode),
         on_change=remember,
         args=("mode",),

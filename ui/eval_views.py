@@ -13,7 +13,7 @@ from assistant import clock
 from evals.records import CaseMove, Comparison, EvalRun, Summary
 from evals.views import KEY_METRICS, delta_rows, failing_cases, gate_rows, history_rows, ordered
 from ui import markup
-from ui.components import MODES
+from ui.text import ui_text
 
 MEANING = {
     "doc_hit@5": "Rätt dokument bland de fem första träffarna",
@@ -43,7 +43,7 @@ PASSED = {True: "klarar", False: "under gränsen", None: "mäts inte"}
 def show_run(run: EvalRun, thresholds: dict[str, float] | None) -> None:
     """One stored run: what it was, the gate, the metrics, failing cases and its report."""
     summary = run.summary
-    mode = MODES.get(run.mode, run.mode)
+    mode = ui_text().answer_modes.get(run.mode, run.mode)
     if run.mode == "generative":
         mode += f" med {run.model}"
     st.markdown(
@@ -154,7 +154,7 @@ def show_history(runs: list[EvalRun]) -> None:
         {
             "Startad": when(r["started_at"]),
             "Svit": r["suite"],
-            "Läge": MODES.get(r["mode"], r["mode"]),
+            "Läge": ui_text().answer_modes.get(r["mode"], r["mode"]),
             "Grupper": ", ".join(r["groups"]) or "inga",
             "Modell": r["model"],
             "Frågor": r["cases"],
@@ -178,8 +178,8 @@ def show_comparison(comparison: Comparison) -> None:
         [
             {
                 "Mått": r["metric"],
-                "Före (A)": number(r["metric"], r["a"]),
-                "Efter (B)": number(r["metric"], r["b"]),
+                ui_text().run_a: number(r["metric"], r["a"]),
+                ui_text().run_b: number(r["metric"], r["b"]),
                 "Förändring": change(r["metric"], r["delta"]),
             }
             for r in delta_rows(comparison)
@@ -228,7 +228,7 @@ def change(name: str, delta: float) -> str:
 
 
 def groups_label(groups: list[str]) -> str:
-    return ", ".join(groups) or "inga (bara öppna dokument)"
+    return ", ".join(groups) or ui_text().no_groups
 
 
 def when(stamp: str) -> str:

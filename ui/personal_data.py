@@ -15,20 +15,16 @@ from assistant.store.access import readable_by
 from assistant.text.personal import mask_personal_numbers
 from ingest.report import FileResult, load_latest
 from ui import markup
-
-POLICY_SV = {
-    "mask": "maskerade i indexet",
-    "flag": "kvar i indexet (flaggade)",
-    "skip": "dokumentet indexeras inte",
-}
+from ui.text import ui_text
 
 
 def personal_data_section(runtime: Runtime, viewer: Identity) -> None:
     """Indexed documents with personal identity numbers, then the last sync's findings."""
     st.header("Personnummer och instruktionsliknande text", divider="gray")
     policy = runtime.settings.ingest.personal_numbers
+    policies = ui_text().personal_policies
     st.caption(
-        f"Personnummer och samordningsnummer i dokumenten: {POLICY_SV[policy]} "
+        f"Personnummer och samordningsnummer i dokumenten: {policies[policy]} "
         "(inställningen ingest.personal_numbers)."
     )
     allowed = set(readable_by(viewer.groups))
@@ -42,7 +38,7 @@ def personal_data_section(runtime: Runtime, viewer: Identity) -> None:
                 {
                     "Fil": mask_personal_numbers(s.file)[0],
                     "Personnummer": s.personal_numbers,
-                    "Hantering": POLICY_SV.get(s.personal_policy or "", "–"),
+                    "Hantering": ui_text().personal_policies.get(s.personal_policy or "", "–"),
                 }
                 for s in readable
             ],
@@ -67,7 +63,7 @@ def _last_sync(
                 {
                     "Fil": _name(f),
                     "Personnummer": f.personal_numbers,
-                    "Hantering": POLICY_SV.get(f.personal_policy or "", "–"),
+                    "Hantering": ui_text().personal_policies.get(f.personal_policy or "", "–"),
                 }
                 for f in shown
             ],

@@ -20,6 +20,7 @@ import streamlit as st
 from assistant.summary.export import KIND_SV, source_lines, to_docx, to_markdown
 from assistant.summary.summarize import Section, Summary
 from ui import markup
+from ui.text import ui_text
 
 DRAFT = "summary_draft"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -100,7 +101,7 @@ def render_draft(
         width="stretch",
     )
     right.download_button(
-        "Ladda ned som Markdown",
+        ui_text().download_markdown,
         markdown,
         file_name=f"{name}.md",
         mime="text/markdown",
@@ -111,7 +112,7 @@ def render_draft(
     )
     _citations(summary)
     if summary.unsupported:
-        with st.expander("Borttaget: saknar stöd i källorna"):
+        with st.expander(ui_text().removed_unsupported):
             for sentence in summary.unsupported:
                 st.markdown(f"- {markup.text(sentence)}")
     st.caption(_made_by(summary, endpoint))

@@ -107,6 +107,8 @@ class Phrases(BaseModel):
     page_abbreviation: str
     label_superseded: str
     label_expired: str
+    # The app's own words (``[ui]``), checked by the app's reader (``ui/text.py``).
+    ui: dict[str, str | dict[str, str]]
 
 
 @cache

@@ -29,14 +29,7 @@ from ui.jobs import Progress, run_job
 from ui.personal_data import personal_data_section
 from ui.recording import record_action
 from ui.state import PDFIUM_LOCK, SYNC_LOCK, app_runtime, app_settings
-
-STATUS_SV = {
-    "new": "Nya",
-    "changed": "Ändrade",
-    "unchanged": "Oförändrade",
-    "removed": "Borttagna",
-    "failed": "Överhoppade",
-}
+from ui.text import ui_text
 
 
 def main() -> None:
@@ -44,7 +37,7 @@ def main() -> None:
     viewer = current_viewer(settings)
     require(viewer, "admin")
     runtime = app_runtime(settings)
-    st.title("Admin")
+    st.title(ui_text().pages["admin"])
     try:
         status = index_status(settings, runtime.store)
     except AssistantError as exc:  # the store failed: say so, as every page does
@@ -116,7 +109,8 @@ def _last_run(run: LastSync | None, allowed: set[str]) -> None:
 
 
 def _totals(totals: dict[str, int | float]) -> None:
-    for column, (key, label) in zip(st.columns(len(STATUS_SV)), STATUS_SV.items(), strict=True):
+    statuses = ui_text().sync_statuses
+    for column, (key, label) in zip(st.columns(len(statuses)), statuses.items(), strict=True):
         column.metric(label, totals[key])
     st.caption(
         f"{totals['pages']} sidor ({totals['ocr_pages']} med OCR), "
@@ -221,14 +215,14 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
 def _model(settings: Settings, runtime: Runtime) -> None:
     st.header("Språkmodell", divider="gray")
     st.markdown(f"Konfigurerad: {markup.text(endpoint_label(settings.model))}")
-    default = "generativt" if settings.answer.mode == "generative" else "extraktivt"
+    default = ui_text().answer_modes[settings.answer.mode]
     st.caption(f"Standardläge för svar: {default}")
     if runtime.chat is not None:
         st.success(f"Svarar: {markup.text(runtime.chat.name)}", icon=":material/check:")
     elif runtime.model_problem:
         st.error("Ingen språkmodell, svaren blir extraktiva: " + markup.text(runtime.model_problem))
     else:
-        st.info("Ingen språkmodell laddad: appen startades i extraktivt läge.")
+        st.info(f"Ingen språkmodell laddad: {ui_text().started_extractive}.")
 
 
 def _readable(groups: list[str], allowed: set[str]) -> bool:

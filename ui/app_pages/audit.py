@@ -37,6 +37,7 @@ from ui.audit_views import (
 from ui.auth import current_viewer, require
 from ui.recording import open_trail, record_export
 from ui.state import app_runtime, app_settings
+from ui.text import ui_text
 
 LIMIT = 1000  # records listed (and exported) at most: the newest
 PERIODS = {30: "30 dagar", 90: "90 dagar", 365: "365 dagar"}
@@ -50,7 +51,7 @@ def main() -> None:
     require(viewer, "admin")
     runtime = app_runtime(settings)
     trail = open_trail(settings)
-    st.title("Granskning")
+    st.title(ui_text().pages["audit"])
     st.caption(
         "Vad assistenten har svarat, på vilka källor, och vad användarna tyckte. Du ser "
         "bara källor som dina grupper får läsa: svar och citat ur andra dokument visas inte."
@@ -58,7 +59,7 @@ def main() -> None:
     try:
         documents = Library(runtime.store).documents(list(viewer.groups))
     except AssistantError as exc:
-        st.error("Dokumenten går inte att läsa just nu: " + markup.text(str(exc)))
+        st.error(ui_text().documents_unreadable.format(reason=markup.text(str(exc))))
         return
     log, gaps = st.tabs(["Logg", "Kunskapsluckor"], key="audit_tab", on_change="rerun")
     readable = Readable.of(documents)
@@ -205,7 +206,7 @@ def _folder_report(settings: Settings, viewer: Identity, report: GapReport, days
         width="stretch",
     )
     right.download_button(
-        "Ladda ned som Markdown",
+        ui_text().download_markdown,
         part.to_markdown(f"Kunskapsluckor: {folder}"),
         file_name=f"{name}.md",
         mime="text/markdown",

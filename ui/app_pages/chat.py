@@ -31,6 +31,7 @@ from ui.state import (
     conversation,
     history,
 )
+from ui.text import ui_text
 
 ANSWER_NOW = "answer_now"  # a question that left the line for an extractive answer
 
@@ -147,7 +148,7 @@ def _stream(
     except InputError as exc:
         placeholder.error(f"Frågan kunde inte besvaras: {exc}")
     except AssistantError as exc:
-        placeholder.error(f"En tjänst svarar inte, försök igen om en stund. ({exc})")
+        placeholder.error(ui_text().service_down.format(reason=exc))
     return None
 
 

@@ -20,7 +20,6 @@ from evals.runner import compare, list_runs, load_run, load_thresholds, run_suit
 from evals.views import KEY_METRICS, save_upload, suites
 from ui import markup
 from ui.auth import current_viewer, require
-from ui.components import MODES
 from ui.eval_views import (
     groups_label,
     seconds,
@@ -32,6 +31,7 @@ from ui.eval_views import (
 from ui.jobs import Progress, run_job
 from ui.recording import record_action
 from ui.state import EVAL_LOCK, app_runtime, app_settings
+from ui.text import ui_text
 
 UPLOADS = "uploads"  # DATA_DIR/evals/uploads: golden sets uploaded on this page
 
@@ -41,7 +41,7 @@ def main() -> None:
     viewer = current_viewer(settings)
     require(viewer, "admin")
     runtime = app_runtime(settings)
-    st.title("Utvärdering")
+    st.title(ui_text().pages["evaluation"])
     st.caption(
         "Kör en testsvit (frågor med facit) genom samma svarsväg som sidan Fråga och se hur "
         "sökning, källhänvisningar och svar håller. Svaren bygger bara på dokument som de "
@@ -132,16 +132,18 @@ def _keep_upload(uploads: Path) -> None:
 
 
 def _mode(runtime: Runtime) -> Mode:
+    text = ui_text()
+    modes = text.answer_modes
     if runtime.chat is None:
-        st.radio("Svarsläge", list(MODES.values()), index=1, disabled=True, horizontal=True)
-        why = runtime.model_problem or "appen startades i extraktivt läge"
-        st.caption(f"Ingen språkmodell: {markup.text(why)}.")
+        st.radio(text.answer_mode, list(modes.values()), index=1, disabled=True, horizontal=True)
+        why = runtime.model_problem or text.started_extractive
+        st.caption(text.no_model.format(reason=markup.text(why)))
         return "extractive"
     choice = st.radio(
-        "Svarsläge",
-        list(MODES),
-        index=list(MODES).index(runtime.settings.answer.mode),
-        format_func=MODES.__getitem__,
+        text.answer_mode,
+        list(modes),
+        index=list(modes).index(runtime.settings.answer.mode),
+        format_func=modes.__getitem__,
         horizontal=True,
     )
     return "generative" if choice == "generative" else "extractive"
@@ -195,7 +197,7 @@ def _evaluate(
 
 def _label(runs: list[EvalRun]) -> dict[str, str]:
     labels = {
-        r.id: f"{when(r.started_at)} · {r.suite} · {MODES.get(r.mode, r.mode)} "
+        r.id: f"{when(r.started_at)} · {r.suite} · {ui_text().answer_modes.get(r.mode, r.mode)} "
         f"· grupper: {groups_label(r.groups)}"
         for r in runs
     }
@@ -234,8 +236,8 @@ def _comparison(evals_dir: Path, runs: list[EvalRun]) -> None:
         if st.session_state.get(key) not in labels:
             st.session_state[key] = default
     before, after = st.columns(2)
-    a = before.selectbox("Före (A)", ids, format_func=labels.__getitem__, key="eval_a")
-    b = after.selectbox("Efter (B)", ids, format_func=labels.__getitem__, key="eval_b")
+    a = before.selectbox(ui_text().run_a, ids, format_func=labels.__getitem__, key="eval_a")
+    b = after.selectbox(ui_text().run_b, ids, format_func=labels.__getitem__, key="eval_b")
     if a == b:
         st.caption("Välj två olika körningar.")
         return

@@ -26,6 +26,7 @@ from ui.jobs import Progress, run_job
 from ui.recording import feedback, record_export, record_summary
 from ui.state import SUMMARY_LOCK, app_runtime, app_settings, chosen_mode, remember, remembered
 from ui.summary_views import Draft, current_draft, keep_draft, render_draft, show_section
+from ui.text import ui_text
 
 DOCS = "summary_docs"  # the chosen documents' ids
 DRAFTED = "summary_draft_docs"  # the ids of the current draft's documents, for its exports
@@ -44,7 +45,7 @@ def main() -> None:
     viewer = current_viewer(settings)
     require(viewer, "manager")
     runtime = app_runtime(settings)
-    st.title("Sammanfatta")
+    st.title(ui_text().pages["summarize"])
     st.caption(
         "Skriv ett utkast utifrån hela dokument: en sammanfattning, huvudpunkterna, vad som "
         "gäller för personalen eller vad som ändrats mellan två versioner. Varje mening "
@@ -54,7 +55,7 @@ def main() -> None:
     try:
         readable = {d.doc_id: d for d in Library(runtime.store).documents(groups)}
     except AssistantError as exc:
-        st.error("Dokumenten går inte att läsa just nu: " + markup.text(str(exc)))
+        st.error(ui_text().documents_unreadable.format(reason=markup.text(str(exc))))
         return
     if not readable:
         st.info("Det finns inga dokument som du får läsa. Be en administratör synkronisera.")
@@ -106,7 +107,7 @@ def _documents(
         "Dokumenttyp",
         sorted({d.doc_type or "" for d in docs}),
         format_func=lambda t: t or NO_TYPE,
-        placeholder="Alla typer",
+        placeholder=ui_text().all_kinds,
     )
     kept = [i for i in st.session_state.get(DOCS, []) if i in readable]
     st.session_state[DOCS] = kept
@@ -152,7 +153,7 @@ def _topic(readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str
         st.error("Ämnet gick inte att söka på: " + markup.text(str(exc)))
         return
     except AssistantError as exc:
-        st.error("En tjänst svarar inte, försök igen om en stund. (" + markup.text(str(exc)) + ")")
+        st.error(ui_text().service_down.format(reason=markup.text(str(exc))))
         return
     found = [] if answer.refused else [s.doc_id for s in answer.retrieved]
     proposed = [i for i in dict.fromkeys(found) if i in readable]
