@@ -28,11 +28,13 @@ def shown(at: datetime | str | None, empty: str = "–") -> str:
     taken as UTC (the stored form)."""
     if at is None or at == "":
         return empty
+    when = at
     if isinstance(at, str):
         try:
-            at = datetime.fromisoformat(at)
+            when = datetime.fromisoformat(at)
         except ValueError:
             return at
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return f"{at.astimezone():%Y-%m-%d %H:%M}"
+    assert isinstance(when, datetime)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone():%Y-%m-%d %H:%M}"
