@@ -25,7 +25,7 @@ def model_export(
     json_out: JsonOut = False,
 ) -> None:
     """Write a packaged model as one GGUF file (checked against its SHA-256), to serve it
-    with llama.cpp's server or any other GGUF server (README: Deploying for many users)."""
+    with llama.cpp's server or any other GGUF server (docs/operations/deploy.md)."""
     from assistant.errors import ConfigError
     from assistant.models.packaged import PACKAGED_MODELS, export_model
 

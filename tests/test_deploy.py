@@ -1,8 +1,8 @@
 """The files of ``deploy/``, checked without Docker (none runs here): the compose file
-parses and wires what the README says, every ``ASSISTANT_*`` it or ``.env.example`` names
-is a setting the app accepts, the replicas agree, the proxy knows each one and keeps a
-browser on its replica, and no secret is written into the compose files. Also the
-command that writes the model file the model server serves."""
+parses and wires what docs/operations/deploy.md says, every ``ASSISTANT_*`` it or
+``.env.example`` names is a setting the app accepts, the replicas agree, the proxy knows
+each one and keeps a browser on its replica, and no secret is written into the compose
+files. Also the command that writes the model file the model server serves."""
 
 from __future__ import annotations
 
