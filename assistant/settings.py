@@ -311,7 +311,7 @@ class RetrievalSettings(_Section):
 
 
 # What the local model reads of the passages, by rank (``answer.focus_tokens``): chosen on
-# the dev part of sv-public (README, "Many people at once"): the best passage holds the evidence
+# the dev part of sv-public (docs/measurements/answers.md): the best passage holds the evidence
 # in three cases of four, the second in most of the rest.
 FOCUS_TOKENS = (200, 80)
 

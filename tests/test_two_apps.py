@@ -9,7 +9,7 @@ Chromium; both answers land in the shared database with the shared endpoint, and
 Granskning page lists and opens the question asked in app 1.
 
 Each app has its own copy of the indexed example documents: the embedded store has one
-owner per process (README: "One owner for the embedded store"). In production the
+owner per process (docs/operations/ingest.md). In production the
 replicas share a Qdrant server instead, which the store contract suite covers.
 """
 

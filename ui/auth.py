@@ -49,7 +49,7 @@ def guard_address(settings: Settings) -> None:
         "**Appen har ingen inloggning och kan nås från andra datorer** "
         f"(adress: {markup.text(address or 'alla')}). Utan inloggning får den bara lyssna "
         "på 127.0.0.1. Starta den med `assistant ui`, eller konfigurera inloggning "
-        "(ASSISTANT_AUTH__METADATA_URL med flera; se README, Inloggning och roller).",
+        "(ASSISTANT_AUTH__METADATA_URL med flera; se docs/operations/access-and-sign-in.md).",
         icon=":material/lock:",
     )
     st.stop()
