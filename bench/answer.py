@@ -14,7 +14,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from assistant.query.answer import Answer
+from assistant.query.contract import Answer
 from assistant.runtime import open_runtime
 from assistant.settings import load_settings
 from examples.build import build_examples

@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from assistant.identity import Identity
-from assistant.query.answer import Answer, Source
+from assistant.query.contract import Answer, Source
 from assistant.settings import AuditSettings
 from assistant.trail import AuditTrail, open_database
 

@@ -25,7 +25,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeWithScore
 
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.answer import Source
+from assistant.query.contract import Source
 from evals.dataset import load_cases
 from evals.metrics import aggregate, intervals, retrieval_metrics
 from evals.records import CaseResult, EvalRun

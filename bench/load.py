@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.query.answer import Answer, Queued
+from assistant.query.contract import Answer, Queued
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
 from bench.answer import QUESTIONS

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
+from assistant.summary.contract import Summary
 from assistant.summary.library import DocumentInfo, Library
-from assistant.summary.summarize import Summary
 from ingest.sync import IngestJob
 
 TARGETS = (1, 10, 40)

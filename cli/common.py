@@ -18,7 +18,7 @@ from assistant.errors import AssistantError, InputError, ServiceError
 from assistant.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from assistant.query.answer import Mode
+    from assistant.query.contract import Mode
 
 err = Console(stderr=True, soft_wrap=True)
 

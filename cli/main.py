@@ -41,7 +41,7 @@ from cli.model import model_app
 from ingest.report import FileResult
 
 if TYPE_CHECKING:
-    from assistant.query.answer import Answer
+    from assistant.query.contract import Answer
     from assistant.runtime import Runtime
     from assistant.settings import Settings
     from assistant.trail import AuditTrail
@@ -189,7 +189,7 @@ def ask(
     question is masked before anything sees it (the embedding, the model, the output, the
     trail), with a warning on stderr.
     """
-    from assistant.query.answer import Queued, Sources
+    from assistant.query.contract import Queued, Sources
     from assistant.runtime import open_runtime
 
     question, personal = mask_personal_numbers(question)
@@ -252,8 +252,8 @@ def summarize(
     unsupported, left_out, model, timings_ms (see README, "Summaries").
     """
     from assistant.runtime import open_runtime
+    from assistant.summary.contract import KINDS, Progress, Summary
     from assistant.summary.export import to_docx, to_markdown
-    from assistant.summary.summarize import KINDS, Progress, Summary
 
     answer_mode = checked_mode(mode)
     for value, allowed, name in (

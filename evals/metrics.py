@@ -31,7 +31,7 @@ from typing import Literal
 
 from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG
 
-from assistant.query.answer import Answer, Source
+from assistant.query.contract import Answer, Source
 from assistant.text.sentences import CITATION_MARKER
 from assistant.text.terms import STOP_WORDS
 from evals.dataset import Case, Gold

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.query.answer import Source
+from assistant.query.contract import Source
 
 # A run's aggregates by metric name; ``cases`` and token counts are ints, a metric no case
 # defines is None. ``int | float`` keeps ints ints (pydantic would make 3 into 3.0).

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.query.answer import Answer, Mode
+from assistant.query.contract import Answer, Mode
 from assistant.runtime import Runtime
 from assistant.store.access import normalise_groups
 from evals.dataset import Case, load_cases

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.query.answer import Mode
+from assistant.query.contract import Mode
 from assistant.runtime import Runtime
 from assistant.store.access import normalise_groups
-from assistant.summary.summarize import KINDS, Summary
+from assistant.summary.contract import KINDS, Summary
 from assistant.text.sentences import CITATION_MARKER, sentences
 from evals.metrics import normalise, tokens
 from evals.records import CaseResult, EvalRun, Passage

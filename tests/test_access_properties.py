@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 
 from assistant.errors import InputError
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.answer import Answer
+from assistant.query.contract import Answer
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import load_settings
 from assistant.store import VectorStore, chunk_point_id

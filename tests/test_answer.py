@@ -12,7 +12,8 @@ from fixtures_llm import LocalLLM
 
 from assistant.errors import ModelError
 from assistant.models.factory import build_chat_model
-from assistant.query.answer import Answer, Assistant, Sources
+from assistant.query.answer import Assistant
+from assistant.query.contract import Answer, Sources
 from assistant.query.prompts import load_phrases
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import ModelSettings, Settings

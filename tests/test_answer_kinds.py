@@ -9,8 +9,9 @@ import pytest
 from records import chunk_record
 
 from assistant.models.embeddings import LocalE5Embedding
+from assistant.query.contract import Passage
 from assistant.query.extractive import best_sentences
-from assistant.query.retrieve import Passage, Retriever
+from assistant.query.retrieve import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.store import Hit
 from assistant.store.edge import EdgeStore

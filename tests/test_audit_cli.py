@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from assistant.identity import Identity
 from assistant.settings import AuditSettings, Settings
 from assistant.store import open_store
+from assistant.summary.contract import Summary
 from assistant.summary.library import Library
-from assistant.summary.summarize import Summary
 from assistant.trail import AuditTrail, open_database
 from assistant.trail.readable import OUTSIDE
 

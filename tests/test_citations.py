@@ -6,7 +6,7 @@ import pytest
 from records import chunk_record
 
 from assistant.query.citations import CitationChecker
-from assistant.query.retrieve import Passage
+from assistant.query.contract import Passage
 from assistant.store import Hit
 from assistant.text.terms import TermMatcher
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.query.answer import Answer, Source
+from assistant.query.contract import Answer, Source
 from evals.dataset import Case, Gold, load_cases
 from evals.metrics import (
     aggregate,

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from assistant.identity import Identity
-from assistant.query.answer import Answer
+from assistant.query.contract import Answer
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import AuditSettings, Settings
+from assistant.summary.contract import Summary
 from assistant.summary.library import Library
-from assistant.summary.summarize import Summary
 from assistant.trail import AuditTrail, Readable, open_database
 from assistant.trail.gaps import cluster, content_gaps, week
 from assistant.trail.readable import OUTSIDE

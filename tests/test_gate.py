@@ -10,7 +10,8 @@ from collections.abc import Generator, Iterator
 import pytest
 from fakes import ScriptedChatModel
 
-from assistant.query.answer import Answer, Assistant, Queued, Sources
+from assistant.query.answer import Assistant
+from assistant.query.contract import Answer, Queued, Sources
 from assistant.query.gate import Gate
 from assistant.query.prompts import load_phrases
 from assistant.runtime import Runtime, open_runtime

@@ -21,7 +21,8 @@ import pytest
 from fakes import ObedientChatModel
 
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.answer import Answer, Assistant
+from assistant.query.answer import Assistant
+from assistant.query.contract import Answer
 from assistant.query.retrieve import Retriever
 from assistant.settings import load_settings
 from assistant.store.edge import EdgeStore

@@ -27,15 +27,17 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.identity import LOCAL_USER, Identity
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.answer import Answer, Assistant, Source
+from assistant.query.answer import Assistant
+from assistant.query.contract import Answer, Source
 from assistant.query.retrieve import Retriever
 from assistant.runtime import Runtime
 from assistant.settings import Settings, load_settings
 from assistant.store import Search, VectorStore, chunk_point_id
 from assistant.store.edge import EdgeStore
+from assistant.summary.contract import Summary
 from assistant.summary.export import to_docx, to_markdown
 from assistant.summary.library import Library
-from assistant.summary.summarize import Summarizer, Summary
+from assistant.summary.summarize import Summarizer
 from assistant.text.personal import (
     PERSONAL_DATA_WARNING,
     PLACEHOLDER,

@@ -13,7 +13,9 @@ from records import chunk_record
 
 from assistant.errors import ConfigError
 from assistant.models.embeddings import LocalE5Embedding
-from assistant.query.retrieve import Passage, Retriever, distinct, in_force_first
+from assistant.query.contract import Passage
+from assistant.query.rank import distinct, in_force_first
+from assistant.query.retrieve import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.store import EVERYONE, Hit, Search, SearchMode
 from assistant.store.edge import EdgeStore

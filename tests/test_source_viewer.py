@@ -19,7 +19,7 @@ from streamlit.runtime.media_file_storage import MediaFileKind
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from assistant.query.answer import Source
+from assistant.query.contract import Source
 from ui.original import OriginalRefused, read_original, synced_root
 
 SECRET = "ASSISTANT_AUTH__COOKIE_SECRET=hemlig-kaka-0123456789abcdef"

@@ -25,9 +25,10 @@ from assistant.errors import InputError, ModelError
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import Settings, load_settings
 from assistant.store.edge import EdgeStore
+from assistant.summary.contract import Progress, Section, Summary
 from assistant.summary.export import DISCLAIMER, to_docx, to_markdown
 from assistant.summary.library import Library
-from assistant.summary.summarize import Progress, Section, Summarizer, Summary
+from assistant.summary.summarize import Summarizer
 from assistant.text.terms import TermMatcher
 from ingest.sync import IngestJob
 

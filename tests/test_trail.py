@@ -18,9 +18,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from assistant.identity import Identity
-from assistant.query.answer import Answer, Source
+from assistant.query.contract import Answer, Source
 from assistant.settings import AuditSettings
-from assistant.summary.summarize import Summary
+from assistant.summary.contract import Summary
 from assistant.trail import AuditFilter, AuditTrail, MigrationError, Readable, open_database
 from assistant.trail.audit import (
     WITHHELD,

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.identity import Identity
-from assistant.query.answer import Answer
+from assistant.query.contract import Answer
 from assistant.settings import AuditSettings
-from assistant.summary.summarize import Summary
+from assistant.summary.contract import Summary
 from assistant.text.personal import luhn_digit
 from assistant.trail import AuditTrail, Database, open_database
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.models.endpoints import display_url
-from assistant.query.answer import Answer, Source, Sources
+from assistant.query.contract import Answer, Source, Sources
 from assistant.runtime import Runtime
 from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup

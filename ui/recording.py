@@ -16,11 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.errors import AssistantError
 from assistant.identity import Identity
-from assistant.query.answer import Answer
+from assistant.query.contract import Answer
 from assistant.runtime import Runtime
 from assistant.settings import Settings
+from assistant.summary.contract import Summary
 from assistant.summary.export import KIND_SV
-from assistant.summary.summarize import Summary
 from assistant.trail import AuditTrail
 from assistant.trail.audit import REASONS
 from assistant.trail.db import failure_said

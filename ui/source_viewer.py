@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 
 import streamlit as st
 
-from assistant.query.answer import Source
+from assistant.query.contract import Source
 from ui import markup
 from ui.original import OriginalRefused, Refusal, read_original, stamp, synced_root
 from ui.pdf_page import render_page

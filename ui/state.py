@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.query.answer import Answer, Mode
+from assistant.query.contract import Answer, Mode
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import AnswerSettings, Settings, load_settings
 from assistant.trail import AuditTrail, open_database

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from assistant.summary.contract import Section, Summary
 from assistant.summary.export import KIND_SV, source_lines, to_docx, to_markdown
-from assistant.summary.summarize import Section, Summary
 from ui import markup
 from ui.text import ui_text
 

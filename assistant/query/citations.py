@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.query.retrieve import Passage
+from assistant.query.contract import Passage
 from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.sentences import CITATION_MARKER, numbers, sentences
 from assistant.text.terms import TermMatcher, uniform

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.query.retrieve import Passage
+from assistant.query.contract import Passage
 from assistant.text.answer_type import asked_kinds, states
 from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.sentences import numbers, sentences

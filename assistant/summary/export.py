@@ -17,7 +17,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from assistant.summary.summarize import Summary
+from assistant.query.contract import where
+from assistant.summary.contract import Summary
 
 KIND_SV = {
     "summary": "Sammanfattning",
@@ -48,16 +49,11 @@ def source_lines(summary: Summary) -> list[str]:
     lines = []
     for c in summary.citations:
         row = info.get(c.file, {})
-        parts = [c.file]
-        if c.title and c.title != c.file:
-            parts.append(c.title)
-        if row.get("designation"):
-            parts.append(row["designation"])
-        if c.page:
-            parts.append(f"s. {c.page}")
+        title = c.title if c.title != c.file else ""
+        line = where([c.file, title, row.get("designation", "")], [c.page])
         if row.get("date"):
-            parts.append(f"beslutad {row['date']}")
-        lines.append(f"[{c.n}] " + ", ".join(parts))
+            line += f", beslutad {row['date']}"
+        lines.append(f"[{c.n}] {line}")
     return lines
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from assistant.errors import InputError
-from assistant.query.retrieve import Passage
+from assistant.query.contract import Passage
 from assistant.store import VectorStore
 from assistant.store.access import readable_by
 from assistant.store.base import Hit, chunk_point_id

@@ -21,9 +21,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from assistant.identity import Identity
-from assistant.query.answer import Answer, Source
+from assistant.query.contract import Answer, Source
 from assistant.settings import AuditSettings
-from assistant.summary.summarize import Summary
+from assistant.summary.contract import Summary
 from assistant.text.personal import mask_personal_numbers
 from assistant.trail.db import Database
 from assistant.trail.readable import Readable, shown_detail

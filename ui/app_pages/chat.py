@@ -14,7 +14,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import AssistantError, InputError
 from assistant.identity import Identity
-from assistant.query.answer import Answer, Mode, Queued, Sources
+from assistant.query.contract import Answer, Mode, Queued, Sources
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers

@@ -11,7 +11,7 @@ import streamlit as st
 
 from assistant.errors import InputError
 from assistant.identity import Identity
-from assistant.query.answer import Mode
+from assistant.query.contract import Mode
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 from evals.judge import build_judge

@@ -14,10 +14,10 @@ import streamlit as st
 from assistant.errors import AssistantError, InputError
 from assistant.runtime import Runtime
 from assistant.settings import Settings
+from assistant.summary.contract import KINDS, Audience, Kind, Length, Section, Summary
+from assistant.summary.contract import Progress as Step  # ui.jobs.Progress is the bar
 from assistant.summary.export import KIND_SV
 from assistant.summary.library import DocumentInfo, Library
-from assistant.summary.summarize import KINDS, Audience, Kind, Length, Section, Summary
-from assistant.summary.summarize import Progress as Step  # ui.jobs.Progress is the bar
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
 from ui.auth import current_viewer, require
