@@ -1,7 +1,9 @@
 """Which version of a document applies: whether it is still in force, and which other
 version a reference in its header names ("Ersatt av: …", "Ersätter: …").
 
-Ranking puts a superseded document after the successor it names (``names``).
+Ranking puts a superseded document after the successor it names; the summaries page
+offers the other version of a document to compare it with. Both ask ``names`` the same
+question, so a reference means one thing wherever it is read.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ def validity(record: ChunkRecord, today: date | None = None) -> str | None:
 
 
 def names(reference: str | None, title: str, designations: Iterable[str]) -> bool:
-    """Whether ``reference`` (what a header says replaced a document: "Riktlinje för
-    friskvårdsbidrag 2025", "BFS 1992:15") names the document with this ``title`` and
-    these canonical ``designations``: by its title, or by a designation."""
+    """Whether ``reference`` (what a header says replaced a document, or what it replaces:
+    "KS 2024/0388 Riktlinje för friskvårdsbidrag 2025", "BFS 1992:15") names the document
+    with this ``title`` and these canonical ``designations``.
+
+    It does when it holds the whole title, or names one of the designations (read in the
+    canonical form ``assistant.text.designations`` writes, so "BFS 1992: 15" is
+    "bfs 1992:15" and "BFS 1992:150" is not). A part of a title is not enough: "Riktlinje"
+    would name every guideline.
+    """
     named = (reference or "").casefold().strip()
     if not named:
         return False
     whole = title.casefold().strip()
-    by_title = bool(whole) and (whole in named or named in whole)
-    return by_title or bool(designations_in(named) & set(designations))
+    return (bool(whole) and whole in named) or bool(designations_in(named) & set(designations))

@@ -1,4 +1,5 @@
-"""The documents a reader may open as wholes: listing, finding by name, reading in order.
+"""The documents a reader may open as wholes: listing, finding by name, reading in order,
+and the other version of one.
 
 Retrieval hands out the best passages for a question; summaries need whole documents.
 Both read through the same rule: a document exists for a reader only when one of its
@@ -14,6 +15,7 @@ from pathlib import PurePosixPath
 
 from assistant.errors import InputError
 from assistant.query.contract import Passage
+from assistant.query.versions import names
 from assistant.store import VectorStore
 from assistant.store.access import readable_by
 from assistant.store.base import Hit, chunk_point_id
@@ -114,6 +116,19 @@ class Library:
             if hit.record.kind == "card" and not allowed.isdisjoint(hit.record.groups):
                 return Passage.from_hit(hit, similarity=0.0)
         return None
+
+
+def other_version(doc: DocumentInfo, readable: dict[str, DocumentInfo]) -> DocumentInfo | None:
+    """The readable document ``doc`` replaces or is replaced by, as its header names it
+    ("Ersätter: KS 2022/0412 Riktlinje för friskvårdsbidrag 2023"; by title or designation,
+    ``assistant.query.versions.names``)."""
+    for reference in (doc.superseded_by, doc.supersedes):
+        if not reference:
+            continue
+        for other in readable.values():
+            if other.doc_id != doc.doc_id and names(reference, other.title, other.designations):
+                return other
+    return None
 
 
 def _info(record: ChunkRecord) -> DocumentInfo:

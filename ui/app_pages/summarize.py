@@ -17,7 +17,7 @@ from assistant.settings import Settings
 from assistant.summary.contract import KINDS, Audience, Kind, Length, Section, Summary
 from assistant.summary.contract import Progress as Step  # ui.jobs.Progress is the bar
 from assistant.summary.export import KIND_SV
-from assistant.summary.library import DocumentInfo, Library
+from assistant.summary.library import DocumentInfo, Library, other_version
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
 from ui.auth import current_viewer, require
@@ -172,23 +172,6 @@ def _topic(readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str
     )
 
 
-def _other_version(doc: DocumentInfo, readable: dict[str, DocumentInfo]) -> DocumentInfo | None:
-    """The readable document ``doc`` replaces or is replaced by (named by its title or
-    designation in "Ersätter: KS 2022/0412 Riktlinje för ...")."""
-    for reference in (doc.superseded_by, doc.supersedes):
-        if not reference:
-            continue
-        named = reference.lower()
-        for other in readable.values():
-            if other.doc_id == doc.doc_id:
-                continue
-            if (other.title and other.title.lower() in named) or any(
-                d.lower() in named for d in other.designations
-            ):
-                return other
-    return None
-
-
 def _add(doc_id: str) -> None:
     st.session_state[DOCS] = [*st.session_state.get(DOCS, []), doc_id]
 
@@ -262,7 +245,7 @@ def _check(kind: Kind, chosen: list[DocumentInfo], readable: dict[str, DocumentI
         icon=":material/compare_arrows:",
     )
     if len(chosen) == 1:
-        other = _other_version(chosen[0], readable)
+        other = other_version(chosen[0], readable)
         if other is not None:
             st.button(
                 f"Jämför med {other.label}",
