@@ -185,7 +185,7 @@ def ask(
     """Answer a question from the indexed documents, with numbered citations.
 
     With --json, prints exactly one object: answer, refused, mode, citations, retrieved,
-    model, timings_ms (see README, "The ask contract"). A personal identity number in the
+    model, timings_ms (docs/reference/cli.md). A personal identity number in the
     question is masked before anything sees it (the embedding, the model, the output, the
     trail), with a warning on stderr.
     """
@@ -249,7 +249,7 @@ def summarize(
     """Draft a summary of whole documents, every sentence cited (for managers).
 
     With --json, prints exactly one object: summary, kind, documents, citations,
-    unsupported, left_out, model, timings_ms (see README, "Summaries").
+    unsupported, left_out, model, timings_ms (docs/reference/cli.md).
     """
     from assistant.runtime import open_runtime
     from assistant.summary.contract import KINDS, Progress, Summary
@@ -353,8 +353,8 @@ def ui(
             raise ConfigError(
                 f"the app would listen on {address} without sign-in, so anyone who reaches "
                 "this machine would be an admin. Configure sign-in (ASSISTANT_AUTH__METADATA_URL, "
-                "__CLIENT_ID, __CLIENT_SECRET and __COOKIE_SECRET; README: Sign-in and roles) "
-                "or listen on 127.0.0.1."
+                "__CLIENT_ID, __CLIENT_SECRET and __COOKIE_SECRET; see "
+                "docs/operations/access-and-sign-in.md) or listen on 127.0.0.1."
             )
         open_trail(settings).db.close()  # migrations run before the app starts, or it stops
         with ExitStack() as stack:
