@@ -24,13 +24,15 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 # What a test needs decides how it is marked: `make test-fast` leaves out the browser, the
-# language model, the full corpus and the slow runs; `make test` runs everything.
+# language model, the full corpus, the indexed examples and the slow runs; `make test` runs
+# everything. A fixture counts however deep it is (``start`` needs ``indexed_examples``).
 NEEDS = {
     "chromium": "browser",
     "page": "browser",
     "app_url": "browser",
     "local_llm": "model",
     "corpus": "corpus",
+    "indexed_examples": "index",
 }
 
 

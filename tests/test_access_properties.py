@@ -478,6 +478,7 @@ def _indexed(store: VectorStore, root: Path) -> dict[str, Indexed]:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(library=libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
+@pytest.mark.slow
 def test_no_answer_or_evaluation_run_shows_an_unreadable_document(
     library: Library, readers: list[list[str]], embedder: LocalE5Embedding, tally: Tally
 ) -> None:

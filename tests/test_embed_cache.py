@@ -78,6 +78,7 @@ def _dense(vector: list[float]) -> Search:
     return Search(dense=vector, sparse=None, groups=[], limit=5, mode=SearchMode.DENSE)
 
 
+@pytest.mark.slow
 def test_a_changed_document_embeds_only_its_changed_chunks(
     tmp_path: Path, settings: Settings, store: EdgeStore, embedder: LocalE5Embedding
 ) -> None:

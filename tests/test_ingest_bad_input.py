@@ -126,6 +126,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str,
     return json.loads(first.stdout), human.stdout, json.loads(status.stdout)
 
 
+@pytest.mark.slow
 def test_each_bad_file_is_reported_with_its_reason(
     runs: tuple[dict[str, Any], str, dict[str, Any]],
 ) -> None:

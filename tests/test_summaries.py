@@ -203,6 +203,7 @@ def test_the_draft_exports_to_docx_and_markdown(runtime: Runtime, tmp_path: Path
     assert DISCLAIMER in markdown
 
 
+@pytest.mark.slow
 def test_a_300_page_document_keeps_its_most_central_parts(tmp_path: Path, runtime: Runtime) -> None:
     pdf = FPDF()
     pdf.set_font("helvetica", size=11)

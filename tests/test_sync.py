@@ -176,6 +176,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "cli.main", *args]
 
 
+@pytest.mark.slow
 def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
     folder = tmp_path / "docs"
     for i in range(12):
