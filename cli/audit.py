@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from assistant.identity import Identity
+from assistant.query.contract import where
 from assistant.settings import Settings
 from assistant.trail import AuditFilter, AuditTrail, Readable, open_database
 from assistant.trail.audit import records_csv
@@ -117,8 +118,7 @@ def audit_list(
         verdict = "" if r.feedback is None else (" 👍" if r.feedback.score else " 👎")
         typer.echo(f"{r.id:>6}  {r.at:%Y-%m-%d %H:%M}  {r.kind:<7} {who}: {what}{flag}{verdict}")
         for c in r.citations:
-            page = f" s. {c.page}" if c.page else ""
-            typer.echo(f"          [{c.n}] {c.file}{page}")
+            typer.echo(f"          [{c.n}] {where(c.file, [c.page], sep=' ')}")
     err.print(f"{len(found)} records")
 
 

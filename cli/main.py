@@ -299,6 +299,8 @@ def summarize(
 
 def _print_answer(answer: Answer, streamed: str) -> None:
     """The checked answer (unless it is what was just streamed), then its sources."""
+    from assistant.query.contract import where
+
     if streamed:
         sys.stdout.write("\n")
     if answer.notice:
@@ -311,11 +313,9 @@ def _print_answer(answer: Answer, streamed: str) -> None:
     if sources:
         typer.echo("\nSources:" if answer.citations else "\nClosest documents:")
     for s in sources:
-        where = ", ".join(
-            x for x in (s.file, f"p. {s.page}" if s.page else "", s.heading or "") if x
-        )
+        place = where(s.file, [s.page], s.heading, page_word="p.")
         flag = " (superseded)" if s.superseded else " (validity ended)" if s.expired else ""
-        typer.echo(f"[{s.n}] {where}{flag}")
+        typer.echo(f"[{s.n}] {place}{flag}")
         if answer.citations:
             typer.echo(f'    "{s.quote[:300]}"')
     if answer.validity_notice:

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from assistant.query.contract import where
 from evals.records import CaseResult, EvalRun, Summary
 
 KEY_METRICS = (
@@ -103,7 +104,8 @@ def markdown_report(run: EvalRun, previous: EvalRun | None) -> str:
             f"- got: {r.got}",
             "- retrieved: "
             + "; ".join(
-                f"[{p.n}] {p.file}" + (f" p. {p.page}" if p.page else "") for p in r.retrieved[:5]
+                f"[{p.n}] {where(p.file, [p.page], sep=' ', page_word='p.')}"
+                for p in r.retrieved[:5]
             ),
             "",
         ]
@@ -209,7 +211,7 @@ def html_report(run: EvalRun, previous: EvalRun | None) -> str:
         if not why:
             continue
         retrieved = "".join(
-            f"<li><b>[{p.n}] {escape(p.file)}{' s. ' + str(p.page) if p.page else ''}"
+            f"<li><b>[{p.n}] {where(escape(p.file), [p.page], sep=' ')}"
             f"</b> {escape(p.heading or '')}<br><small>{escape(p.text[:400])}</small></li>"
             for p in r.retrieved[:5]
         )

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from assistant import clock
+from assistant.query.contract import where
 from assistant.summary.library import DocumentInfo
 from assistant.trail import AuditFilter, AuditRecord
 from assistant.trail.audit import REASONS, Kind, Verdict
@@ -177,8 +178,8 @@ def _cited(r: AuditRecord) -> None:
         if not c.readable:  # its name and quote are withheld
             st.markdown(markup.text(f"[{c.n}] {c.file}"))
             continue
-        where = " · ".join(p for p in (c.file, f"s. {c.page}" if c.page else "", c.heading) if p)
-        st.markdown(f"**{markup.text(f'[{c.n}] {c.title or c.file}')}**  \n{markup.text(where)}")
+        place = where(c.file, [c.page], c.heading, sep=" · ")
+        st.markdown(f"**{markup.text(f'[{c.n}] {c.title or c.file}')}**  \n{markup.text(place)}")
         if c.quote:
             st.markdown("> " + markup.text(" ".join(c.quote.split())))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.models.endpoints import display_url
-from assistant.query.contract import Answer, Source, Sources
+from assistant.query.contract import Answer, Source, Sources, where
 from assistant.runtime import Runtime
 from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup
@@ -107,12 +107,7 @@ def _badge(source: Source) -> str:
 
 
 def _where(source: Source) -> str:
-    parts = [source.file]
-    if source.page:
-        parts.append(f"s. {source.page}")
-    if source.heading:
-        parts.append(source.heading)
-    return " · ".join(parts)
+    return where(source.file, [source.page], source.heading, sep=" · ")
 
 
 def _answered_by(answer: Answer, endpoint: str) -> str:
