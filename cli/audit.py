@@ -90,7 +90,7 @@ def audit_list(
     """Print the trail's records, newest first (all of them unless --groups is given)."""
     from assistant.store.access import parse_groups
 
-    where = AuditFilter(
+    chosen = AuditFilter(
         since=parse_since(since), user=user, document=document, refused=refused, limit=limit
     )
     with edge():
@@ -102,7 +102,7 @@ def audit_list(
         )
         trail = open_trail(settings)
         try:
-            found = [r.visible_to(readable) for r in trail.records(where)]
+            found = [r.visible_to(readable) for r in trail.records(chosen)]
         finally:
             trail.db.close()
     if json_out:
