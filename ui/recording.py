@@ -20,12 +20,12 @@ from assistant.query.contract import Answer
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 from assistant.summary.contract import Summary
-from assistant.summary.export import KIND_SV
 from assistant.trail import AuditTrail
 from assistant.trail.audit import REASONS
 from assistant.trail.db import failure_said
 from ui import markup
 from ui.state import app_trail
+from ui.text import ui_text
 
 log = logging.getLogger(__name__)
 NOT_LOGGED = "Det gick inte att spara detta i granskningsloggen (databasen svarar inte)."
@@ -78,12 +78,11 @@ def record_summary(
 ) -> int | None:
     """``doc_ids``: the summarized documents, in order; the trail keeps them by id only."""
     where = endpoint(runtime, summary.model)
+    kind = ui_text().summary_kinds[summary.kind]
     return written(
         settings,
         "a summary",
-        lambda t: t.summary(
-            viewer, summary, request=KIND_SV[summary.kind], endpoint=where, doc_ids=doc_ids
-        ),
+        lambda t: t.summary(viewer, summary, request=kind, endpoint=where, doc_ids=doc_ids),
     )
 
 

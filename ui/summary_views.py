@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.summary.contract import Section, Summary
-from assistant.summary.export import KIND_SV, source_lines, to_docx, to_markdown
+from assistant.summary.export import source_lines, to_docx, to_markdown
 from ui import markup
 from ui.text import ui_text
 
@@ -72,7 +72,7 @@ def render_draft(
     """The draft, editable, with its downloads; ``on_export(draft, file_name)`` is called
     when one is downloaded."""
     summary = draft.summary
-    st.subheader(f"{KIND_SV[summary.kind]}: utkast", divider="gray")
+    st.subheader(f"{ui_text().summary_kinds[summary.kind]}: utkast", divider="gray")
     st.caption(markup.text("Dokument: " + "; ".join(draft.documents)))
     if summary.notice:
         st.warning(markup.text(summary.notice), icon=":material/warning:")
@@ -157,6 +157,7 @@ def docx_bytes(summary: Summary, text: str) -> bytes:
 def _file_name(summary: Summary) -> str:
     """``sammanfattning-resepolicy``: the kind and the first document, plain letters."""
     stem = Path(summary.documents[0]).stem if summary.documents else "dokument"
-    words = f"{KIND_SV[summary.kind]} {stem}" + (" m.fl." if len(summary.documents) > 1 else "")
+    kind = ui_text().summary_kinds[summary.kind]
+    words = f"{kind} {stem}" + (" m.fl." if len(summary.documents) > 1 else "")
     plain = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "utkast"

@@ -1,6 +1,6 @@
 """The app's words that more than one place uses: the names it shows for codes (roles,
-record kinds, actions, answer modes, sync statuses, personal-number policies, the audit
-log's filter choices), its page titles and a few shared messages.
+record kinds, actions, kinds of draft, answer modes, sync statuses, personal-number
+policies, the audit log's filter choices), its page titles and a few shared messages.
 
 They are kept with the answers' phrases, in ``[ui]`` of ``prompts/phrases.sv.toml``, and
 ``ui_text()`` is the one way the app reads them. They are checked when first read: every
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from assistant.errors import ConfigError
 from assistant.query.prompts import Phrases, load_phrases
 from assistant.settings import AnswerSettings, IngestSettings, Role
+from assistant.summary.contract import KINDS
 from assistant.trail.audit import Kind, Verdict
 
 LANG = "sv"  # the app speaks Swedish
@@ -33,6 +34,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "roles": get_args(Role),
     "record_kinds": get_args(Kind),
     "actions": ("sync", "eval_run", "export", "purge"),
+    "summary_kinds": KINDS,
     "answer_modes": _choices(AnswerSettings, "mode"),
     "sync_statuses": ("new", "changed", "unchanged", "removed", "failed"),
     "personal_policies": _choices(IngestSettings, "personal_numbers"),
@@ -50,6 +52,7 @@ class InterfaceText(BaseModel):
     roles: dict[str, str]
     record_kinds: dict[str, str]
     actions: dict[str, str]
+    summary_kinds: dict[str, str]
     answer_modes: dict[str, str]
     sync_statuses: dict[str, str]
     personal_policies: dict[str, str]

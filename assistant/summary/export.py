@@ -17,15 +17,11 @@ import re
 from datetime import date
 from pathlib import Path
 
+from assistant.errors import ConfigError
 from assistant.query.contract import where
+from assistant.query.prompts import load_phrases
 from assistant.summary.contract import Summary
 
-KIND_SV = {
-    "summary": "Sammanfattning",
-    "key-points": "Huvudpunkter",
-    "staff": "Det här gäller för personalen",
-    "changes": "Vad som ändrats",
-}
 DISCLAIMER = (
     "Utkastet är skrivet med AI-stöd och kontrollerat mot källorna: varje mening hänvisar "
     "till ett utdrag, och meningar som källorna inte stödde har tagits bort. Den som "
@@ -41,6 +37,15 @@ _ADDRESS = re.compile(
 # Markdown syntax characters that could build an image, link, code span or HTML; a
 # citation marker ("[2]", "[1, 3]") not followed by a link target stays as it is.
 _SYNTAX = re.compile(r"(\[\d+(?:\s*[,;]\s*\d+)*\](?![(\[:]))|([\\`\[\]<>])")
+
+
+def kind_name(summary: Summary) -> str:
+    """What the draft is, as its heading says it ("Huvudpunkter"): ``[ui.summary_kinds]``
+    of the Swedish phrases, the language the exported file is written in."""
+    names = load_phrases("sv").ui["summary_kinds"]
+    if not isinstance(names, dict):
+        raise ConfigError("[ui.summary_kinds] of the phrases file is not a table")
+    return names[summary.kind]
 
 
 def source_lines(summary: Summary) -> list[str]:
@@ -59,7 +64,7 @@ def source_lines(summary: Summary) -> list[str]:
 
 def to_markdown(summary: Summary, text: str | None = None) -> str:
     """The draft (``text``: as edited in the app) with its sources and the review line."""
-    title = f"# {KIND_SV[summary.kind]}: {inert(', '.join(summary.documents))}"
+    title = f"# {kind_name(summary)}: {inert(', '.join(summary.documents))}"
     body = text if text is not None else summary.summary
     out = [title, "", inert(body.strip()), "", "## Källor", ""]
     out += [f"- {inert(line)}" for line in source_lines(summary)]
@@ -74,7 +79,7 @@ def to_docx(summary: Summary, path: Path, text: str | None = None) -> Path:
     from docx import Document
 
     document = Document()
-    document.add_heading(f"{KIND_SV[summary.kind]}: {', '.join(summary.documents)}", level=1)
+    document.add_heading(f"{kind_name(summary)}: {', '.join(summary.documents)}", level=1)
     body = text if text is not None else summary.summary
     table_rows: list[list[str]] = []
     for line in body.splitlines():

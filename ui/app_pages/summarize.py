@@ -16,7 +16,6 @@ from assistant.runtime import Runtime
 from assistant.settings import Settings
 from assistant.summary.contract import KINDS, Audience, Kind, Length, Section, Summary
 from assistant.summary.contract import Progress as Step  # ui.jobs.Progress is the bar
-from assistant.summary.export import KIND_SV
 from assistant.summary.library import DocumentInfo, Library, other_version
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
@@ -184,7 +183,7 @@ def _what(settings: Settings, runtime: Runtime) -> tuple[Kind, Length, Audience]
     kind: Kind = st.radio(
         "Vad ska skrivas?",
         KINDS,
-        format_func=KIND_SV.__getitem__,
+        format_func=ui_text().summary_kinds.__getitem__,
         key=remembered("summary_kind", "summary"),
         on_change=remember,
         args=("summary_kind",),
@@ -240,8 +239,8 @@ def _check(kind: Kind, chosen: list[DocumentInfo], readable: dict[str, DocumentI
     if len(chosen) == 2:
         return True
     st.info(
-        "Vad som ändrats jämför två versioner av ett dokument: välj exakt två "
-        f"(den äldre och den nyare). Nu är {len(chosen)} valda.",
+        f"{ui_text().summary_kinds['changes']} jämför två versioner av ett dokument: välj "
+        f"exakt två (den äldre och den nyare). Nu är {len(chosen)} valda.",
         icon=":material/compare_arrows:",
     )
     if len(chosen) == 1:
