@@ -36,7 +36,7 @@ def _scripted(
     if translate:
         retrieval = settings.retrieval.model_copy(update={"translate_questions": True})
         settings = settings.model_copy(update={"retrieval": retrieval})
-    return Assistant(settings, runtime.assistant._retriever, chat), chat
+    return Assistant(settings, runtime.retriever, chat), chat
 
 
 def _all_text(answer: Answer) -> str:
@@ -174,7 +174,7 @@ def test_follow_up_questions_are_rewritten_before_retrieval(runtime: Runtime) ->
 def real(runtime: Runtime, local_llm: LocalLLM) -> Iterator[Assistant]:
     chat = local_llm.chat_model()
     try:
-        yield Assistant(runtime.settings, runtime.assistant._retriever, chat)
+        yield Assistant(runtime.settings, runtime.retriever, chat)
     finally:
         chat.close()
 
@@ -207,7 +207,7 @@ def test_a_dead_endpoint_falls_back_quickly(runtime: Runtime) -> None:
     )
     chat = build_chat_model(settings)
     try:
-        assistant = Assistant(runtime.settings, runtime.assistant._retriever, chat)
+        assistant = Assistant(runtime.settings, runtime.retriever, chat)
         answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
     finally:
         chat.close()
@@ -277,7 +277,7 @@ def _focused(
     answer_settings = runtime.settings.answer.model_copy(update={"focus_tokens": budgets})
     settings = runtime.settings.model_copy(update={"answer": answer_settings})
     chat = ScriptedChatModel([reply])
-    return Assistant(settings, runtime.assistant._retriever, chat), chat
+    return Assistant(settings, runtime.retriever, chat), chat
 
 
 def _numbers(prompt: str) -> list[str]:

@@ -38,7 +38,7 @@ def _assistant(
     chat = ScriptedChatModel(replies)
     retrieval = runtime.settings.retrieval.model_copy(update={"expand_questions": expand})
     settings = runtime.settings.model_copy(update={"retrieval": retrieval})
-    return Assistant(settings, runtime.assistant._retriever, chat), chat
+    return Assistant(settings, runtime.retriever, chat), chat
 
 
 def test_the_expansion_reaches_the_search(runtime: Runtime) -> None:
@@ -55,7 +55,7 @@ def test_the_expansion_reaches_the_search(runtime: Runtime) -> None:
 
 
 def test_support_is_decided_on_the_question_as_asked(runtime: Runtime) -> None:
-    retriever = runtime.assistant._retriever
+    retriever = runtime.retriever
     # Searched as if the expansion were the question, the near miss would be "supported".
     assert retriever.retrieve(f"{UNANSWERABLE}\n{MISLEADING_EXPANSION}", []).supported
     assistant, chat = _assistant(runtime, MISLEADING_EXPANSION, "Det kostar 400 kronor [1].")

@@ -66,7 +66,7 @@ def runtime(indexed_examples: Settings) -> Iterator[Runtime]:
 
 def _assistant(runtime: Runtime, gate: Gate, replies: int, delay: float) -> Assistant:
     chat = SlowChat([REPLY] * replies, delay)
-    return Assistant(runtime.settings, runtime.assistant._retriever, chat, gate=gate)
+    return Assistant(runtime.settings, runtime.retriever, chat, gate=gate)
 
 
 def test_the_second_asker_waits_told_their_place(runtime: Runtime) -> None:
