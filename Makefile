@@ -57,7 +57,7 @@ test: lint typecheck docs pytest  ## Everything CI checks
 # test uses, tests/conftest.py). CI runs `make test`.
 test-fast: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -x -m "not slow and not browser and not model and not corpus and not index"
+	$(BIN)/pytest -q -x -m "not slow and not browser and not model and not corpus and not index and not ingest and not cli"
 
 CORPUS ?= ../shared/corpus/sv-public
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from apptest import index, start  # noqa: F401  (the app over the indexed examples)
 from chromium import app_url, chromium, page  # noqa: F401  (a real browser, the served app)
+from fixtures_heavy import embedder, run_cli  # noqa: F401  (the e5 model, the command line)
 from fixtures_llm import local_llm  # noqa: F401  (a session fixture)
 from streamlit import config as st_config
 
@@ -24,8 +25,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 # What a test needs decides how it is marked: `make test-fast` leaves out the browser, the
-# language model, the full corpus, the indexed examples and the slow runs; `make test` runs
-# everything. A fixture counts however deep it is (``start`` needs ``indexed_examples``).
+# language model, the full corpus, the indexed examples, embedding with the real model, the
+# command line as its own process and the slow runs; `make test` runs everything. A fixture
+# counts however deep it is (``start`` needs ``indexed_examples``).
 NEEDS = {
     "chromium": "browser",
     "page": "browser",
@@ -33,6 +35,8 @@ NEEDS = {
     "local_llm": "model",
     "corpus": "corpus",
     "indexed_examples": "index",
+    "embedder": "ingest",
+    "run_cli": "cli",
 }
 
 

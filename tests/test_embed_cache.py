@@ -47,11 +47,6 @@ def test_each_distinct_text_is_embedded_once(tmp_path: Path) -> None:
     stale.close()
 
 
-@pytest.fixture(scope="module")
-def embedder() -> LocalE5Embedding:
-    return LocalE5Embedding(model_name="e5")
-
-
 @pytest.fixture
 def store(settings: Settings) -> Iterator[EdgeStore]:
     opened = EdgeStore.open(settings)

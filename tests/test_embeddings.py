@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures_heavy import RunCli
 
 from assistant.errors import EmbeddingError
 from assistant.models.factory import build_embedding
@@ -104,7 +104,7 @@ def test_ingest_through_the_endpoint(endpoint: str, tmp_path: Path) -> None:
         embedder.close()
 
 
-def test_a_dead_endpoint_is_a_clear_service_error(tmp_path: Path) -> None:
+def test_a_dead_endpoint_is_a_clear_service_error(tmp_path: Path, run_cli: RunCli) -> None:
     url = f"http://127.0.0.1:{_free_port()}/v1"
     dead = build_embedding(_endpoint_settings(url))
     with closing(dead), pytest.raises(EmbeddingError, match=r"127\.0\.0\.1"):
@@ -113,19 +113,11 @@ def test_a_dead_endpoint_is_a_clear_service_error(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "a.md").write_text("# A\n\nText.\n")
     env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "ASSISTANT_EMBEDDING__PROVIDER": "openai",
         "ASSISTANT_EMBEDDING__BASE_URL": url,
         "ASSISTANT_EMBEDDING__API_KEY": "sk-secret-value",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", str(folder)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = run_cli("ingest", str(folder), data_dir=tmp_path / "data", env=env, timeout=120)
     assert result.returncode == 3
     assert "Embedding endpoint" in result.stderr
     assert "Traceback" not in result.stderr

@@ -4,26 +4,21 @@ compare. Extractive mode, so no language model is needed here."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from eval_cases import CASES
+from fixtures_heavy import RunCli
 
 from assistant.settings import Settings
 
 
-def _cli(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "eval", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), **env},
-        timeout=300,
-    )
+def _cli(
+    run_cli: RunCli, settings: Settings, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return run_cli("eval", *args, data_dir=settings.data_dir, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +29,21 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(indexed_examples: Settings, suite: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    public = _cli(indexed_examples, "run", str(suite), "--mode", "extractive", "--json")
+def runs(
+    indexed_examples: Settings, suite: Path, run_cli: RunCli
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    public = _cli(run_cli, indexed_examples, "run", str(suite), "--mode", "extractive", "--json")
     assert public.returncode == 0, public.stderr
     managers = _cli(
-        indexed_examples, "run", str(suite), "--mode", "extractive", "--groups", "chefer", "--json"
+        run_cli,
+        indexed_examples,
+        "run",
+        str(suite),
+        "--mode",
+        "extractive",
+        "--groups",
+        "chefer",
+        "--json",
     )
     assert managers.returncode == 0, managers.stderr
     return json.loads(public.stdout), json.loads(managers.stdout)
@@ -89,10 +94,12 @@ def test_compare_and_gate(
     suite: Path,
     runs: tuple[dict[str, Any], dict[str, Any]],
     tmp_path: Path,
+    run_cli: RunCli,
 ) -> None:
     public, _ = runs
     # A "change" that makes every answer a refusal: the two answerable cases regress.
     worse = _cli(
+        run_cli,
         indexed_examples,
         "run",
         str(suite),
@@ -104,17 +111,20 @@ def test_compare_and_gate(
     )
     assert worse.returncode == 0, worse.stderr
     worse_id = json.loads(worse.stdout)["id"]
-    diff = _cli(indexed_examples, "compare", public["id"], worse_id, "--json")
+    diff = _cli(run_cli, indexed_examples, "compare", public["id"], worse_id, "--json")
     assert diff.returncode == 0, diff.stderr
     moved = json.loads(diff.stdout)
     assert sorted(c["id"] for c in moved["regressed"]) == ["hotell-1", "sem-1"]
     assert moved["improved"] == []
     assert moved["metrics"]["refusal_accuracy"]["delta"] == -0.5
-    back = json.loads(_cli(indexed_examples, "compare", worse_id, public["id"], "--json").stdout)
+    back = json.loads(
+        _cli(run_cli, indexed_examples, "compare", worse_id, public["id"], "--json").stdout
+    )
     assert sorted(c["id"] for c in back["improved"]) == ["hotell-1", "sem-1"]
     strict = tmp_path / "strict.toml"
     strict.write_text('[default]\n"answer_f1" = 0.99\n')
     gated = _cli(
+        run_cli,
         indexed_examples,
         "run",
         str(suite),

@@ -3,12 +3,11 @@ needs, and the app's refusal to serve other machines without sign-in (the real C
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures_heavy import RunCli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -116,36 +115,40 @@ def test_loopback_addresses(host: str | None, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
-def _ui(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "STREAMLIT_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "ui", "--data-dir", str(tmp_path), *args],
-        env={**clean, "HF_HUB_OFFLINE": "1", "ASSISTANT_ANSWER__MODE": "extractive", **env},
+def _ui(
+    run_cli: RunCli, tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "ui",
+        "--data-dir",
+        str(tmp_path),
+        *args,
+        env={"HF_HUB_OFFLINE": "1", "ASSISTANT_ANSWER__MODE": "extractive", **env},
+        clear=("ASSISTANT_", "STREAMLIT_"),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=120,
         stdin=subprocess.DEVNULL,
     )
 
 
-def test_no_sign_in_on_a_public_address_exits_2(tmp_path: Path) -> None:
-    flag = _ui(tmp_path, "--host", "0.0.0.0")
+def test_no_sign_in_on_a_public_address_exits_2(tmp_path: Path, run_cli: RunCli) -> None:
+    flag = _ui(run_cli, tmp_path, "--host", "0.0.0.0")
     assert flag.returncode == 2, flag.stderr
     assert "without sign-in" in flag.stderr
     assert "ASSISTANT_AUTH__METADATA_URL" in flag.stderr
-    env = _ui(tmp_path, STREAMLIT_SERVER_ADDRESS="192.0.2.10")
+    env = _ui(run_cli, tmp_path, STREAMLIT_SERVER_ADDRESS="192.0.2.10")
     assert env.returncode == 2, env.stderr
     assert "192.0.2.10" in env.stderr
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "config.toml").write_text('[server]\naddress = "0.0.0.0"\n')
-    config = _ui(tmp_path)
+    config = _ui(run_cli, tmp_path)
     assert config.returncode == 2, config.stderr
     assert "Traceback" not in config.stderr
 
 
-def test_broken_sign_in_settings_exit_2_without_the_secret(tmp_path: Path) -> None:
+def test_broken_sign_in_settings_exit_2_without_the_secret(tmp_path: Path, run_cli: RunCli) -> None:
     result = _ui(
+        run_cli,
         tmp_path,
         "--host",
         "0.0.0.0",

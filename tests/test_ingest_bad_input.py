@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
+from fixtures_heavy import RunCli
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
@@ -89,39 +88,27 @@ def _folder(root: Path) -> Path:
     return root
 
 
-def _ingest(settings: Settings, folder: Path, *flags: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(settings.data_dir),
-        "ASSISTANT_INGEST__MAX_FILE_MB": "0.3",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", str(folder), *flags],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+def _ingest(
+    run_cli: RunCli, settings: Settings, folder: Path, *flags: str
+) -> subprocess.CompletedProcess[str]:
+    env = {"ASSISTANT_INGEST__MAX_FILE_MB": "0.3"}
+    return run_cli("ingest", str(folder), *flags, data_dir=settings.data_dir, env=env)
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, dict[str, Any]]:
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, run_cli: RunCli
+) -> tuple[dict[str, Any], str, dict[str, Any]]:
     from assistant.settings import load_settings
 
     tmp = tmp_path_factory.mktemp("bad")
     settings = load_settings(data_dir=tmp / "data")
     folder = _folder(tmp / "docs")
-    first = _ingest(settings, folder, "--json")
+    first = _ingest(run_cli, settings, folder, "--json")
     assert first.returncode == 0, first.stderr
-    human = _ingest(settings, folder)
+    human = _ingest(run_cli, settings, folder)
     assert human.returncode == 0, human.stderr
-    status = subprocess.run(
-        [sys.executable, "-m", "cli.main", "status", "--json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)},
-        timeout=120,
-    )
+    status = run_cli("status", "--json", data_dir=settings.data_dir, timeout=120)
     assert status.returncode == 0, status.stderr
     return json.loads(first.stdout), human.stdout, json.loads(status.stdout)
 

@@ -52,7 +52,9 @@ class Outcome:
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Outcome]]:
+def outcomes(
+    tmp_path_factory: pytest.TempPathFactory, embedder: LocalE5Embedding
+) -> Iterator[dict[str, Outcome]]:
     root = tmp_path_factory.mktemp("hostile")
     docs = root / "docs"
     for case in CASES:
@@ -62,7 +64,6 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
         (folder / "access.toml").write_text(f'groups = ["{case.id}"]\n', encoding="utf-8")
     settings = load_settings(data_dir=root / "data", answer={"mode": "extractive"})
     store = EdgeStore.open(settings)
-    embedder = LocalE5Embedding(model_name="e5")
     try:
         report = IngestJob(settings, store, embedder).run([docs])
         assert not report.failed, report.summary()

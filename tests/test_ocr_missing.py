@@ -4,13 +4,12 @@ clearly, not a "no text" verdict on every scanned document."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from _corpus import corpus_file
+from fixtures_heavy import RunCli
 
 
 def _scan(folder: Path) -> Path:
@@ -21,24 +20,22 @@ def _scan(folder: Path) -> Path:
     return scan
 
 
-def _ingest(folder: Path, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", str(folder)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), **env},
-        timeout=300,
-    )
+def _ingest(
+    run_cli: RunCli, folder: Path, data_dir: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return run_cli("ingest", str(folder), data_dir=data_dir, env=env)
 
 
-def test_scanned_pdf_without_tesseract_stops_the_job_with_how_to_fix(tmp_path: Path) -> None:
+def test_scanned_pdf_without_tesseract_stops_the_job_with_how_to_fix(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
     docs = tmp_path / "docs"
     _scan(docs)
     (docs / "regel.md").write_text("# Regel\n\nFriskvårdsbidraget är 3 000 kronor.\n")
     empty_path = tmp_path / "bin"  # a PATH where no tesseract can be found
     empty_path.mkdir()
 
-    run = _ingest(docs, tmp_path / "data", PATH=str(empty_path))
+    run = _ingest(run_cli, docs, tmp_path / "data", PATH=str(empty_path))
 
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
@@ -51,14 +48,18 @@ def test_scanned_pdf_without_tesseract_stops_the_job_with_how_to_fix(tmp_path: P
     assert all(f["reason"] != "no_text" for f in report["files"])
 
 
-def test_with_ocr_turned_off_the_scan_is_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+def test_with_ocr_turned_off_the_scan_is_skipped_and_the_rest_indexed(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
     docs = tmp_path / "docs"
     _scan(docs)
     (docs / "regel.md").write_text("# Regel\n\nFriskvårdsbidraget är 3 000 kronor.\n")
     empty_path = tmp_path / "bin"
     empty_path.mkdir()
 
-    run = _ingest(docs, tmp_path / "data", PATH=str(empty_path), ASSISTANT_INGEST__OCR="false")
+    run = _ingest(
+        run_cli, docs, tmp_path / "data", PATH=str(empty_path), ASSISTANT_INGEST__OCR="false"
+    )
 
     assert run.returncode == 0, run.stderr
     report = json.loads((tmp_path / "data" / "reports" / "ingest-latest.json").read_text())

@@ -289,11 +289,6 @@ def write_library(folder: Path) -> Path:
 ALL = (A, B, C, SECRET, MAIL)
 
 
-@pytest.fixture(scope="module")
-def embedder() -> LocalE5Embedding:
-    return LocalE5Embedding(model_name="e5")
-
-
 def policy_settings(data_dir: Path, policy: str) -> Settings:
     return load_settings(
         data_dir=data_dir, answer={"mode": "extractive"}, ingest={"personal_numbers": policy}

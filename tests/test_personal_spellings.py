@@ -331,16 +331,16 @@ class Index:
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+def index(tmp_path_factory: pytest.TempPathFactory, embedder: LocalE5Embedding) -> Iterator[Index]:
     root = tmp_path_factory.mktemp("spellings")
     folder = root / "docs"
     folder.mkdir()
     (folder / "resor.md").write_text(RESOR, encoding="utf-8")
     settings = load_settings(data_dir=root / "data", answer={"mode": "extractive"})
     store = EdgeStore.open(settings)
-    embedder = RecordingEmbedding(model_name="e5")
-    IngestJob(settings, store, embedder).run([folder])
-    yield Index(settings, folder, store, embedder)
+    recording = RecordingEmbedding(model_name="e5", threads=embedder.threads)
+    IngestJob(settings, store, recording).run([folder])
+    yield Index(settings, folder, store, recording)
     store.close()
 
 
@@ -477,7 +477,7 @@ def test_a_question_reaches_no_model_embedding_answer_or_trail_with_its_number(
 
 
 @pytest.fixture(scope="module")
-def closed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def closed_index(tmp_path_factory: pytest.TempPathFactory, embedder: LocalE5Embedding) -> Settings:
     """A small masked index, its store closed for the command to open."""
     root = tmp_path_factory.mktemp("cli")
     folder = root / "docs"
@@ -486,7 +486,8 @@ def closed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = load_settings(data_dir=root / "data", answer={"mode": "extractive"})
     store = EdgeStore.open(settings)
     try:
-        IngestJob(settings, store, RecordingEmbedding(model_name="e5")).run([folder])
+        recording = RecordingEmbedding(model_name="e5", threads=embedder.threads)
+        IngestJob(settings, store, recording).run([folder])
     finally:
         store.close()
     return settings

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -22,6 +20,7 @@ from typing import Any
 
 import pytest
 import streamlit as st
+from fixtures_heavy import RunCli
 from qdrant_client import QdrantClient
 from records import chunk_record
 from streamlit.testing.v1 import AppTest
@@ -232,21 +231,15 @@ def test_an_unreachable_server_is_a_store_error_when_opening(tmp_path: Path) -> 
 # -- the command line ----------------------------------------------------------------------
 
 
-def _cli(fake: FailingQdrant, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    run_cli: RunCli, fake: FailingQdrant, tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
         "ASSISTANT_STORE__URL": fake.url,
         "ASSISTANT_STORE__TIMEOUT_S": "1",
-        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "HF_HUB_OFFLINE": "1",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_cli(*args, data_dir=tmp_path / "data", env=env, timeout=120)
 
 
 def _assert_one_service_error(result: subprocess.CompletedProcess[str], url: str) -> None:
@@ -259,16 +252,22 @@ def _assert_one_service_error(result: subprocess.CompletedProcess[str], url: str
 
 
 @pytest.mark.parametrize("failing_qdrant", ["http500"], indirect=True)
-def test_cli_ask_reports_a_failing_server(failing_qdrant: FailingQdrant, tmp_path: Path) -> None:
+def test_cli_ask_reports_a_failing_server(
+    failing_qdrant: FailingQdrant, tmp_path: Path, run_cli: RunCli
+) -> None:
     question = "Hur stort är friskvårdsbidraget?"
-    result = _cli(failing_qdrant, tmp_path, "ask", question, "--mode", "extractive", "--json")
+    result = _cli(
+        run_cli, failing_qdrant, tmp_path, "ask", question, "--mode", "extractive", "--json"
+    )
     _assert_one_service_error(result, failing_qdrant.url)
     assert SAYS["http500"] in result.stderr
 
 
 @pytest.mark.parametrize("failing_qdrant", MODES, indirect=True)
-def test_cli_status_reports_a_failing_server(failing_qdrant: FailingQdrant, tmp_path: Path) -> None:
-    result = _cli(failing_qdrant, tmp_path, "status", "--json")
+def test_cli_status_reports_a_failing_server(
+    failing_qdrant: FailingQdrant, tmp_path: Path, run_cli: RunCli
+) -> None:
+    result = _cli(run_cli, failing_qdrant, tmp_path, "status", "--json")
     _assert_one_service_error(result, failing_qdrant.url)
     assert SAYS[failing_qdrant.mode] in result.stderr
 

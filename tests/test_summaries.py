@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docx import Document
 from fakes import ScriptedChatModel
+from fixtures_heavy import RunCli
 from fixtures_llm import LocalLLM
 from fpdf import FPDF
 
@@ -250,14 +249,13 @@ def test_a_300_page_document_keeps_its_most_central_parts(tmp_path: Path, runtim
 
 
 def test_the_cli_prints_the_contract_and_writes_docx(
-    indexed_examples: Settings, tmp_path: Path, runtime: Runtime
+    indexed_examples: Settings, tmp_path: Path, runtime: Runtime, run_cli: RunCli
 ) -> None:
     runtime.close()  # the CLI process owns the store while it runs
     out = tmp_path / "utkast.docx"
-    command = [sys.executable, "-m", "cli.main", "summarize", "bisyssla.txt",
-               "--kind", "key-points", "--mode", "extractive", "--json", "--docx", str(out),
-               "--data-dir", str(indexed_examples.data_dir)]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    result = run_cli("summarize", "bisyssla.txt",
+                     "--kind", "key-points", "--mode", "extractive", "--json", "--docx", str(out),
+                     "--data-dir", str(indexed_examples.data_dir))  # fmt: skip
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == CONTRACT
@@ -265,10 +263,8 @@ def test_the_cli_prints_the_contract_and_writes_docx(
     assert data["kind"] == "key-points"
     assert data["citations"][0]["file"] == "bisyssla.txt"
     assert "Källor" in "\n".join(p.text for p in Document(str(out)).paragraphs)
-    hidden = [sys.executable, "-m", "cli.main", "summarize",
-              "lonerevision-2025-instruktion.md",
-              "--data-dir", str(indexed_examples.data_dir)]  # fmt: skip
-    refused = subprocess.run(hidden, capture_output=True, text=True, timeout=300, check=False)
+    refused = run_cli("summarize", "lonerevision-2025-instruktion.md",
+                      "--data-dir", str(indexed_examples.data_dir))  # fmt: skip
     assert refused.returncode == 2
     assert "among those you may read" in refused.stderr
 

@@ -4,13 +4,11 @@ of its access rules: real files and links, real parser, real e5, real Qdrant Edg
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures_heavy import RunCli
 
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.settings import Settings
@@ -26,11 +24,6 @@ SECRET = "gryllbotten"
 OTHER = "vramsökeln"
 HR_ONLY = "knastrimmel"
 OLD = "pirrlunden"
-
-
-@pytest.fixture(scope="module")
-def embedder() -> LocalE5Embedding:
-    return LocalE5Embedding(model_name="e5")
 
 
 @pytest.fixture
@@ -171,20 +164,16 @@ def test_an_indexed_file_replaced_by_an_outside_link_leaves_the_store(
     assert _sources(edge) == {"semester.md", "friskvard.md"}
 
 
-def test_the_cli_report_names_the_reason(tmp_path: Path, settings: Settings) -> None:
+def test_the_cli_report_names_the_reason(
+    tmp_path: Path, settings: Settings, run_cli: RunCli
+) -> None:
     folder = _docs(tmp_path / "docs")
     outside = _write(tmp_path / "elsewhere" / "hemlig.md", f"Koden till valvet är {SECRET}.")
     _link(folder / "hemlig.md", outside)
     _link(folder / "borta.md", tmp_path / "elsewhere" / "finns-inte.md")  # broken, outside
     _link(folder / "trasig.md", folder / "finns-inte.md")  # broken, inside
 
-    result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", str(folder), "--json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)},
-        timeout=300,
-    )
+    result = run_cli("ingest", str(folder), "--json", data_dir=settings.data_dir)
 
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

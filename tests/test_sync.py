@@ -7,11 +7,11 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures_heavy import RunCli, cli_command
 from qdrant_client import QdrantClient
 
 from assistant.models.embeddings import LocalE5Embedding
@@ -30,11 +30,6 @@ TOPICS = [
     ("parkering", "Parkeringstillstånd för rörelsehindrade söks hos trafikenheten."),
     ("bisyssla", "En bisyssla ska anmälas till närmaste chef innan den påbörjas."),
 ]
-
-
-@pytest.fixture(scope="module")
-def embedder() -> LocalE5Embedding:
-    return LocalE5Embedding(model_name="e5")
 
 
 def _write(folder: Path, name: str, body: str, words: int = 60) -> Path:
@@ -172,12 +167,8 @@ def test_the_server_path_indexes_the_same_way(
         store.close()
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", *args]
-
-
 @pytest.mark.slow
-def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
+def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings, run_cli: RunCli) -> None:
     folder = tmp_path / "docs"
     for i in range(12):
         name, body = TOPICS[i % len(TOPICS)]
@@ -185,7 +176,7 @@ def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
     data = str(settings.data_dir)
     env = {**os.environ, "ASSISTANT_DATA_DIR": data}
     with subprocess.Popen(
-        _cli("ingest", str(folder)), stderr=subprocess.PIPE, text=True, env=env
+        cli_command("ingest", str(folder)), stderr=subprocess.PIPE, text=True, env=env
     ) as proc:
         assert proc.stderr is not None
         done = 0
@@ -196,9 +187,7 @@ def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
         proc.send_signal(signal.SIGKILL)
     assert done == 3, "the run ended before it could be killed"
 
-    rerun = subprocess.run(
-        _cli("ingest", str(folder), "--json"), capture_output=True, text=True, env=env, timeout=600
-    )
+    rerun = run_cli("ingest", str(folder), "--json", data_dir=data, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     store = EdgeStore.open(settings)
     try:
@@ -210,9 +199,7 @@ def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
         store.close()
     # a clean index built from scratch holds exactly the same chunks
     shutil.rmtree(settings.store_dir)
-    fresh = subprocess.run(
-        _cli("ingest", str(folder), "--json"), capture_output=True, text=True, env=env, timeout=600
-    )
+    fresh = run_cli("ingest", str(folder), "--json", data_dir=data, timeout=600)
     assert fresh.returncode == 0, fresh.stderr
     store = EdgeStore.open(settings)
     try:
@@ -221,16 +208,11 @@ def test_a_killed_run_can_be_rerun(tmp_path: Path, settings: Settings) -> None:
         store.close()
 
 
-def test_cli_reports_a_busy_store(tmp_path: Path, settings: Settings) -> None:
+def test_cli_reports_a_busy_store(tmp_path: Path, settings: Settings, run_cli: RunCli) -> None:
     owner = EdgeStore.open(settings)
     try:
-        env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)}
-        result = subprocess.run(
-            _cli("ingest", str(_docs(tmp_path / "docs"))),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
+        result = run_cli(
+            "ingest", str(_docs(tmp_path / "docs")), data_dir=settings.data_dir, timeout=120
         )
     finally:
         owner.close()
