@@ -108,7 +108,9 @@ def test_the_extractive_answer_quotes_the_sentence_stating_the_asked_kind() -> N
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, EdgeStore]]:
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory, embedder: LocalE5Embedding
+) -> Iterator[tuple[Settings, EdgeStore]]:
     """A parking rule whose fee is in its last section, after more general text than its card
     quotes, and a rule on
     elected members' pay that names no amount anywhere."""
@@ -152,7 +154,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
     )
     store = EdgeStore.open(settings)
     try:
-        report = IngestJob(settings, store, LocalE5Embedding(model_name="e5")).run([docs])
+        report = IngestJob(settings, store, embedder).run([docs])
         assert not report.failed, report.summary()
         yield settings, store
     finally:

@@ -367,7 +367,9 @@ class Indexed:
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Indexed]:
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory, embedder: LocalE5Embedding
+) -> Iterator[Indexed]:
     root = tmp_path_factory.mktemp("injection")
     folder = root / "docs"
     folder.mkdir()
@@ -377,7 +379,6 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Indexed]:
     (folder / "leave.md").write_text(LEAVE, encoding="utf-8")
     settings = load_settings(data_dir=root / "data", answer={"mode": "extractive"})
     store = EdgeStore.open(settings)
-    embedder = LocalE5Embedding(model_name="e5")
     try:
         report = IngestJob(settings, store, embedder).run([folder])
         yield Indexed(settings, store, report, Retriever(store, embedder, settings.retrieval))

@@ -17,14 +17,16 @@ from ingest.sync import IngestJob
 WORD = "ordord"
 
 
-def test_a_file_of_one_repeated_word_is_indexed_in_bounded_passages(tmp_path: Path) -> None:
+def test_a_file_of_one_repeated_word_is_indexed_in_bounded_passages(
+    tmp_path: Path, embedder: LocalE5Embedding
+) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "ord.txt").write_text(f"{WORD} " * 60_000, encoding="utf-8")  # 420 kB, one line
     settings = load_settings(data_dir=tmp_path / "data")
     store = EdgeStore.open(settings)
     try:
-        report = IngestJob(settings, store, LocalE5Embedding(model_name="e5")).run([folder])
+        report = IngestJob(settings, store, embedder).run([folder])
         assert not report.failed, report.summary()
         assert report.embedded_chunks <= 5  # the same passage, again and again: embedded once
         hits = store.search(

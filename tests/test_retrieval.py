@@ -127,7 +127,9 @@ def test_near_duplicates_leave_the_ranking() -> None:
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, EdgeStore]]:
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory, embedder: LocalE5Embedding
+) -> Iterator[tuple[Settings, EdgeStore]]:
     """Small policy documents: two versions of one guideline, an expired one, one with
     short sections, a compound-only wording, and two regulations named by designation."""
     root = tmp_path_factory.mktemp("retrieval")
@@ -166,7 +168,6 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
     )
     settings = load_settings(data_dir=root / "data", retrieval={"widen_below_tokens": 40})
     store = EdgeStore.open(settings)
-    embedder = LocalE5Embedding(model_name="e5")
     try:
         report = IngestJob(settings, store, embedder).run([docs])
         assert not report.failed, report.summary()
