@@ -58,6 +58,11 @@ def test_cli_records_answers_and_lists_gaps_and_purges(
     assert first["user_id"].startswith("cli:")
     assert first["citations"]
     assert {"n", "doc_id", "file", "page", "chunk_id", "quote"} <= set(first["citations"][0])
+    plain = cli(indexed_examples, db, "audit", "list")  # as an operator reads it
+    assert plain.returncode == 0, plain.stderr
+    cited = first["citations"][0]
+    page = f" s. {cited['page']}" if cited["page"] else ""
+    assert f"[1] {cited['file']}{page}" in plain.stdout, plain.stdout
     only_refused = json.loads(cli(indexed_examples, db, "audit", "list", "--refused",
                                   "--json").stdout)["records"]  # fmt: skip
     assert [r["question"] for r in only_refused] == ["Hur många elefanter bor i stadshuset?"]
