@@ -52,9 +52,10 @@ docs: setup  ## Check the configuration reference, build the site into .site/
 
 test: lint typecheck docs pytest  ## Everything CI checks
 
-# The quick loop while working: lint, and the unit and contract tests without a browser,
-# the language model, the full corpus or the slow runs (markers set from the fixtures a
-# test uses, tests/conftest.py). CI runs `make test`.
+# The quick loop while working (about 3 minutes on 2 cores): lint, and the unit and
+# contract tests without a browser, the language model, the full corpus, an index of the
+# examples, real embedding, a command-line process or the slow runs (markers set from the
+# fixtures a test uses, tests/conftest.py). CI runs `make test`.
 test-fast: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -x -m "not slow and not browser and not model and not corpus and not index and not ingest and not cli"
