@@ -21,6 +21,13 @@ def _cli(
     return run_cli("eval", *args, data_dir=settings.data_dir, env=env)
 
 
+def _run(
+    run_cli: RunCli, settings: Settings, suite: Path, *more: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``assistant eval run SUITE --mode extractive MORE``."""
+    return _cli(run_cli, settings, "run", str(suite), "--mode", "extractive", *more, **env)
+
+
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("suite") / "mini.jsonl"
@@ -32,19 +39,9 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def runs(
     indexed_examples: Settings, suite: Path, run_cli: RunCli
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    public = _cli(run_cli, indexed_examples, "run", str(suite), "--mode", "extractive", "--json")
+    public = _run(run_cli, indexed_examples, suite, "--json")
     assert public.returncode == 0, public.stderr
-    managers = _cli(
-        run_cli,
-        indexed_examples,
-        "run",
-        str(suite),
-        "--mode",
-        "extractive",
-        "--groups",
-        "chefer",
-        "--json",
-    )
+    managers = _run(run_cli, indexed_examples, suite, "--groups", "chefer", "--json")
     assert managers.returncode == 0, managers.stderr
     return json.loads(public.stdout), json.loads(managers.stdout)
 
@@ -98,13 +95,10 @@ def test_compare_and_gate(
 ) -> None:
     public, _ = runs
     # A "change" that makes every answer a refusal: the two answerable cases regress.
-    worse = _cli(
+    worse = _run(
         run_cli,
         indexed_examples,
-        "run",
-        str(suite),
-        "--mode",
-        "extractive",
+        suite,
         "--json",
         ASSISTANT_RETRIEVAL__MIN_SIMILARITY="0.99",
         ASSISTANT_RETRIEVAL__STRONG_SIMILARITY="0.99",
@@ -123,13 +117,10 @@ def test_compare_and_gate(
     assert sorted(c["id"] for c in back["improved"]) == ["hotell-1", "sem-1"]
     strict = tmp_path / "strict.toml"
     strict.write_text('[default]\n"answer_f1" = 0.99\n')
-    gated = _cli(
+    gated = _run(
         run_cli,
         indexed_examples,
-        "run",
-        str(suite),
-        "--mode",
-        "extractive",
+        suite,
         "--gate",
         ASSISTANT_EVAL__THRESHOLDS_FILE=str(strict),
     )

@@ -14,13 +14,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-from chromium import STARTUP_TIMEOUT, Launch, healthy
+from chromium import Launch, wait_until_healthy
 from fixtures_llm import free_port
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
@@ -52,11 +50,7 @@ def _serving(command: list[str], root: Path, port: int) -> Iterator[int]:
             stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not healthy(f"http://127.0.0.1:{port}/_stcore/health"):
-                if app.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.25)
+            wait_until_healthy(app, port, log_path)
             yield port
         finally:
             app.terminate()  # `assistant ui` stops its Streamlit with it

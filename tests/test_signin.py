@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import STARTUP_TIMEOUT, Launch, healthy
+from chromium import STARTUP_TIMEOUT, Launch, wait_until_healthy
 from fixtures_llm import free_port
 from itsdangerous import URLSafeTimedSerializer
 from playwright.sync_api import BrowserContext, Page, expect
@@ -107,11 +107,7 @@ def app_url(provider: str, indexed_examples: Settings, app_root: Path) -> Iterat
             command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
         try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not healthy(f"http://127.0.0.1:{port}/_stcore/health"):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.25)
+            wait_until_healthy(server, port, log_path)
             yield f"http://127.0.0.1:{port}/"
         finally:
             server.terminate()

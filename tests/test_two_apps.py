@@ -21,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from chromium import STARTUP_TIMEOUT, Launch, healthy
+from chromium import Launch, wait_until_healthy
 from fixtures_llm import LocalLLM, free_port
 from playwright.sync_api import Page, expect
 from sqlalchemy.engine import make_url
@@ -87,14 +86,7 @@ def _app(root: Path, data: Path, db_url: str, model: LocalLLM) -> Iterator[str]:
             start_new_session=True,
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not healthy(f"http://127.0.0.1:{port}/_stcore/health"):
-                if app.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"the app did not start (exit code {app.poll()}):\n"
-                        + log_path.read_text(errors="replace")
-                    )
-                time.sleep(0.25)
+            wait_until_healthy(app, port, log_path)
             yield f"http://127.0.0.1:{port}/"
         finally:
             app.send_signal(signal.SIGTERM)  # `assistant ui` stops its Streamlit with it
