@@ -10,7 +10,8 @@ Optional: ``groups`` (access groups a reader needs; a run without any of them mu
 refuse the case), ``asked_as`` (the groups this one case is asked with, e.g. ``[]`` to
 check that a reader without a group gets a refusal; only groups the run has count),
 ``split`` (``dev``: thresholds, weights and prompts may be chosen on it; ``test``: only
-reported on, once per decision) and ``note``.
+reported on, once per decision), ``key_facts`` (the facts a right answer states, when
+the reference answer's own are not the right ones: ``evals.facts``) and ``note``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from assistant.store.access import normalise_groups
 
 TYPES = ("factual", "multi-hop", "summary", "unanswerable")
 REQUIRED = {"id", "question", "answer", "source_file", "source_page", "evidence", "type", "lang"}
-OPTIONAL = {"sources", "groups", "asked_as", "split", "note"}
+OPTIONAL = {"sources", "groups", "asked_as", "split", "note", "key_facts"}
 SPLITS = ("dev", "test")
 
 
@@ -51,6 +52,7 @@ class Case:
     asked_as: tuple[str, ...] | None = None
     split: str | None = None  # "dev" or "test"; None in suites that are not split
     note: str = ""
+    key_facts: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -137,5 +139,6 @@ def _case(data: Any, where: str) -> Case:
         ),
         split=data.get("split"),
         note=str(data.get("note", "")),
+        key_facts=tuple(map(str, data.get("key_facts") or ())),
         raw=data,
     )

@@ -11,6 +11,9 @@
   ``citation_recall``: gold evidence items covered by some cited passage.
 * ``refused`` / ``expected_refusal`` feed ``refusal_accuracy``, ``refusal_precision`` and
   ``refusal_recall`` (refusal is the positive class).
+* ``key_fact_correct`` / ``key_fact_recall`` (``evals.facts``): the answer states every
+  key fact of the reference (its numbers, dates, designations, names) / the share it
+  states; a refusal states none.
 * ``answer_f1``: token F1 of the answer against the reference (lower-cased, NFC,
   punctuation and citation markers removed, numbers joined: "3 000" = "3000", Swedish
   and English stop words dropped).
@@ -35,6 +38,7 @@ from assistant.query.contract import Answer, Source
 from assistant.text.sentences import CITATION_MARKER
 from assistant.text.terms import STOP_WORDS
 from evals.dataset import Case, Gold
+from evals.facts import fact_metrics, key_facts
 from evals.records import CaseResult, Summary
 
 K = 10
@@ -82,6 +86,11 @@ def answer_metrics(case: Case, answer: Answer, passages: dict[str, str]) -> dict
     metrics: dict[str, float] = {"answer_f1": token_f1(answer.answer, case.answer)}
     if answer.refused:
         metrics["answer_f1"] = 0.0
+    facts = key_facts(
+        case.answer, case.question, [g.evidence for g in case.gold], case.key_facts
+    )
+    titles = [s.title or s.file for s in answer.citations]
+    metrics |= fact_metrics(facts, answer.answer, answer.refused, titles)
     cited = answer.citations
 
     def supports(source: Source, gold: Gold) -> bool:
@@ -142,6 +151,8 @@ METRICS = (
     "ndcg@10",
     "citation_precision",
     "citation_recall",
+    "key_fact_correct",
+    "key_fact_recall",
     "answer_f1",
     "faithfulness",
     "correctness",

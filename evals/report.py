@@ -21,8 +21,11 @@ KEY_METRICS = (
     "ndcg@10",
     "citation_precision",
     "citation_recall",
+    "key_fact_correct",
     "answer_f1",
     "refusal_accuracy",
+    "refusal_precision",
+    "refusal_recall",
     "key_fact_coverage",
     "summary_citation_precision",
     "unsupported_rate",
@@ -42,6 +45,8 @@ def failing(result: CaseResult) -> list[str]:
         why.append("citations off target")
     if not result.refused and m.get("answer_f1", 1) < 0.2:
         why.append("answer far from reference")
+    if not result.refused and m.get("key_fact_correct", 1) == 0:
+        why.append("asked fact not stated")
     if not result.refused and m.get("key_fact_coverage", 1) < 0.5:
         why.append("key facts missing")
     return why
