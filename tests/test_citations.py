@@ -136,3 +136,113 @@ def test_an_address_the_passage_states_is_support(checker: CitationChecker) -> N
         [passage],
     )
     assert checked.unsupported == []
+
+
+# -- a wrong body, authority, designation, date or person is caught ------------------------
+
+
+def _headed(text: str, heading: str) -> Passage:
+    return Passage.from_hit(
+        Hit("c", 1.0, chunk_record("d", text, title="Delegationsordning", heading=heading)), 0.9
+    )
+
+
+DECISIONS = [
+    _passage(
+        "Nämnden beslutar om bidrag till föreningar. Ansökan görs hos Arbetsförmedlingen och "
+        "Försäkringskassan senast den 31 mars 2024. Beslutet fattas av ordföranden Anna Berg "
+        "enligt 2 § och kan överklagas inom 4 veckor."
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Det är kommunstyrelsen som beslutar om bidrag till föreningar [1].",
+        "Ansökan görs hos Skatteverket och Försäkringskassan [1].",
+        "Ansökan görs hos Arbetsförmedlingen och Försäkringskassan senast den 31 maj 2024 [1].",
+        "Beslutet fattas enligt 2 § i 4 kap. och kan överklagas inom 4 veckor [1].",
+        "Beslutet fattas enligt kommunallagen och kan överklagas inom 4 veckor [1].",
+        "Beslutet fattas av ordföranden Anna Lind [1].",
+        "Det är kommunstyrelsen som beslutar om bidrag till föreningar.",  # nothing to attach
+    ],
+)
+def test_a_claim_naming_what_the_passage_does_not_is_caught(
+    checker: CitationChecker, claim: str
+) -> None:
+    """The words and numbers are in the passage; the body, authority, section, designation,
+    date or person is not."""
+    checked = checker.check(claim, DECISIONS)
+    assert checked.text == ""
+    assert checked.cited == []
+    assert checked.claims[0].support == 0.0
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Nämndens beslut om bidrag till föreningar fattas av ordföranden Anna Berg [1].",
+        "Bidrag till föreningar beslutas av nämnden [1].",
+        "Ansökan görs hos Arbetsförmedlingen senast den 31 mars 2024 [1].",
+        "Anna Bergs beslut kan överklagas inom 4 veckor enligt 2 § [1].",
+    ],
+)
+def test_a_claim_naming_what_the_passage_names_still_passes(
+    checker: CitationChecker, claim: str
+) -> None:
+    checked = checker.check(claim, DECISIONS)
+    assert checked.unsupported == []
+    assert checked.cited == [1]
+
+
+def test_a_name_in_the_title_or_heading_is_stated(checker: CitationChecker) -> None:
+    passages = [
+        _passage("Policyn gäller alla anställda och förtroendevalda.", title="Karlshamns kommun"),
+        _headed("Beslutar om försörjningsstöd och om bostadsanpassningsbidrag.", "Socialnämnden"),
+    ]
+    checked = checker.check(
+        "Policyn från Karlshamns kommun gäller alla anställda [1]. Socialnämnden beslutar om "
+        "försörjningsstöd och bostadsanpassningsbidrag [2].",
+        passages,
+    )
+    assert checked.unsupported == []
+    assert checked.cited == [1, 2]
+
+
+def test_the_document_s_own_designation_is_stated(checker: CitationChecker) -> None:
+    passage = Passage.from_hit(
+        Hit(
+            "c",
+            1.0,
+            chunk_record(
+                "kl",
+                "Fullmäktige beslutar i ärenden av principiell beskaffenhet.",
+                title="Kommunallag",
+                designations=("kl", "sfs 2017:725"),
+            ),
+        ),
+        0.9,
+    )
+    checked = checker.check(
+        "Enligt KL beslutar fullmäktige i ärenden av principiell beskaffenhet [1]. Enligt "
+        "förvaltningslagen beslutar fullmäktige i ärenden av principiell beskaffenhet [1].",
+        [passage],
+    )
+    assert [c.supported for c in checked.claims] == [True, False]
+
+
+def test_english_claims_name_their_bodies_dates_and_people_too(checker: CitationChecker) -> None:
+    passage = _passage(
+        "The building committee decides on permits. Applications must reach the committee by "
+        "12 May 2017 and are signed by Mary Smith.",
+        title="Guidelines",
+    )
+    checked = checker.check(
+        "The committee decides on permits [1]. The board decides on permits [1]. "
+        "Applications must reach the committee by 12 May 2017 [1]. Applications must reach "
+        "the committee by 12 March 2017 [1]. Applications are signed by Mary Smith [1]. "
+        "Applications are signed by John Smith [1].",
+        [passage],
+    )
+    assert [c.supported for c in checked.claims] == [True, False, True, False, True, False]

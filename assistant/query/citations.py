@@ -1,7 +1,10 @@
 """Check a generated answer against the passages it cites.
 
 Every sentence must cite a passage ([n]) that contains enough of its content words and
-every number, web address and e-mail address it states. Markers pointing at no passage are
+every number, web address and e-mail address it states, and every body, role, proper
+name, designation, section and date it names (``assistant.text.names``): "Det är
+kommunstyrelsen som beslutar" is not supported by a passage where nämnden decides,
+however many of its words the passage shares. Markers pointing at no passage are
 removed; a sentence without a marker gets one when a passage clearly supports it;
 sentences no passage supports are taken out of the answer and listed, so the reader sees
 what was dropped.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from assistant.query.contract import Passage
 from assistant.text.injection import MARKER, strip_instructions
+from assistant.text.names import Named, Stated, named
 from assistant.text.sentences import CITATION_MARKER, numbers, sentences
 from assistant.text.terms import TermMatcher, uniform
 
@@ -72,6 +76,10 @@ class CitationChecker:
         passage_keys = [self._terms.keys(t) for t in texts]
         passage_numbers = [numbers(t) for t in texts]
         passage_text = [t.casefold() for t in texts]
+        # A passage states what its document is called by ("SFS 2017:725", "kl") too.
+        passage_names = [
+            Stated(t, p.record.designations) for t, p in zip(texts, passages, strict=True)
+        ]
         claims = []
         for sentence in sentences(answer):
             markers = [
@@ -82,18 +90,22 @@ class CitationChecker:
                 continue
             wanted = uniform(self._terms.words(text))
             stated = numbers(text)
-            named = addresses(text)
+            linked = addresses(text)
+            names = named(text)
 
             def support(
                 n: int,
                 wanted: dict[str, float] = wanted,
                 stated: set[str] = stated,
-                named: set[str] = named,
+                linked: set[str] = linked,
+                names: Named = names,
             ) -> float:
                 if stated - passage_numbers[n - 1]:
                     return 0.0  # a number the passage does not state
-                if any(a not in passage_text[n - 1] for a in named):
+                if any(a not in passage_text[n - 1] for a in linked):
                     return 0.0  # a link or address the passage does not state
+                if names and passage_names[n - 1].missing(names):
+                    return 0.0  # a body, name, designation or date it does not state
                 return self._terms.coverage(wanted, passage_keys[n - 1])
 
             valid = [n for n in dict.fromkeys(markers) if 1 <= n <= len(passages)]
