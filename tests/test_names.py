@@ -173,3 +173,9 @@ def test_the_document_s_own_designations_count_as_stated() -> None:
     passage = Stated("Fullmäktige beslutar i ärenden av principiell beskaffenhet.", ["kl"])
     assert passage.missing(named("Enligt kommunallagen beslutar fullmäktige.")) == []
     assert passage.missing(named("Enligt förvaltningslagen beslutar fullmäktige.")) == ["fl"]
+
+
+def test_a_passage_may_name_an_agency_in_the_indefinite() -> None:
+    passage = Stated("Samråd med Statens skolverk och Statens skolinspektion.")
+    assert passage.missing(named("Utredaren samråder med Skolverket och Skolinspektionen.")) == []
+    assert body("livsmedelsinspektion") is None  # in a claim: an inspection

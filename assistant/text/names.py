@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from assistant.text.designations import ENGLISH_NAMES, SHORT_NAMES
 from assistant.text.designations import designations as _designations
@@ -49,10 +49,17 @@ _HEADS = {
     "huvudman": ("huvudman", "huvudmannen", "huvudmän", "huvudmännen"),
     "ombudsman": ("ombudsmannen",),
 }
-_FORMS = sorted(
-    ((form, head) for head, forms in _HEADS.items() for form in forms),
-    key=lambda fh: -len(fh[0]),
-)
+# A passage may also name an agency in the indefinite ("Statens skolverk", "Statens
+# skolinspektion"); a claim's "livsmedelsinspektion" is more often an inspection.
+_PASSAGE_HEADS = {"verk": ("verk",), "inspektion": ("inspektion",), "kontor": ("kontor",)}
+
+
+def _sorted(heads: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    return sorted(((f, h) for h, forms in heads.items() for f in forms), key=lambda fh: -len(fh[0]))
+
+
+_FORMS = _sorted(_HEADS)
+_LENIENT_FORMS = _sorted({h: forms + _PASSAGE_HEADS.get(h, ()) for h, forms in _HEADS.items()})
 # Heads that name a body only in a compound or a capitalised name ("lönekontoret",
 # "Lagrådet"); alone they are ordinary words ("rådet" is also "the advice").
 _COMPOUND_ONLY = frozenset({"inspektion", "kontor", "råd"})
@@ -119,6 +126,11 @@ _SHORT_FOR = {
     "ivo": "Inspektionen för vård och omsorg",
     "skr": "Sveriges Kommuner och Regioner",
     "msb": "Myndigheten för samhällsskydd och beredskap",
+}
+# The words of a body's full name that must all stand in a passage to name it.
+_SHORT_WORDS = {
+    short: {w.lower() for w in re.findall(r"\w+", full) if w.lower() not in ("och", "för")}
+    for short, full in _SHORT_FOR.items()
 }
 _ROMAN = re.compile(r"^[IVXLC]+$")
 # Designations are checked as designations: their series and short names are no names.
@@ -209,43 +221,58 @@ def named(text: str) -> Named:
 
 
 class Stated:
-    """What a passage states, read once, to look a claim's names up in."""
+    """What a passage states, to look a claim's names up in; each kind is read from the
+    text the first time a claim names one."""
 
     def __init__(self, text: str, designations: Iterable[str] = ()) -> None:
         """``designations``: what the passage's document is called by, besides its text."""
-        self._words: set[str] = set()
-        self._bodies: set[str] = set()
-        self._read(text)
-        for short, full in _SHORT_FOR.items():
-            if short in self._words:
-                self._read(full)  # "HD" states "Högsta domstolen"
-            elif _words_of(full) <= self._words:
-                self._words.add(short)
-        self._heads = {_head(b) for b in self._bodies}
-        self._designations = set(designations) | _designations(text)
-        self._designations |= {f"sfs {y}:{int(n)}" for y, n in _BARE_SFS.findall(text)}
-        self._sections = sections(text)
-        self._dates = dates(text)
-        self._numbers = numbers(text)
+        self._text = text
+        self._own = frozenset(designations)
 
-    def _read(self, text: str) -> None:
-        for word in _WORD.findall(text):
-            for part in {word, *word.split("-")}:
-                self._words |= _forms(part)
-                if key := body(part, strict=False):
-                    self._bodies.add(key)
+    @cached_property
+    def _words_and_bodies(self) -> tuple[set[str], set[str]]:
+        words: set[str] = set()
+        bodies: set[str] = set()
+        _read(self._text, words, bodies)
+        for short, full in _SHORT_FOR.items():
+            if short in words:
+                _read(full, words, bodies)  # "HD" states "Högsta domstolen"
+            elif _SHORT_WORDS[short] <= words:
+                words.add(short)
+        return words, bodies
+
+    @cached_property
+    def _heads(self) -> set[str]:
+        return {_head(b) for b in self._words_and_bodies[1]}
+
+    @cached_property
+    def _designations(self) -> set[str]:
+        found = self._own | _designations(self._text)
+        return found | {f"sfs {y}:{int(n)}" for y, n in _BARE_SFS.findall(self._text)}
+
+    @cached_property
+    def _sections(self) -> set[str]:
+        return sections(self._text)
+
+    @cached_property
+    def _dates(self) -> set[Date]:
+        return dates(self._text)
 
     def missing(self, claim: Named) -> list[str]:
         """The claim's names this passage does not state."""
         gone = [b for b in sorted(claim.bodies) if not self._has_body(b)]
-        gone += [n for n in sorted(claim.names) if not _forms(n) & self._words]
-        gone += sorted(claim.designations - self._designations)
-        gone += sorted(claim.sections - self._sections)
+        if claim.names:
+            words = self._words_and_bodies[0]
+            gone += [n for n in sorted(claim.names) if not _forms(n) & words]
+        if claim.designations:
+            gone += sorted(claim.designations - self._designations)
+        if claim.sections:
+            gone += sorted(claim.sections - self._sections)
         gone += [_say(d) for d in sorted(claim.dates, key=str) if not self._has_date(d)]
         return gone
 
     def _has_body(self, key: str) -> bool:
-        if key in self._bodies:
+        if key in self._words_and_bodies[1]:
             return True
         if key.startswith("en:"):  # an English body: a Swedish one of its kind meets it
             return bool(set(_ENGLISH[key[3:]]) & self._heads)
@@ -259,7 +286,7 @@ class Stated:
         for y, m, d in self._dates:
             if m != month or (day is not None and d != day):
                 continue
-            if year is None or y == year or (y is None and str(year) in self._numbers):
+            if year is None or y == year or (y is None and str(year) in numbers(self._text)):
                 return True
         return False
 
@@ -273,7 +300,7 @@ def body(word: str, *, strict: bool = True) -> str | None:
     if english := _ENGLISH_FORMS.get(lower):
         return f"en:{english}"
     for candidate in (lower, lower[:-1] if lower.endswith("s") else ""):
-        for form, head in _FORMS:
+        for form, head in _FORMS if strict else _LENIENT_FORMS:
             if not candidate or not candidate.endswith(form):
                 continue
             prefix = candidate[: -len(form)]
@@ -363,20 +390,26 @@ def _year(raw: str | None) -> int | None:
     return int(raw) if raw else None
 
 
+def _read(text: str, words: set[str], bodies: set[str]) -> None:
+    """Add the text's words (in every form a name is looked up by) and bodies."""
+    for word in set(_WORD.findall(text)):
+        for part in {word, *word.split("-")}:
+            words |= _forms(part)
+            if key := body(part, strict=False):
+                bodies.add(key)
+
+
 def _base(word: str) -> str:
     """Lower case, without an English or colon genitive ("Boverket's", "SFS:s")."""
-    return re.sub(r"(?:['’:]s)$", "", word.lower())
+    lower = word.lower()
+    return lower[:-2] if lower[-2:] in ("'s", "’s", ":s") else lower
 
 
-def _forms(word: str) -> set[str]:
+@lru_cache(maxsize=16384)
+def _forms(word: str) -> frozenset[str]:
     """A name's forms for looking up: itself and without a Swedish genitive -s."""
     key = _base(word)
-    return {key, key[:-1]} if key.endswith("s") and len(key) >= 4 else {key}
-
-
-def _words_of(text: str) -> set[str]:
-    """The words of a body's full name that must all stand in a passage to name it."""
-    return {_base(w) for w in _WORD.findall(text) if w.lower() not in ("och", "för")}
+    return frozenset({key, key[:-1]} if key.endswith("s") and len(key) >= 4 else {key})
 
 
 def _head(key: str) -> str:
