@@ -247,7 +247,7 @@ class Stated:
 
     @cached_property
     def _designations(self) -> set[str]:
-        found = self._own | _designations(self._text)
+        found = set(self._own) | _designations(self._text)
         return found | {f"sfs {y}:{int(n)}" for y, n in _BARE_SFS.findall(self._text)}
 
     @cached_property
