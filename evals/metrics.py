@@ -13,7 +13,10 @@
   ``refusal_recall`` (refusal is the positive class).
 * ``key_fact_correct`` / ``key_fact_recall`` (``evals.facts``): the answer states every
   key fact of the reference (its numbers, dates, designations, names) / the share it
-  states; a refusal states none.
+  states; a refusal states none. ``key_fact_correct_written`` / ``_quoted``: the same for
+  the written and the quoted form of the answer, both on every case where the answer
+  step had both (the shown form and ``Answer.alternative``); ``written_share``: answers
+  shown as written.
 * ``answer_f1``: token F1 of the answer against the reference (lower-cased, NFC,
   punctuation and citation markers removed, numbers joined: "3 000" = "3000", Swedish
   and English stop words dropped).
@@ -86,11 +89,21 @@ def answer_metrics(case: Case, answer: Answer, passages: dict[str, str]) -> dict
     metrics: dict[str, float] = {"answer_f1": token_f1(answer.answer, case.answer)}
     if answer.refused:
         metrics["answer_f1"] = 0.0
-    facts = key_facts(
-        case.answer, case.question, [g.evidence for g in case.gold], case.key_facts
-    )
+    facts = key_facts(case.answer, case.question, [g.evidence for g in case.gold], case.key_facts)
     titles = [s.title or s.file for s in answer.citations]
-    metrics |= fact_metrics(facts, answer.answer, answer.refused, titles)
+    shown = fact_metrics(facts, answer.answer, answer.refused, titles)
+    metrics |= shown
+    if shown and not answer.refused:
+        # Both forms the answer step had, on the same case: the one shown and the other.
+        other = "quoted" if answer.form == "written" else "written"
+        metrics[f"key_fact_correct_{answer.form}"] = shown["key_fact_correct"]
+        if answer.alternative:
+            every = [s.title or s.file for s in answer.retrieved]
+            metrics[f"key_fact_correct_{other}"] = fact_metrics(
+                facts, answer.alternative, False, every
+            )["key_fact_correct"]
+    if not answer.refused:
+        metrics["written_share"] = float(answer.form == "written")
     cited = answer.citations
 
     def supports(source: Source, gold: Gold) -> bool:
@@ -153,6 +166,9 @@ METRICS = (
     "citation_recall",
     "key_fact_correct",
     "key_fact_recall",
+    "key_fact_correct_written",
+    "key_fact_correct_quoted",
+    "written_share",
     "answer_f1",
     "faithfulness",
     "correctness",

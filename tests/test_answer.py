@@ -118,10 +118,14 @@ def test_an_answer_citing_a_passage_that_does_not_support_it_is_caught(
     assistant, _ = _scripted(runtime, "Sommarsemester söks senast den 15 januari [1].")
     answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
     assert answer.unsupported == ["Sommarsemester söks senast den 15 januari."]
-    assert answer.notice == load_phrases("sv").unverified
+    # The quote is the answer, presented as one: no notice that the model failed.
+    assert answer.notice is None
     assert answer.mode == "extractive"
+    assert answer.form == "quoted"
     assert "15 januari" not in answer.answer
+    assert answer.answer.startswith("Enligt ")
     assert "31 mars" in answer.answer
+    assert answer.alternative == "Sommarsemester söks senast den 15 januari [1]."
 
 
 def test_a_failing_model_gives_the_extractive_answer_with_a_notice(runtime: Runtime) -> None:
@@ -147,8 +151,22 @@ def test_a_model_refusing_despite_support_gives_the_documents_sentences(
     answer = assistant.ask("När ska sommarsemester sökas?", [], mode="generative")
     assert not answer.refused
     assert answer.mode == "extractive"
-    assert answer.notice == load_phrases("sv").model_found_nothing
+    assert answer.form == "quoted"
+    assert answer.notice is None
     assert "31 mars" in answer.answer
+
+
+def test_a_quote_stating_the_asked_period_wins_over_a_written_answer_without_one(
+    runtime: Runtime,
+) -> None:
+    """Both forms are checked; the question asks "hur många dagar", the written answer
+    (supported, but vague) states no number of days, the quote does."""
+    assistant, _ = _scripted(runtime, "Semester ska sökas i god tid hos chefen [1].")
+    answer = assistant.ask("Hur många dagar semester får man spara per år?", [], mode="generative")
+    assert answer.form == "quoted", answer.answer
+    assert "dagar" in answer.answer
+    assert answer.alternative is not None
+    assert "god tid" in answer.alternative
 
 
 def test_follow_up_questions_are_rewritten_before_retrieval(runtime: Runtime) -> None:

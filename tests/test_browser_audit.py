@@ -16,7 +16,7 @@ def test_thumbs_down_with_a_reason_reaches_the_log(app_url: str, page: Page) -> 
     expect(box).to_be_editable(timeout=FIRST_ANSWER_MS)
     box.fill("När ska sommarsemester sökas?")
     box.press("Enter")
-    expect(page.get_by_text("Extraktivt svar")).to_be_visible(timeout=FIRST_ANSWER_MS)
+    expect(page.get_by_text("Citerat ur dokumenten")).to_be_visible(timeout=FIRST_ANSWER_MS)
 
     # Thumbs down opens the reason and the comment; Skicka stores them.
     page.get_by_role("radio", name="Thumbs down").click()

@@ -44,7 +44,7 @@ def test_answer_with_citation_card(start: Start) -> None:
     open_viewers(app)
     assert any("<mark>" in h.value and "31 mars" in h.value for h in app.html)
     assert app.get("download_button"), "each card offers the original file"
-    assert "Extraktivt svar" in shown(app)
+    assert "Citerat ur dokumenten" in shown(app)
 
 
 def test_no_support_lists_closest_documents(start: Start) -> None:

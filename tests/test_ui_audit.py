@@ -175,7 +175,7 @@ def test_a_failing_trail_still_answers(
     assert NOT_LOGGED in [w.value for w in app.warning]
     turn = app.session_state["turns"][1]
     assert turn.record_id is None
-    assert sum(c.value.startswith("Extraktivt svar") for c in app.caption) == 2, "answered"
+    assert sum(c.value.startswith("Citerat ur dokumenten") for c in app.caption) == 2, "answered"
     assert len(app.feedback) == 1, "no thumbs for an answer that was not logged"
     failures = [r.getMessage() for r in caplog.records if "could not record" in r.getMessage()]
     assert failures == [

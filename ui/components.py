@@ -31,7 +31,10 @@ def render_answer(answer: Answer, key: str, endpoint: str) -> None:
         _no_support(answer)
     else:
         cited = {c.n for c in answer.citations}
-        st.markdown(markup.answer_text(answer.answer, key, cited), unsafe_allow_html=True)
+        shown = markup.answer_text(answer.answer, key, cited)
+        if answer.form == "quoted":
+            shown = markup.lead_quote(shown)
+        st.markdown(shown, unsafe_allow_html=True)
         if answer.citations:
             st.markdown("**Källor**")
         passages = {r.chunk_id: r.quote for r in answer.retrieved}
@@ -112,10 +115,10 @@ def _where(source: Source) -> str:
 
 def _answered_by(answer: Answer, endpoint: str) -> str:
     seconds = answer.timings_ms.get("total", 0.0) / 1000
-    if answer.model == "extractive":
-        who = "Extraktivt svar: meningar ur dokumenten, ingen språkmodell"
+    if answer.form == "quoted":
+        who = "Citerat ur dokumenten: meningarna står ordagrant i källorna"
     else:
-        who = f"Genererat av {answer.model} ({endpoint}), kontrollerat mot källorna"
+        who = f"Skrivet av {answer.model} ({endpoint}), kontrollerat mot källorna"
     took = f"{seconds:.1f}".replace(".", ",")
     return markup.text(f"{who} · {took} s")
 

@@ -28,6 +28,9 @@ def anchor(key: str, n: int) -> str:
     return f"kalla-{key}-{n}"
 
 
+_LEAD_QUOTE = re.compile(r"”[^”]+”")
+
+
 def answer_text(answer: str, key: str, cited: set[int]) -> str:
     """The answer as Markdown, each ``[n]`` a link to its citation card below."""
 
@@ -38,6 +41,12 @@ def answer_text(answer: str, key: str, cited: set[int]) -> str:
         return f'<sup><a href="#{anchor(key, n)}" title="Källa {n}">[{n}]</a></sup>'
 
     return _MARKER.sub(link, text(answer))
+
+
+def lead_quote(shown: str) -> str:
+    """A quoted answer with its first quotation, the sentence that states the asked fact,
+    marked."""
+    return _LEAD_QUOTE.sub(r"<mark>\g<0></mark>", shown, count=1)
 
 
 def highlighted(passage: str, quote: str) -> str:

@@ -23,6 +23,7 @@ from assistant.query.prompts import excerpt, load_phrases, load_prompt, refusal_
 from assistant.query.retrieve import Retrieval, Retriever
 from assistant.query.rewrite import Rewriter
 from assistant.settings import Settings
+from assistant.text.answer_type import asked_kinds, states
 from assistant.text.language import detect_language
 from assistant.text.personal import PLACEHOLDER, mask_personal_numbers
 from assistant.text.sparse import SparseEncoder
@@ -218,7 +219,7 @@ class Assistant:
         for e in extracts:
             quotes.setdefault(e.n, e.sentence)
         return Answer(
-            answer=render(extracts),
+            answer=render(extracts, context, load_phrases(base["lang"])),
             refused=False,
             mode=mode,
             citations=[Source.of(n, context[n - 1], q) for n, q in sorted(quotes.items())],
@@ -235,20 +236,24 @@ class Assistant:
         lang: str,
         base: dict[str, Any],
     ) -> Answer:
+        """The model's answer checked, or the quote when that is the better answer.
+
+        The quote stands in when the model refused (small models refuse answerable
+        questions; retrieval already found support), when none of its sentences is borne
+        out by its sources, and when the question asks for a kind of fact (an amount, a
+        period, a date) that the quote states and the written answer does not. Either
+        way the other form is kept (``Answer.alternative``) for evaluation.
+        """
+        quoted = self._extractive(retrieval, context, base, mode="extractive")
+        quoted.alternative = raw.strip() or None
         if _is_refusal(raw):
-            # Small models refuse answerable questions too often; retrieval already found
-            # support, so show the documents' best sentences (or refuse if there are none).
-            answer = self._extractive(retrieval, context, base, mode="extractive")
-            answer.notice = None if answer.refused else load_phrases(lang).model_found_nothing
-            return answer
+            return quoted
         checked = self._checker.check(raw, context)
         if not checked.text:
-            answer = self._extractive(retrieval, context, base, mode="extractive")
-            answer.notice = None if answer.refused else load_phrases(lang).unverified
-            answer.unsupported = checked.unsupported
-            return answer
+            quoted.unsupported = checked.unsupported
+            return quoted
         claims: list[Claim] = checked.claims
-        return Answer(
+        written = Answer(
             answer=checked.text,
             refused=False,
             mode="generative",
@@ -259,8 +264,22 @@ class Assistant:
             retrieved=[Source.of(i, p) for i, p in enumerate(context, start=1)],
             model=self.model_name,
             unsupported=checked.unsupported,
+            form="written",
+            alternative=None if quoted.refused else quoted.answer,
             **base,
         )
+        if not quoted.refused and _quote_states_more(retrieval.question, written, quoted):
+            quoted.alternative = written.answer
+            quoted.unsupported = checked.unsupported
+            return quoted
+        return written
+
+
+def _quote_states_more(question: str, written: Answer, quoted: Answer) -> bool:
+    """Whether the question asks for a kind of fact the quote states and the written
+    answer does not ("Hur lång tid …": "inom tre veckor" against "så snart som möjligt")."""
+    kinds = asked_kinds(question)
+    return any(states(k, quoted.answer) and not states(k, written.answer) for k in kinds)
 
 
 def _with_validity(answer: Answer) -> Answer:

@@ -15,6 +15,7 @@ from assistant.store import Hit
 from assistant.store.record import ChunkRecord
 from assistant.text.injection import MARKER
 
+Form = Literal["written", "quoted"]
 Mode = Literal["generative", "extractive"]
 
 
@@ -138,11 +139,19 @@ class Answer:
     ranked: list[Source] = field(default_factory=list, repr=False)
     # Prompt and answer size in tokens (tiktoken cl100k, an estimate for other tokenizers).
     tokens: dict[str, int] = field(default_factory=dict)
+    # "written" by the model, or "quoted": the documents' own sentences, the one that
+    # states the asked fact first, led by where it stands ("Enligt …:").
+    form: Form = "quoted"
+    # The other form the answer step had for this question (the quote when the written
+    # answer is shown, the written answer when the quote is), for evaluation; not part
+    # of the JSON contract.
+    alternative: str | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The documented contract of ``assistant ask --json``."""
         data = asdict(self)
         del data["ranked"]
+        del data["alternative"]
         data.pop("tokens")
         for key in ("citations", "retrieved"):
             data[key] = [source_contract(s) for s in data[key]]

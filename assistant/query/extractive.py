@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.query.contract import Passage
+from assistant.query.contract import Passage, where
+from assistant.query.prompts import Phrases
 from assistant.text.answer_type import asked_kinds, states
 from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.sentences import numbers, sentences
@@ -54,11 +55,15 @@ def best_sentences(
     weights: dict[str, float] | None = None,
     min_overlap: float = _MIN_OVERLAP,
 ) -> list[Extract]:
-    """Up to ``limit`` sentences that answer the question best, in document order.
+    """Up to ``limit`` sentences that answer the question best, the best first.
 
     ``weights`` (IDF of the question's words) make rare words count more than common
     ones; a sentence must carry at least ``min_overlap`` of the question's weight, its
-    document's title and headings counting for half.
+    document's title and headings counting for half (half that again when it states the
+    kind of fact the question asks for: the amount is often in the sentence after the
+    one that names the fee). A sentence that only leads into the fact ("… ska betala en
+    sanktionsavgift:", or the asked kind stated in the next sentence) brings that next
+    sentence with it.
     """
     weights = weights or uniform(terms.words(question))
     if not weights:
@@ -67,37 +72,62 @@ def best_sentences(
     kinds = asked_kinds(question)
     asks_metadata = bool(_ASKS_METADATA.search(question))
     scored: list[Extract] = []
+    following: dict[Extract, Extract] = {}
     texts = [strip_instructions(p.text) for p in passages]
-    for rank, passage in enumerate(passages):
+    split = [sentences(t.replace(MARKER, "\n")) for t in texts]
+    candidates = [
+        (rank, i, sentence)
+        for rank, parts in enumerate(split)
+        for i, sentence in enumerate(parts)
+        if (asks_metadata or not _METADATA_LINE.match(sentence))
+        and (_METADATA_LINE.match(sentence) or len(sentence.split()) >= 4 or numbers(sentence))
+    ]  # a short line without a number is a heading or a label, not an answer
+    for rank, i, sentence in candidates:
+        passage, parts = passages[rank], split[rank]
         context = terms.keys(strip_instructions(f"{passage.title} {passage.heading or ''}"))
-        for sentence in sentences(texts[rank].replace(MARKER, "\n")):
-            if _METADATA_LINE.match(sentence):
-                if not asks_metadata:
-                    continue
-            elif len(sentence.split()) < 4 and not numbers(sentence):
-                continue  # a heading or a label, not an answer
-            own = terms.keys(sentence)
-            overlap = terms.coverage(weights, own)
-            overlap += 0.5 * (terms.coverage(weights, own, context) - overlap)
-            if overlap < min_overlap:
-                continue
-            score = overlap + 0.15 / (rank + 1)
-            if kinds and any(states(k, sentence) for k in kinds):
-                score += 0.2  # it states the asked amount, period, date, …
-            elif wants_number and numbers(sentence) and overlap >= 0.5:
-                score += 0.2
-            scored.append(Extract(sentence, rank + 1, score))
+        own = terms.keys(sentence)
+        overlap = terms.coverage(weights, own)
+        overlap += 0.5 * (terms.coverage(weights, own, context) - overlap)
+        stating = bool(kinds) and any(states(k, sentence) for k in kinds)
+        if overlap < (min_overlap / 2 if stating else min_overlap):
+            continue
+        score = overlap + 0.15 / (rank + 1)
+        if stating:
+            score += 0.3  # it states the asked amount, period, date, …
+        elif wants_number and numbers(sentence) and overlap >= 0.5:
+            score += 0.2
+        extract = Extract(sentence, rank + 1, score)
+        scored.append(extract)
+        after = parts[i + 1] if i + 1 < len(parts) else ""
+        if after and (
+            sentence.rstrip().endswith(":")
+            or (kinds and not stating and any(states(k, after) for k in kinds))
+        ):
+            following[extract] = Extract(after, rank + 1, score)
     chosen: list[Extract] = []
     for extract in sorted(scored, key=lambda e: -e.score):
-        if len(chosen) == limit:
+        if len(chosen) >= limit:
             break
         if any(extract.sentence == c.sentence for c in chosen):
             continue
-        if chosen and extract.score < 0.6 * chosen[0].score:
+        if chosen and extract.score < 0.4 * chosen[0].score:
             break
         chosen.append(extract)
-    return sorted(chosen, key=lambda e: (e.n, texts[e.n - 1].find(e.sentence)))
+        lead_on = following.get(extract)
+        if lead_on and not any(lead_on.sentence == c.sentence for c in chosen):
+            chosen.append(lead_on)
+    return chosen
 
 
-def render(extracts: Sequence[Extract]) -> str:
-    return " ".join(f"{e.sentence.rstrip()} [{e.n}]" for e in extracts)
+def render(extracts: Sequence[Extract], passages: Sequence[Passage], phrases: Phrases) -> str:
+    """The quoted answer: where the best sentence stands, then the sentences in quotation
+    marks, each with its marker ("Enligt Riktlinje, s. 3, Ansökan: ”…” [1] ”…” [2]")."""
+    if not extracts:
+        return ""
+    lead = passages[extracts[0].n - 1]
+    section = (lead.heading or "").split(" > ")[-1] or None
+    source = where(
+        lead.title or lead.file, [lead.page], section, page_word=phrases.page_abbreviation
+    )
+    quotes = " ".join(f"”{e.sentence.strip()}” [{e.n}]" for e in extracts)
+    return f"{phrases.according_to.format(source=source)} {quotes}"

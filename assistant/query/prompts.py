@@ -98,9 +98,9 @@ class Phrases(BaseModel):
     no_support: str
     refusal_markers: tuple[str, ...]
     model_down: str  # {reason}
-    model_found_nothing: str
     unverified: str
     queue_full: str
+    according_to: str  # {source}
     validity_superseded: str  # {refs}
     validity_expired: str  # {refs}
     source_word: str
