@@ -11,7 +11,8 @@ CITATION_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:s|sid|kl|ca|nr|jfr|resp|bl\.a|t\.ex|t\.o\.m|fr\.o\.m|m\.m|p|pp|e\.g|i\.e|no|art)\.)$",
+    r"(?:\b(?:s|sid|kl|kap|prop|dir|ca|nr|jfr|resp|bl\.a|t\.ex|t\.o\.m|fr\.o\.m|m\.m|p|pp|"
+    r"e\.g|i\.e|no|art)\.)$",
     re.I,
 )
 
