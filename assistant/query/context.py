@@ -12,6 +12,7 @@ from llama_index.core.utils import get_tokenizer
 
 from assistant.query.contract import Passage
 from assistant.settings import RetrievalSettings
+from assistant.text.answer_type import AnswerKind, asked_kinds, states
 from assistant.text.injection import MARKER, strip_instructions
 from assistant.text.sentences import sentences
 from assistant.text.terms import TermMatcher, uniform
@@ -51,6 +52,7 @@ def focused(
     if not budgets:
         return context
     weights = weights or uniform(terms.words(question))
+    kinds = asked_kinds(question)
     count = get_tokenizer()
     out = []
     for p, budget in zip(context, budgets, strict=False):
@@ -58,7 +60,13 @@ def focused(
             out.append(p)
             continue
         parts = sentences(p.text)
-        scores = [terms.coverage(weights, terms.keys(t)) for t in parts]
+        # A sentence stating the kind of fact asked for (an amount, a period, a date) is
+        # read first, as the quote puts it first: it often shares few of the question's
+        # words ("inom tre veckor" for "hur lång tid har man på sig").
+        scores = [
+            terms.coverage(weights, terms.keys(t)) + (0.3 if _states(kinds, t) else 0.0)
+            for t in parts
+        ]
         sizes = [len(count(t)) for t in parts]
         keep: set[int] = set()
         used = 0
@@ -105,6 +113,10 @@ def _label(heading: str) -> str:
     if strip_instructions(heading.rstrip(".:;") + ":") != heading.rstrip(".:;") + ":":
         return MARKER
     return heading
+
+
+def _states(kinds: frozenset[AnswerKind], text: str) -> bool:
+    return any(states(k, text) for k in kinds)
 
 
 def _stretches(parts: list[str], kept: list[int]) -> str:
