@@ -115,7 +115,9 @@ def _where(source: Source) -> str:
 
 def _answered_by(answer: Answer, endpoint: str) -> str:
     seconds = answer.timings_ms.get("total", 0.0) / 1000
-    if answer.form == "quoted":
+    if answer.refused:
+        who = "Sökt i dokumenten"
+    elif answer.form == "quoted":
         who = "Citerat ur dokumenten: meningarna står ordagrant i källorna"
     else:
         who = f"Skrivet av {answer.model} ({endpoint}), kontrollerat mot källorna"

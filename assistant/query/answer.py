@@ -225,6 +225,7 @@ class Assistant:
             citations=[Source.of(n, context[n - 1], q) for n, q in sorted(quotes.items())],
             retrieved=[Source.of(i, p) for i, p in enumerate(context, start=1)],
             model="extractive",
+            form="quoted",
             **base,
         )
 
@@ -264,7 +265,6 @@ class Assistant:
             retrieved=[Source.of(i, p) for i, p in enumerate(context, start=1)],
             model=self.model_name,
             unsupported=checked.unsupported,
-            form="written",
             alternative=None if quoted.refused else quoted.answer,
             **base,
         )

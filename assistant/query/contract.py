@@ -141,7 +141,7 @@ class Answer:
     tokens: dict[str, int] = field(default_factory=dict)
     # "written" by the model, or "quoted": the documents' own sentences, the one that
     # states the asked fact first, led by where it stands ("Enligt …:").
-    form: Form = "quoted"
+    form: Form = "written"
     # The other form the answer step had for this question (the quote when the written
     # answer is shown, the written answer when the quote is), for evaluation; not part
     # of the JSON contract.
