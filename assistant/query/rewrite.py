@@ -1,7 +1,8 @@
 """The question made ready to search: standing alone when it follows earlier turns, in
 Swedish when it was asked in another language, and with a short passage in the documents'
 words to search with (query expansion). Each step asks the chat model; without one, or
-when it fails, the question goes on as it was.
+when it fails, the question goes on as it was (an English one with the Swedish terms of
+its words, from the glossary).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import ModelError
 from assistant.query.prompts import load_prompt
 from assistant.settings import RetrievalSettings
+from assistant.text.glossary import Glossary
 from assistant.text.language import detect_language
 
 if TYPE_CHECKING:
@@ -26,9 +28,15 @@ _EXPANSION_CHARS = 500
 class Rewriter:
     """Each step records how long it took in the ``timings`` it is given (ms)."""
 
-    def __init__(self, chat: ChatModel | None, settings: RetrievalSettings) -> None:
+    def __init__(
+        self,
+        chat: ChatModel | None,
+        settings: RetrievalSettings,
+        glossary: Glossary | None = None,
+    ) -> None:
         self._chat = chat
         self._settings = settings
+        self._glossary = glossary or Glossary.english()
 
     def standalone(
         self,
@@ -55,16 +63,22 @@ class Rewriter:
         """The question in Swedish for retrieval, when it is asked in another language.
 
         The documents are Swedish: an English question's words meet English documents
-        first and the Swedish answer last. The chat model translates (the answer stays in
-        the asker's language); without one, or when it fails, the question is searched as
-        asked.
+        first and the Swedish answer last. The chat model translates
+        (``retrieval.translate_questions``; the answer stays in the asker's language).
+        Without a translation the question is searched as asked, followed by the Swedish
+        terms of its words and phrases (``assistant.text.glossary``): BM25 and the quoted
+        sentences meet the documents' words, the dense model reads both.
         """
-        if lang == "sv" or self._chat is None or not self._settings.translate_questions:
+        if lang == "sv":
             return question
-        t0 = time.perf_counter()
-        translated = self._one_line(load_prompt("translate", "en").messages(question=question), 120)
-        timings["translate"] = _ms(t0)
-        return translated or question
+        if self._chat is not None and self._settings.translate_questions:
+            t0 = time.perf_counter()
+            messages = load_prompt("translate", "en").messages(question=question)
+            translated = self._one_line(messages, 120)
+            timings["translate"] = _ms(t0)
+            if translated:
+                return translated
+        return self._glossary.bridged(question)
 
     def expansion(self, question: str, timings: dict[str, float]) -> str | None:
         """A short passage answering the question as a municipal document would, to search
