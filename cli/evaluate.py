@@ -6,6 +6,7 @@ and ``gate`` (passed, failures); ``eval compare --json`` prints the comparison.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,11 +52,21 @@ def eval_run(
             help="Only this part of a split suite: dev (tune on it) or test (report on it)."
         ),
     ] = None,
+    degraded: Annotated[
+        bool,
+        typer.Option(
+            "--degraded",
+            help="Ask the questions as staff type them: lower case, no å/ä/ö, an "
+            "abbreviation, one typo (evals/degrade.py). The run's suite is named "
+            "'<suite> (degraded)'.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
     json_out: JsonOut = False,
 ) -> None:
     """Run every case through the app's answer path with the given groups; report figures."""
     from assistant.runtime import open_runtime
+    from evals.degrade import write_degraded
     from evals.judge import build_judge
     from evals.report import write_reports
     from evals.runner import gate as check_gate
@@ -71,9 +82,12 @@ def eval_run(
             if runtime.model_problem:
                 err.print(f"[yellow]No language model:[/yellow] {runtime.model_problem}")
             enabled = err.is_terminal and not json_out
-            with progress_bar(enabled, label="Evaluating") as bar:
+            with (
+                progress_bar(enabled, label="Evaluating") as bar,
+                tempfile.TemporaryDirectory() as scratch,
+            ):
                 run = run_suite(
-                    dataset,
+                    write_degraded(dataset, Path(scratch)) if degraded else dataset,
                     runtime,
                     groups=member_of,
                     mode=answer_mode,
@@ -81,6 +95,8 @@ def eval_run(
                     progress=bar,
                     split=split,
                 )
+        if degraded:
+            run.suite, run.suite_path = f"{run.suite} (degraded)", str(dataset)
         folder = save_run(run, settings.evals_dir)
         if report:
             report.mkdir(parents=True, exist_ok=True)
