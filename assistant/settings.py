@@ -245,6 +245,12 @@ class RetrievalSettings(_Section):
         description="Split Swedish compounds (Hunspell dictionary) into their parts in the "
         "BM25 index and in questions. Changing it starts a fresh collection.",
     )
+    normalise_questions: bool = Field(
+        True,
+        description="Search a question in the documents' spelling: å, ä and ö restored, one "
+        "typo corrected, known abbreviations (prompts/abbreviations.toml) written out, with "
+        "the Hunspell dictionary and no model. The question is still shown as asked.",
+    )
     candidates: int = Field(40, gt=0, le=500, description="Passages each side prefetches.")
     translate_questions: bool = Field(
         False,

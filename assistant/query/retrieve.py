@@ -32,6 +32,7 @@ from assistant.text.answer_type import AnswerKind, asked_kinds, states
 from assistant.text.injection import strip_instructions
 from assistant.text.language import detect_language
 from assistant.text.sparse import SparseEncoder
+from assistant.text.spelling import QuestionNormaliser
 from assistant.text.terms import TermMatcher
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Retriever:
         self._sparse = sparse or SparseEncoder(compounds=settings.compounds)
         self._terms = TermMatcher(self._sparse)
         self._reranker = reranker
+        self._normaliser = QuestionNormaliser.swedish() if settings.normalise_questions else None
 
     def retrieve(
         self, question: str, groups: Sequence[str], expansion: str | None = None
@@ -76,6 +78,7 @@ class Retriever:
         it names come from it too.
         """
         s = self._settings
+        question = self._normalised(question, groups)
         asked_vector = self._embedder.get_query_embedding(question)
         searched = f"{question}\n{expansion}" if expansion else question
         dense = self._embedder.get_query_embedding(searched) if expansion else asked_vector
@@ -107,6 +110,21 @@ class Retriever:
             or (bool(top) and asked.section_of(top[0]))
         )
         return Retrieval(question, passages, coverage, answered, weights)
+
+    def _normalised(self, question: str, groups: Sequence[str]) -> str:
+        """The question in the documents' spelling (``assistant.text.spelling``): how many
+        passages the reader may see use a word keeps it, or chooses between spellings."""
+        if self._normaliser is None:
+            return question
+
+        def used(word: str) -> int | None:
+            stem = self._terms.stem(word)
+            return None if stem is None else self._store.passages_with_term(stem, groups, _DF_CAP)
+
+        normalised = self._normaliser.normalise(question, used)
+        if normalised.changes:
+            log.debug("Searched as %r (%s)", normalised.text, normalised.changes)
+        return normalised.text
 
     def widened(self, passage: Passage) -> Passage:
         """A short passage with its neighbouring chunks on the same page, for the model.
