@@ -55,12 +55,13 @@ class SummaryCase:
 
 
 def is_summary_suite(path: Path) -> bool:
-    """Whether the suite's first case is a summary case (it has key facts)."""
+    """Whether the suite's first case is a summary case (documents and key facts; a
+    question case may carry key facts too)."""
     try:
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 if line.strip():
-                    return "key_facts" in json.loads(line)
+                    return {"documents", "key_facts"} <= json.loads(line).keys()
     except (OSError, json.JSONDecodeError):
         return False  # the question-suite loader says what is wrong
     return False

@@ -127,9 +127,12 @@ def test_a_swedish_question_is_searched_as_asked() -> None:
     assert rewriter.in_swedish(question, "sv", {}) == question
     timings: dict[str, float] = {}
     english = "How do I appeal a decision on a housing adaptation grant?"
-    assert rewriter.in_swedish(english, "en", timings) == (
-        f"{english} överklaga överklagande beslut bostadsanpassningsbidrag"
+    # Searched as asked, with the glossary's Swedish terms beside it (not deciding support).
+    assert rewriter.in_swedish(english, "en", timings) == english
+    assert rewriter.bridge(english, english) == (
+        "överklaga överklagande beslut bostadsanpassningsbidrag"
     )
+    assert rewriter.bridge(question, question) is None
     assert not timings
 
 
@@ -141,4 +144,6 @@ def test_a_model_translation_is_searched_without_the_glossary() -> None:
     assert rewriter.in_swedish(english, "en", {}) == "Hur överklagar jag ett beslut?"
     # A failed translation leaves the glossary's terms.
     failing = Rewriter(ScriptedChatModel([]), settings)
-    assert failing.in_swedish(english, "en", {}) == f"{english} överklaga överklagande beslut"
+    assert failing.in_swedish(english, "en", {}) == english
+    assert failing.bridge(english, english) == "överklaga överklagande beslut"
+    assert rewriter.bridge(english, "Hur överklagar jag ett beslut?") is None

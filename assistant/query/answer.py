@@ -90,6 +90,9 @@ class Assistant:
         t0 = time.perf_counter()
         searched = self._rewriter.in_swedish(standalone, lang, timings)
         expansion = self._rewriter.expansion(searched, timings)
+        bridge = self._rewriter.bridge(standalone, searched)
+        if bridge:
+            expansion = f"{expansion}\n{bridge}" if expansion else bridge
         retrieval = self._retriever.retrieve(searched, groups, expansion)
         timings["retrieve"] = _ms(t0)
         context = select(retrieval.passages, self._retriever.widened, self._settings.retrieval)

@@ -65,9 +65,8 @@ class Rewriter:
         The documents are Swedish: an English question's words meet English documents
         first and the Swedish answer last. The chat model translates
         (``retrieval.translate_questions``; the answer stays in the asker's language).
-        Without a translation the question is searched as asked, followed by the Swedish
-        terms of its words and phrases (``assistant.text.glossary``): BM25 and the quoted
-        sentences meet the documents' words, the dense model reads both.
+        Without a translation the question is searched as asked (``bridge`` gives the
+        Swedish terms of its words to search with beside it).
         """
         if lang == "sv":
             return question
@@ -78,7 +77,17 @@ class Rewriter:
             timings["translate"] = _ms(t0)
             if translated:
                 return translated
-        return self._glossary.bridged(question)
+        return question
+
+    def bridge(self, question: str, searched: str) -> str | None:
+        """The Swedish terms of an English question's words and phrases
+        (``assistant.text.glossary``), when it is searched untranslated: searched with it,
+        dense and BM25, like an expansion, so the documents' words meet it; whether the
+        documents answer is still decided on the question as asked ("fishing licence"
+        must not be answered from "tillstånd för parkering")."""
+        if searched != question or detect_language(question) == "sv":
+            return None
+        return " ".join(self._glossary.terms(question)) or None
 
     def expansion(self, question: str, timings: dict[str, float]) -> str | None:
         """A short passage answering the question as a municipal document would, to search
