@@ -126,8 +126,13 @@ def render(extracts: Sequence[Extract], passages: Sequence[Passage], phrases: Ph
         return ""
     lead = passages[extracts[0].n - 1]
     section = (lead.heading or "").split(" > ")[-1] or None
-    source = where(
-        lead.title or lead.file, [lead.page], section, page_word=phrases.page_abbreviation
-    )
+    name = lead.title or lead.file
+    # A title read from an old scan ("BOVERKETS") says little: its designation says which
+    # document it is ("BOVERKETS (BFS 1993:19)").
+    designation = next((d for d in lead.record.designations if any(c.isdigit() for c in d)), "")
+    series, _, number = designation.partition(" ")
+    if number and number not in name:
+        name = f"{name} ({series.upper()} {number})"
+    source = where(name, [lead.page], section, page_word=phrases.page_abbreviation)
     quotes = " ".join(f"”{e.sentence.strip()}” [{e.n}]" for e in extracts)
     return f"{phrases.according_to.format(source=source)} {quotes}"
