@@ -10,7 +10,6 @@ from fakes import ScriptedChatModel
 from assistant.query.rewrite import Rewriter
 from assistant.settings import RetrievalSettings
 from assistant.text.glossary import Glossary, forms, load_glossary
-from assistant.text.language import detect_language
 
 SMALL = Glossary(
     {
@@ -83,9 +82,6 @@ def test_the_packaged_glossary_gives_a_real_question_the_documents_terms() -> No
     # Phrases won: no "bostad" for "housing", no "bidrag" for "grant".
     assert "bostad" not in terms
     assert "bidrag" not in terms
-    bridged = glossary.bridged(question)
-    assert bridged.startswith(question)
-    assert bridged.endswith(" ".join(terms))
 
 
 def test_the_packaged_glossary_knows_staff_words() -> None:
@@ -107,18 +103,6 @@ def test_the_packaged_glossary_is_well_formed() -> None:
     assert len(entries) > 500
     assert all(key == key.lower().strip() for key in entries)
     assert all(terms and all(t.strip() for t in terms) for terms in entries.values())
-
-
-def test_a_bridged_question_keeps_its_language() -> None:
-    # Terms with Swedish function words would make a short English question read as
-    # Swedish (and its support be judged as a Swedish question's): the last ones go.
-    glossary = Glossary(
-        {"leave": ["föräldraledighet"], "holiday": ["semester och ledighet med lön"]}
-    )
-    question = "The leave holiday"
-    assert glossary.terms(question) == ["föräldraledighet", "semester och ledighet med lön"]
-    assert glossary.bridged(question) == "The leave holiday föräldraledighet"
-    assert detect_language(glossary.bridged(question)) == detect_language(question) == "en"
 
 
 def test_a_swedish_question_is_searched_as_asked() -> None:

@@ -17,7 +17,7 @@ from assistant.errors import ModelError
 from assistant.query.citations import CitationChecker, Claim
 from assistant.query.context import focused, select
 from assistant.query.contract import Answer, Mode, Passage, Queued, Source, Sources, where
-from assistant.query.extractive import best_sentences, render
+from assistant.query.extractive import best_sentences, quotations, render
 from assistant.query.gate import Gate
 from assistant.query.prompts import excerpt, load_phrases, load_prompt, refusal_markers
 from assistant.query.retrieve import Retrieval, Retriever
@@ -175,7 +175,7 @@ class Assistant:
             return
         timings["generate"] = _ms(t0)
         timings["total"] = _ms(started)
-        answer = self._checked("".join(raw), retrieval, context, lang, base)
+        answer = self._checked("".join(raw), retrieval, context, base)
         count = get_tokenizer()
         answer.tokens = {
             "prompt": sum(len(count(m["content"])) for m in messages),
@@ -237,7 +237,6 @@ class Assistant:
         raw: str,
         retrieval: Retrieval,
         context: list[Passage],
-        lang: str,
         base: dict[str, Any],
     ) -> Answer:
         """The model's answer checked, or the quote when that is the better answer.
@@ -282,7 +281,8 @@ def _quote_states_more(question: str, written: Answer, quoted: Answer) -> bool:
     """Whether the question asks for a kind of fact the quote states and the written
     answer does not ("Hur lång tid …": "inom tre veckor" against "så snart som möjligt")."""
     kinds = asked_kinds(question)
-    return any(states(k, quoted.answer) and not states(k, written.answer) for k in kinds)
+    said = " ".join(quotations(quoted.answer))  # not its lead: a title may hold a date
+    return any(states(k, said) and not states(k, written.answer) for k in kinds)
 
 
 def _with_validity(answer: Answer) -> Answer:

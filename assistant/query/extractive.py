@@ -82,9 +82,9 @@ def best_sentences(
         if (asks_metadata or not _METADATA_LINE.match(sentence))
         and (_METADATA_LINE.match(sentence) or len(sentence.split()) >= 4 or numbers(sentence))
     ]  # a short line without a number is a heading or a label, not an answer
+    headings = [terms.keys(strip_instructions(f"{p.title} {p.heading or ''}")) for p in passages]
     for rank, i, sentence in candidates:
-        passage, parts = passages[rank], split[rank]
-        context = terms.keys(strip_instructions(f"{passage.title} {passage.heading or ''}"))
+        parts, context = split[rank], headings[rank]
         own = terms.keys(sentence)
         overlap = terms.coverage(weights, own)
         overlap += 0.5 * (terms.coverage(weights, own, context) - overlap)
@@ -110,13 +110,21 @@ def best_sentences(
             break
         if any(extract.sentence == c.sentence for c in chosen):
             continue
-        if chosen and extract.score < 0.4 * chosen[0].score:
+        if chosen and extract.score < 0.6 * chosen[0].score:
             break
         chosen.append(extract)
         lead_on = following.get(extract)
         if lead_on and not any(lead_on.sentence == c.sentence for c in chosen):
             chosen.append(lead_on)
     return chosen
+
+
+_QUOTATION = re.compile(r"”([^”]+)”")
+
+
+def quotations(answer: str) -> list[str]:
+    """The documents' sentences a quoted answer (``render``) holds, without its lead."""
+    return _QUOTATION.findall(answer)
 
 
 def render(extracts: Sequence[Extract], passages: Sequence[Passage], phrases: Phrases) -> str:

@@ -2,10 +2,11 @@
 
 Staff sometimes ask in English. Without a model to translate, an English question meets
 the Swedish passages only through the dense model: none of its words is a word of BM25's
-index or of the sentences an answer quotes. The glossary (``prompts/glossary.toml``,
+index. The glossary (``prompts/glossary.toml``,
 written by hand from the vocabulary of Swedish public administration) gives the Swedish
 terms of the English words and phrases a question contains ("notice period":
-uppsägningstid); they are searched after the question's own words.
+uppsägningstid); they are searched beside the question, as a query expansion is, and
+whether the documents answer is still decided on the question as asked.
 
 Matching is on lower-case words. A phrase wins over the words inside it ("local
 government act" is kommunallagen, not kommun). A word matches as written first, then
@@ -23,7 +24,6 @@ from functools import cache
 from importlib.resources import files
 
 from assistant.errors import ConfigError
-from assistant.text.language import detect_language
 
 # Letters and digits make words; a sentence's punctuation ends a phrase.
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?()]")
@@ -101,19 +101,6 @@ class Glossary:
             found |= dict.fromkeys(t for t in terms if not set(_words(t)) <= held)
             i += length
         return list(found)
-
-    def bridged(self, question: str) -> str:
-        """``question`` followed by the Swedish terms of its words, as many as leave its
-        language (``detect_language``) as it was: whether passages support an answer is
-        judged by the question's language."""
-        lang = detect_language(question)
-        terms = self.terms(question)
-        while terms:
-            bridged = f"{question} {' '.join(terms)}"
-            if detect_language(bridged) == lang:
-                return bridged
-            terms.pop()
-        return question
 
     def _longest_at(self, words: list[Forms], i: int) -> tuple[int, tuple[str, ...]] | None:
         """The longest phrase beginning at word ``i`` (as written first, then singular, then
