@@ -450,6 +450,16 @@ class UISettings(_Section):
     title: str = Field(
         "Kommunens dokumentassistent", description="Title shown at the top of the app."
     )
+    organisation: str = Field(
+        "Kommunen",
+        description="Who offers the app, named in its accessibility statement "
+        "(e.g. 'Norrbacka kommun').",
+    )
+    accessibility_contact: str = Field(
+        "",
+        description="Where staff report an accessibility problem (an e-mail address or a web "
+        "address), shown in the accessibility statement; empty: 'kontakta IT-supporten'.",
+    )
 
 
 Role = Literal["employee", "manager", "admin"]

@@ -7,8 +7,10 @@ find and press what the page shows.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -138,6 +140,17 @@ def shown(app: AppTest) -> str:
              for e in getattr(app, kind)]  # fmt: skip
     parts += [e.value for e in app.html]
     return "\n".join(parts).replace("\\", "")
+
+
+def page_images(app: AppTest) -> list[tuple[str, str]]:
+    """The source viewers' page images: (caption, text alternative) of each."""
+    found = []
+    for element in app.html:
+        alt = re.search(r'<img [^>]*alt="([^"]*)"', element.value)
+        caption = re.search(r"<figcaption>(.*?)</figcaption>", element.value)
+        if alt and caption:
+            found.append((html.unescape(caption.group(1)), html.unescape(alt.group(1))))
+    return found
 
 
 def button(where: AppTest | Block, label: str) -> Button:

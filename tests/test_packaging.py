@@ -32,7 +32,7 @@ SHIPPED = {
     "evals": ("thresholds.toml",),
     "assistant/trail/migrations": ("*.py", "versions/*.py"),
     "examples/content": ("*.md",),
-    "ui": ("app.py",),
+    "ui": ("app.py", "*.md", ".streamlit/config.toml"),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import pypdfium2 as pdfium
 import pytest
+from apptest import page_images
 from streamlit.runtime.media_file_storage import MediaFileKind
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -106,7 +107,7 @@ def served(app: AppTest, data: bytes, file_name: str) -> bool:
 def refused(app: AppTest, *secrets: str) -> None:
     """The viewer said why and showed the indexed passage only: no bytes of the file."""
     assert not app.get("download_button"), "no original is offered"
-    assert not app.image, "no page image"
+    assert not page_images(app), "no page image"
     text = shown(app)
     assert CHANGED in text, text
     assert "<mark>Friskvårdsbidraget är 3 000 kronor" in text, "the indexed passage is shown"
@@ -174,7 +175,7 @@ def test_a_pdf_page_is_rendered_from_the_verified_file_only(share: Share) -> Non
     path.write_bytes(out.getvalue())
     source = indexed(path, share.root, page=1)
     app = view(source)
-    assert [c for image in app.image for c in image.captions] == ["blankett.pdf, sida 1"]
+    assert [caption for caption, _ in page_images(app)] == ["blankett.pdf, sida 1"]
     path.write_bytes(out.getvalue() + b"\n% appended after indexing\n")
     refused(view(source))
 

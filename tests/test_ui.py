@@ -14,7 +14,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from apptest import APP, TIMEOUT, Index, Start, ask, button, claims, open_viewers, shown, signed_in
+from apptest import (
+    APP,
+    TIMEOUT,
+    Index,
+    Start,
+    ask,
+    button,
+    claims,
+    open_viewers,
+    page_images,
+    shown,
+    signed_in,
+)
 from eval_cases import MINI, jsonl
 from PIL import Image
 from streamlit import config as st_config
@@ -152,8 +164,11 @@ def test_a_missing_groups_claim_is_said(start: Start) -> None:
 def test_pdf_citation_shows_the_page(start: Start) -> None:
     app = open_viewers(ask(start(), "Vad är högsta hotellpris i Stockholm?"))
     assert any(c.value.startswith("resepolicy.pdf · s. 3") for c in app.caption)
-    captions = [c for image in app.image for c in image.captions]
-    assert "resepolicy.pdf, sida 3" in captions, "the source viewer shows the PDF page"
+    images = dict(page_images(app))
+    assert "resepolicy.pdf, sida 3" in images, "the source viewer shows the PDF page"
+    alt = images["resepolicy.pdf, sida 3"]  # a text alternative: the cited passage
+    assert alt.startswith("Sida 3 av resepolicy.pdf, med det citerade stycket markerat: ")
+    assert "hotellnatt" in alt
 
 
 def test_pdf_page_is_rendered_with_the_quote_marked(index: Index) -> None:
@@ -182,7 +197,10 @@ def test_document_text_cannot_inject_html_or_markdown() -> None:
         "Sök <mark>senast 31 mars</mark>."
     )
     assert markup.text("<b>*fet*</b> $x$") == "&lt;b&gt;\\*fet\\*&lt;/b&gt; \\$x\\$"
-    assert markup.answer_text("Ja. [2] Nej. [3]", "k", {2}).endswith("Nej. \\[3\\]")
+    assert markup.answer_text("Ja. [2] Nej. [3]", "k", {2: "Källa 2"}).endswith("Nej. \\[3\\]")
+    # A citation link is named by where it leads; a title cannot break out of the name.
+    linked = markup.answer_text("Ja. [1]", "k", {1: 'Källa 1: "Policy" <b>, sida 2'})
+    assert 'aria-label="Källa 1: &quot;Policy&quot; &lt;b&gt;, sida 2"' in linked
 
 
 def test_a_store_owned_elsewhere_is_a_message(start: Start, index: Index) -> None:

@@ -5,7 +5,8 @@ Finds out who is viewing (signed in through the organisation's provider, or the 
 user), opens the audit trail (migrating its database: if that fails, the app does nothing
 else) and the one runtime of this process (nothing is ingested here), and offers the
 pages the viewer's role allows: Fråga for everyone, Sammanfatta for managers (and admins),
-Admin, Utvärdering and Granskning for admins. Each page checks the role again itself.
+Admin, Utvärdering and Granskning for admins, and the accessibility statement
+(Tillgänglighet) for all. Each page checks the role again itself.
 Errors of the project become messages.
 """
 
@@ -15,6 +16,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError, ConfigError, StoreBusyError
 from ui import markup
+from ui.accessibility import page_support
 from ui.auth import current_viewer, guard_address, viewer_sidebar
 from ui.recording import open_trail
 from ui.state import app_runtime, app_settings
@@ -26,9 +28,11 @@ def main() -> None:
         settings = app_settings()
     except ConfigError as exc:
         st.set_page_config(page_title="Dokumentassistent")
+        page_support()
         st.error("**Inställningarna går inte att läsa.** " + markup.text(str(exc)))
         st.stop()
     st.set_page_config(page_title=settings.ui.title, page_icon=":material/description:")
+    page_support()  # the page's language, a skip link, a live region, contrast
     guard_address(settings)
     viewer = current_viewer(settings)
     open_trail(settings)  # every run: a failed migration stops the app here
@@ -64,6 +68,9 @@ def main() -> None:
     if viewer.may("admin"):
         pages += [st.Page("app_pages/admin.py", title=title["admin"], icon=":material/settings:")]
         pages += [evaluation, audit]
+    pages += [
+        st.Page("app_pages/statement.py", title=title["statement"], icon=":material/accessibility:")
+    ]
     page = st.navigation(pages)
     viewer_sidebar(viewer)
     # The evaluation's and the log's tables need the width; reading is easier narrower.

@@ -6,7 +6,7 @@ may see them (``AuditRecord.visible_to``); this module only labels and lays them
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -211,43 +211,43 @@ def _local(at: datetime) -> str:
 
 
 def gap_charts(report: GapReport) -> None:
-    """Refusals and thumbs-down per week, per asking group, and the biggest topics."""
+    """Refusals and thumbs-down per week, per asking group, and the biggest topics; each
+    chart's figures also as a table (read by a screen reader, or copied)."""
     weekly = report.weekly()
     left, right = st.columns(2)
     with left:
         st.markdown("**Per vecka**")
-        st.bar_chart(
-            {
-                "Vecka": list(weekly),
-                "Obesvarade": [w["refused"] for w in weekly.values()],
-                "Tummen ned": [w["thumbs_down"] for w in weekly.values()],
-            },
-            x="Vecka",
-            y=["Obesvarade", "Tummen ned"],
-            y_label="Frågor",
-        )
+        per_week: dict[str, list[Any]] = {
+            "Vecka": list(weekly),
+            "Obesvarade": [w["refused"] for w in weekly.values()],
+            "Tummen ned": [w["thumbs_down"] for w in weekly.values()],
+        }
+        st.bar_chart(per_week, x="Vecka", y=["Obesvarade", "Tummen ned"], y_label="Frågor")
+        _as_table(per_week, "per-week")
     with right:
         groups = report.by_group()
         st.markdown("**Per grupp som frågade**")
-        st.bar_chart(
-            {"Grupp": list(groups), "Frågor": list(groups.values())},
-            x="Grupp",
-            y="Frågor",
-            horizontal=True,
-            sort="-Frågor",
-        )
+        per_group: dict[str, list[Any]] = {"Grupp": list(groups), "Frågor": list(groups.values())}
+        st.bar_chart(per_group, x="Grupp", y="Frågor", horizontal=True, sort="-Frågor")
+        _as_table(per_group, "per-group")
     biggest = report.gaps[:10]
     st.markdown("**Största luckorna**")
-    st.bar_chart(
-        {
-            "Ämne": [f"{n}. {_short(g.topic)}" for n, g in enumerate(biggest, start=1)],
-            "Frågor": [g.count for g in biggest],
-        },
-        x="Ämne",
-        y="Frågor",
-        horizontal=True,
-        sort="-Frågor",
-    )
+    topics: dict[str, list[Any]] = {
+        "Ämne": [f"{n}. {_short(g.topic)}" for n, g in enumerate(biggest, start=1)],
+        "Frågor": [g.count for g in biggest],
+    }
+    st.bar_chart(topics, x="Ämne", y="Frågor", horizontal=True, sort="-Frågor")
+    _as_table(topics, "topics")
+
+
+def _as_table(columns: Mapping[str, Sequence[object]], key: str) -> None:
+    """A chart's figures as a table (an HTML table, unlike the data grid)."""
+    with st.expander("Siffrorna som tabell", key=f"chart-table-{key}"):
+        rows = [
+            dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
+        ]
+        st.table(rows, hide_index=True)
 
 
 def gap_table(report: GapReport) -> None:

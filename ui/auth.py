@@ -24,6 +24,7 @@ from assistant.identity import (
 )
 from assistant.settings import Role, Settings
 from ui import markup
+from ui.accessibility import statement
 from ui.text import ui_text
 
 
@@ -119,6 +120,8 @@ def _sign_in_page(settings: Settings, notice: str | None = None) -> None:
     )
     if st.button("Logga in", type="primary", icon=":material/login:"):
         st.login()
+    with st.expander("Tillgänglighetsredogörelse", icon=":material/accessibility:"):
+        st.markdown(statement(settings.ui))
     st.stop()
 
 

@@ -13,6 +13,7 @@ from assistant.query.contract import Answer, Source, Sources, where
 from assistant.runtime import Runtime
 from assistant.settings import AnswerSettings, ModelSettings
 from ui import markup
+from ui.accessibility import lang_key
 from ui.source_viewer import source_viewer
 from ui.state import remember, remembered
 from ui.text import ui_text
@@ -30,11 +31,13 @@ def render_answer(answer: Answer, key: str, endpoint: str) -> None:
     if answer.refused:
         _no_support(answer)
     else:
-        cited = {c.n for c in answer.citations}
+        cited = {c.n: link_name(c) for c in answer.citations}
         shown = markup.answer_text(answer.answer, key, cited)
         if answer.form == "quoted":
             shown = markup.lead_quote(shown)
-        st.markdown(shown, unsafe_allow_html=True)
+        # Read in the answer's language (an English answer with English pronunciation).
+        with st.container(key=lang_key(answer.lang, f"answer-{key}")):
+            st.markdown(shown, unsafe_allow_html=True)
         if answer.citations:
             st.markdown("**Källor**")
         passages = {r.chunk_id: r.quote for r in answer.retrieved}
@@ -45,6 +48,12 @@ def render_answer(answer: Answer, key: str, endpoint: str) -> None:
             for sentence in answer.unsupported:
                 st.markdown(f"- {markup.text(sentence)}")
     st.caption(_answered_by(answer, endpoint))
+
+
+def link_name(source: Source) -> str:
+    """What a citation marker's link says it leads to: "Källa 1: Resepolicy, sida 2"."""
+    page = f", sida {source.page}" if source.page else ""
+    return f"Källa {source.n}: {source.title or source.file}{page}"
 
 
 def citation_card(source: Source, passage: str, key: str) -> None:

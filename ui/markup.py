@@ -31,14 +31,18 @@ def anchor(key: str, n: int) -> str:
 _LEAD_QUOTE = re.compile(r"”[^”]+”")
 
 
-def answer_text(answer: str, key: str, cited: set[int]) -> str:
-    """The answer as Markdown, each ``[n]`` a link to its citation card below."""
+def answer_text(answer: str, key: str, cited: dict[int, str]) -> str:
+    """The answer as Markdown, each ``[n]`` a link to its citation card below, named (for
+    a screen reader, and as its tooltip) by where it leads: ``cited[n]``, e.g. "Källa 1:
+    Resepolicy, sida 2"."""
 
     def link(match: re.Match[str]) -> str:
         n = int(match.group(1))
         if n not in cited:
             return match.group(0)
-        return f'<sup><a href="#{anchor(key, n)}" title="Källa {n}">[{n}]</a></sup>'
+        name = html.escape(cited[n], quote=True)
+        a = f'<a href="#{anchor(key, n)}" title="{name}" aria-label="{name}">[{n}]</a>'
+        return f"<sup>{a}</sup>"
 
     return _MARKER.sub(link, text(answer))
 

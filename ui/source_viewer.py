@@ -9,7 +9,9 @@ original file hold the numbers.
 
 from __future__ import annotations
 
+import html
 import mimetypes
+from base64 import b64encode
 from pathlib import Path, PurePath
 
 import streamlit as st
@@ -64,7 +66,7 @@ def source_viewer(source: Source, passage: str, key: str) -> None:
         return
     file_name = PurePath(source.file or name).name
     if file_name.lower().endswith(".pdf") and source.page:
-        _pdf_page(found, source.content_hash, file_name, source.page, source.quote)
+        _pdf_page(found, source.content_hash, file_name, source.page, source.quote, passage)
     st.download_button(
         "Ladda ned originalet",
         data=found,  # the bytes whose hash was checked: nothing is read again
@@ -100,7 +102,9 @@ def _verified(
         return exc.reason
 
 
-def _pdf_page(data: bytes, content_hash: str, name: str, page: int, quote: str) -> None:
+def _pdf_page(
+    data: bytes, content_hash: str, name: str, page: int, quote: str, passage: str
+) -> None:
     try:
         png = _page_png(content_hash, page, quote, data)
     except _Busy:
@@ -109,7 +113,13 @@ def _pdf_page(data: bytes, content_hash: str, name: str, page: int, quote: str) 
     if png is None:
         st.caption(f"Sida {page} kunde inte visas som bild.")
         return
-    st.image(png, caption=f"{name}, sida {page}")
+    # The image's text alternative is the passage (shown as text just above it).
+    alt = f"Sida {page} av {name}, med det citerade stycket markerat: {' '.join(passage.split())}"
+    st.html(
+        f'<figure style="margin: 0"><img src="data:image/png;base64,{b64encode(png).decode()}" '
+        f'alt="{html.escape(alt, quote=True)}" style="max-width: 100%; height: auto">'
+        f"<figcaption>{html.escape(name)}, sida {page}</figcaption></figure>"
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -30,7 +30,7 @@ def _choices(model: type[BaseModel], field: str) -> tuple[str, ...]:
 
 # The codes each table of ``[ui]`` names, in the order the app shows them.
 CODES: dict[str, tuple[str, ...]] = {
-    "pages": ("chat", "summarize", "audit", "evaluation", "admin"),
+    "pages": ("chat", "summarize", "audit", "evaluation", "admin", "statement"),
     "roles": get_args(Role),
     "record_kinds": get_args(Kind),
     "actions": ("sync", "eval_run", "export", "purge"),

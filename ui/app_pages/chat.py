@@ -19,6 +19,7 @@ from assistant.runtime import Runtime
 from assistant.settings import Settings
 from assistant.text.personal import PERSONAL_DATA_WARNING, mask_personal_numbers
 from ui import markup
+from ui.accessibility import announce
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label, found_sources, mode_choice, render_answer
 from ui.recording import feedback, record_answer
@@ -99,6 +100,8 @@ def _ask(
             return
         with placeholder.container():
             render_answer(answer, str(len(turns)), endpoint)
+        # Said once when done, not token by token as it was written.
+        announce(("Inget svar i dokumenten: " if answer.refused else "Svaret: ") + answer.answer)
         record_id = record_answer(settings, runtime, viewer, answer, personal_data)
         feedback(settings, viewer, record_id)
     turns.append(Turn(question, answer, record_id, personal_data))
