@@ -35,7 +35,9 @@ def _axe(page: Page, where: str, findings: dict[str, list[dict[str, object]]]) -
     """axe-core's WCAG 2.1 A/AA and best-practice rules on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
-    page.wait_for_timeout(500)  # Streamlit settles (fades in elements) after a rerun
+    # Streamlit dims the elements of a run in progress: check the page as it settles.
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+    page.wait_for_timeout(500)
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
     findings[where] = [
         {
@@ -47,6 +49,7 @@ def _axe(page: Page, where: str, findings: dict[str, list[dict[str, object]]]) -
         }
         for v in result.response["violations"]
     ]
+    Path("/tmp/axe-progress.json").write_text(json.dumps(findings, indent=1, ensure_ascii=False))
 
 
 def _check(findings: dict[str, list[dict[str, object]]], out: Path) -> None:
@@ -78,7 +81,7 @@ def _ask(page: Page, question: str) -> None:
 
 
 def _open(page: Page, name: str) -> None:
-    page.get_by_role("link", name=name).click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible(timeout=ANSWER_MS)
 
 

@@ -7,8 +7,8 @@ colours; ``page_support()`` adds, once per page, a small script that:
 
 - sets the page language to Swedish (``lang="sv"``), and ``lang`` on every container
   keyed ``lang-<code>-…`` (an English answer is read with English pronunciation);
-- puts a skip link first in the Tab order ("Till frågerutan" on a page with a question
-  box, else "Till sidans innehåll");
+- puts skip links first in the Tab order ("Till frågerutan" on a page with a question
+  box, then "Till sidans innehåll"), in place of Streamlit's English one;
 - keeps one polite live region: the text of an element marked ``data-announce`` (see
   ``announce()``) is read out when it appears, once, so a finished answer is announced
   when it is done, not token by token;
@@ -47,11 +47,17 @@ _STYLE = f"""
   position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;
 }}
-.st-key-assistant-support {{ display: none; }}
+.st-key-assistant-support, [data-testid="stSkipToContent"] {{ display: none; }}
+[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] blockquote {{
+  opacity: 1 !important; }}
 html.assistant-light [data-testid="stCaptionContainer"],
-html.assistant-light [data-testid="stCaptionContainer"] * {{ color: {LIGHT_MUTED}; }}
+html.assistant-light [data-testid="stCaptionContainer"] *,
+html.assistant-light [data-testid="stMarkdownContainer"] blockquote,
+html.assistant-light [data-testid="stMarkdownContainer"] blockquote * {{ color: {LIGHT_MUTED}; }}
 html.assistant-dark [data-testid="stCaptionContainer"],
-html.assistant-dark [data-testid="stCaptionContainer"] * {{ color: {DARK_MUTED}; }}
+html.assistant-dark [data-testid="stCaptionContainer"] *,
+html.assistant-dark [data-testid="stMarkdownContainer"] blockquote,
+html.assistant-dark [data-testid="stMarkdownContainer"] blockquote * {{ color: {DARK_MUTED}; }}
 html.assistant-light :focus-visible {{ outline: 3px solid {FOCUS} !important;
   outline-offset: 2px; }}
 html.assistant-dark :focus-visible {{ outline: 3px solid {DARK_FOCUS} !important;
@@ -75,18 +81,35 @@ _SCRIPT = r"""
   live.setAttribute("aria-atomic", "true");
   doc.body.appendChild(live);
 
-  const skip = doc.createElement("a");
-  skip.className = "assistant-skip";
-  skip.href = "#";
-  doc.body.insertBefore(skip, doc.body.firstChild);
+  // Streamlit's own skip link is in English and outside any landmark: ours replace it,
+  // in a navigation landmark, shown when focused.
+  const nav = doc.createElement("nav");
+  nav.setAttribute("aria-label", "Genvägar");
+  const toQuestion = doc.createElement("a");
+  toQuestion.href = "#";
+  toQuestion.textContent = "Till frågerutan";
+  const toContent = doc.createElement("a");
+  toContent.href = "#";
+  toContent.textContent = "Till sidans innehåll";
+  for (const link of [toQuestion, toContent]) {
+    link.className = "assistant-skip";
+    nav.appendChild(link);
+  }
+  doc.body.insertBefore(nav, doc.body.firstChild);
   const questionBox = () => doc.querySelector('[data-testid="stChatInputTextArea"]');
-  skip.addEventListener("click", (event) => {
-    event.preventDefault();
-    const target = questionBox() || doc.querySelector('[data-testid="stMain"] h1')
-      || doc.querySelector('[data-testid="stMain"]');
+  const focus = (target) => {
     if (!target) return;
     if (!target.matches("textarea, input, button, a[href]")) target.tabIndex = -1;
     target.focus();
+  };
+  toQuestion.addEventListener("click", (event) => {
+    event.preventDefault();
+    focus(questionBox());
+  });
+  toContent.addEventListener("click", (event) => {
+    event.preventDefault();
+    focus(doc.querySelector('[data-testid="stMain"] h1')
+      || doc.querySelector('[data-testid="stMain"]'));
   });
 
   const said = new WeakSet();
@@ -107,8 +130,8 @@ _SCRIPT = r"""
       root.classList.toggle("assistant-light", !dark);
     }
     if (!root.classList.contains("assistant-light") && !dark) root.classList.add("assistant-light");
-    const label = questionBox() ? "Till frågerutan" : "Till sidans innehåll";
-    if (skip.textContent !== label) skip.textContent = label;
+    const asking = Boolean(questionBox());
+    if (toQuestion.hidden === asking) toQuestion.hidden = !asking;
     for (const el of doc.querySelectorAll('[class*="st-key-lang-"]')) {
       const code = [...el.classList].find((c) => c.startsWith("st-key-lang-"));
       const lang = code && code.split("-")[3];

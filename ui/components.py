@@ -143,7 +143,7 @@ def mode_choice(answer: AnswerSettings, runtime: Runtime, *, help: str, quoted: 
     text = ui_text()
     modes = text.answer_modes
     if runtime.chat is None:
-        st.radio(text.answer_mode, list(modes.values()), index=1, disabled=True, horizontal=True)
+        only_extractive()
         why = runtime.model_problem or text.started_extractive
         st.caption(f"{text.no_model.format(reason=markup.text(why))} {quoted}")
         return
@@ -157,6 +157,13 @@ def mode_choice(answer: AnswerSettings, runtime: Runtime, *, help: str, quoted: 
         horizontal=True,
         help=help,
     )
+
+
+def only_extractive() -> None:
+    """The answer mode when there is no choice: said as text (a disabled choice would be
+    grey text a keyboard cannot reach)."""
+    text = ui_text()
+    st.markdown(f"**{text.answer_mode}:** {text.answer_modes['extractive']}")
 
 
 def endpoint_label(model: ModelSettings) -> str:

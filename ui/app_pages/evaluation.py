@@ -20,6 +20,7 @@ from evals.runner import compare, list_runs, load_run, load_thresholds, run_suit
 from evals.views import KEY_METRICS, save_upload, suites
 from ui import markup
 from ui.auth import current_viewer, require
+from ui.components import only_extractive
 from ui.eval_views import (
     groups_label,
     seconds,
@@ -135,7 +136,7 @@ def _mode(runtime: Runtime) -> Mode:
     text = ui_text()
     modes = text.answer_modes
     if runtime.chat is None:
-        st.radio(text.answer_mode, list(modes.values()), index=1, disabled=True, horizontal=True)
+        only_extractive()
         why = runtime.model_problem or text.started_extractive
         st.caption(text.no_model.format(reason=markup.text(why)))
         return "extractive"

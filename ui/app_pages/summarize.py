@@ -92,7 +92,7 @@ def _exported(draft: Draft, file_name: str) -> None:
 def _documents(
     readable: dict[str, DocumentInfo], runtime: Runtime, groups: list[str]
 ) -> list[DocumentInfo]:
-    st.subheader("Dokument", divider="gray")
+    st.header("Dokument", divider="gray")
     _topic(readable, runtime, groups)
     docs = list(readable.values())
     left, right = st.columns(2)
@@ -179,7 +179,7 @@ def _add(doc_id: str) -> None:
 
 
 def _what(settings: Settings, runtime: Runtime) -> tuple[Kind, Length, Audience]:
-    st.subheader("Utkast", divider="gray")
+    st.header("Utkast", divider="gray")
     kind: Kind = st.radio(
         "Vad ska skrivas?",
         KINDS,
