@@ -23,6 +23,7 @@ import pytest
 from chromium import ANSWER_MS, FIRST_ANSWER_MS, REPO
 from playwright.sync_api import Page, expect
 
+from assistant.settings import UISettings
 from ui import accessibility
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -287,7 +288,8 @@ def test_draft_and_download_a_summary_with_the_keyboard_only(app_url: str, page:
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     name = download.value.suggested_filename
-    assert name.startswith("sammanfattning-resepolicy") and name.endswith(".docx"), name
+    assert name.startswith("sammanfattning-resepolicy"), name
+    assert name.endswith(".docx"), name
 
 
 def test_run_an_evaluation_with_the_keyboard_only(app_url: str, page: Page) -> None:
@@ -332,3 +334,18 @@ def test_the_page_reflows_without_sideways_scrolling(
     assert not overflow, f"text beyond the right edge at {width}px: {overflow}"
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width + 1
     context.close()
+
+
+def test_the_statement_names_the_organisation_and_where_to_report() -> None:
+    ui = UISettings(
+        title="Norrbackas dokumentassistent",
+        organisation="Norrbacka kommun",
+        accessibility_contact="tillganglighet@norrbacka.se",
+    )
+    text = accessibility.statement(ui)
+    assert text.startswith("Norrbacka kommun står bakom Norrbackas dokumentassistent.")
+    assert "Kontakta tillganglighet@norrbacka.se" in text
+    for required in ("2018:1937", "WCAG 2.1", "Digg", "Rapportera brister", "delvis förenlig"):
+        assert required in text, required
+    assert "{" not in text, "every field filled in"
+    assert "Kontakta IT-supporten" in accessibility.statement(UISettings())

@@ -62,7 +62,8 @@ def docx_text(data: bytes) -> str:
 
 def test_an_employee_has_no_summaries_page(start: Start) -> None:
     app = start(user=claims("employee", ["hr"]))
-    with pytest.raises(ValueError, match=r"Known pages: \[[^,]*/chat\.py'\]"):
+    # An employee's pages: Fråga and the accessibility statement.
+    with pytest.raises(ValueError, match=r"Known pages: \[[^,]*/chat\.py', [^,]*/statement\.py'\]"):
         app.switch_page(PAGE)
     direct = AppTest.from_file(APP.parent / PAGE, default_timeout=TIMEOUT)
     direct.user = {"is_logged_in": True, **claims("employee", ["hr"])}
