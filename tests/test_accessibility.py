@@ -188,13 +188,18 @@ def test_the_theme_colours_meet_aa(scheme: str) -> None:
 def _focused(page: Page) -> dict[str, str]:
     """The focused element: its tag, text or label, and whether its focus is visible."""
     result: dict[str, str] = page.evaluate(
-        """() => {
+        r"""() => {
           const el = document.activeElement;
+          const spoken = (node) => {  // its text as a screen reader has it: no hidden icons
+            const copy = node.cloneNode(true);
+            copy.querySelectorAll('[aria-hidden="true"]').forEach((n) => n.remove());
+            return copy.textContent.replace(/\s+/g, " ");
+          };
           const style = getComputedStyle(el);
           const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
           return {
             tag: el.tagName.toLowerCase(),
-            name: (el.getAttribute("aria-label") || el.innerText || el.value || "").trim(),
+            name: (el.getAttribute("aria-label") || spoken(el) || el.value || "").trim(),
             testid: el.dataset.testid || "",
             role: el.getAttribute("role") || "",
             ring: String(ring || style.boxShadow !== "none"),
@@ -265,6 +270,17 @@ def test_ask_and_open_a_citation_with_the_keyboard_only(app_url: str, page: Page
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename == "semester.md"
+
+    # Feedback: thumbs down (named in Swedish), a reason, sent.
+    _tab_to(page, _named("Tummen upp"))  # a radio group: Tab enters, arrows choose
+    page.keyboard.press("ArrowRight")
+    assert _focused(page)["name"] == "Tummen ned"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Skicka", exact=True)).to_be_visible(timeout=ANSWER_MS)
+    _tab_to(page, lambda focused: _control(focused) and focused["name"] == "Skicka")
+    page.keyboard.press("Enter")
+    sent = page.get_by_role("button", name="Skicka", exact=True)
+    expect(sent).to_have_count(0, timeout=ANSWER_MS)
 
 
 def test_draft_and_download_a_summary_with_the_keyboard_only(app_url: str, page: Page) -> None:

@@ -19,15 +19,15 @@ def test_thumbs_down_with_a_reason_reaches_the_log(app_url: str, page: Page) -> 
     expect(page.get_by_text("Citerat ur dokumenten")).to_be_visible(timeout=FIRST_ANSWER_MS)
 
     # Thumbs down opens the reason and the comment; Skicka stores them.
-    page.get_by_role("radio", name="Thumbs down").click()
+    page.get_by_role("radio", name="Tummen ned").click()
     reason = page.get_by_test_id("stSelectbox").filter(has_text="Vad var fel?")
     expect(reason).to_be_visible(timeout=ANSWER_MS)
     reason.click()
     page.get_by_role("option", name="Ofullständigt svar").click()
     page.get_by_label("Kommentar (valfritt)").fill("Saknar när beskedet kommer.")
-    page.get_by_role("button", name="Skicka").click()
+    page.get_by_role("button", name="Skicka", exact=True).click()
     expect(page.get_by_text("Tack för din återkoppling")).to_be_visible(timeout=ANSWER_MS)
-    expect(page.get_by_role("button", name="Skicka")).to_have_count(0)
+    expect(page.get_by_role("button", name="Skicka", exact=True)).to_have_count(0)
 
     # Granskning lists the answer with its verdict; opened, it shows the reason.
     page.get_by_role("link", name="Granskning").click()

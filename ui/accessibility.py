@@ -6,7 +6,8 @@ theme (``ui/.streamlit/config.toml``, read because it sits beside ``app.py``) se
 colours; ``page_support()`` adds, once per page, a small script that:
 
 - sets the page language to Swedish (``lang="sv"``), and ``lang`` on every container
-  keyed ``lang-<code>-…`` (an English answer is read with English pronunciation);
+  keyed ``lang-<code>-…`` (an English answer is read with English pronunciation); names
+  Streamlit's own controls in Swedish (``NAMES``: "Tummen ned", not "Thumbs down");
 - puts skip links first in the Tab order ("Till frågerutan" on a page with a question
   box, then "Till sidans innehåll"), in place of Streamlit's English one;
 - keeps one polite live region: the text of an element marked ``data-announce`` (see
@@ -35,6 +36,32 @@ LIGHT_MUTED = "#55534f"
 DARK_MUTED = "#c9c5bd"
 FOCUS = "#1a5fb4"
 DARK_FOCUS = "#8cb8f0"
+
+# Streamlit's own names for its controls and regions (aria-label), in Swedish: a screen
+# reader reads them in the page's language.
+NAMES = {
+    "Thumbs up": "Tummen upp",
+    "Thumbs down": "Tummen ned",
+    "Feedback rating": "Betyg på svaret",
+    "Sidebar": "Sidopanel",
+    "App pages": "Sidor",
+    "Main menu": "Huvudmeny",
+    "Send message": "Skicka frågan",
+    "Expand sidebar": "Visa sidopanelen",
+    "Collapse sidebar": "Dölj sidopanelen",
+    "Clear value": "Rensa värdet",
+    "Clear all": "Rensa alla",
+    "Selected values": "Valda värden",
+    "Open": "Öppna",
+    "Close": "Stäng",
+    "Stop script": "Avbryt",
+    "Link to heading": "Länk till rubriken",
+    "Scroll tabs left": "Bläddra flikarna åt vänster",
+    "Scroll tabs right": "Bläddra flikarna åt höger",
+    "Notifications": "Meddelanden",
+    "Markdown content": "Innehåll",
+    "Add files": "Lägg till filer",
+}
 
 _STYLE = f"""
 .assistant-skip {{
@@ -112,6 +139,7 @@ _SCRIPT = r"""
       || doc.querySelector('[data-testid="stMain"]'));
   });
 
+  const NAMES = __NAMES__;
   const said = new WeakSet();
   const luminance = (rgb) => {
     const c = (rgb.match(/[0-9.]+/g) || ["255", "255", "255"]).slice(0, 3).map(Number);
@@ -132,6 +160,10 @@ _SCRIPT = r"""
     if (!root.classList.contains("assistant-light") && !dark) root.classList.add("assistant-light");
     const asking = Boolean(questionBox());
     if (toQuestion.hidden === asking) toQuestion.hidden = !asking;
+    for (const el of doc.querySelectorAll("[aria-label]")) {
+      const swedish = NAMES[el.getAttribute("aria-label")];
+      if (swedish) el.setAttribute("aria-label", swedish);
+    }
     for (const el of doc.querySelectorAll('[class*="st-key-lang-"]')) {
       const code = [...el.classList].find((c) => c.startsWith("st-key-lang-"));
       const lang = code && code.split("-")[3];
@@ -160,7 +192,11 @@ _SCRIPT = r"""
 def page_support() -> None:
     """Add the page's language, skip link, live region and styles (once per page load;
     later runs leave them as they are)."""
-    script = _SCRIPT.replace("__STYLE__", json.dumps(_STYLE)).replace("__LANG__", LANG)
+    script = (
+        _SCRIPT.replace("__STYLE__", json.dumps(_STYLE))
+        .replace("__NAMES__", json.dumps(NAMES, ensure_ascii=False))
+        .replace("__LANG__", LANG)
+    )
     with st.container(key="assistant-support"):
         st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
