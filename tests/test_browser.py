@@ -55,4 +55,5 @@ def test_ask_see_the_source_and_a_refusal(app_url: str, page: Page, tmp_path: Pa
 
     # A question the documents do not answer is refused, not guessed.
     _ask(page, "Vad kostar ett busskort för pensionärer?")
-    expect(page.get_by_text(NO_SUPPORT)).to_be_visible(timeout=ANSWER_MS)
+    refusal = page.get_by_test_id("stAlertContentInfo").get_by_text(NO_SUPPORT)
+    expect(refusal).to_be_visible(timeout=ANSWER_MS)

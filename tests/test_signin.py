@@ -187,7 +187,7 @@ def test_a_manager_and_an_admin_see_their_pages_and_documents(
     manager = context.new_page()
     sign_in(manager, app_url, "maja")
     expect(manager.get_by_test_id("stSidebar")).to_contain_text("chef")
-    assert nav(manager) == ["Fråga", "Sammanfatta"]
+    assert nav(manager) == ["Fråga", "Sammanfatta", "Tillgänglighet"]
     ask(manager, QUESTION)
     expect(manager.get_by_test_id("stChatMessage").last).to_contain_text(
         "3,4 procent", timeout=PAGE_MS
@@ -197,7 +197,14 @@ def test_a_manager_and_an_admin_see_their_pages_and_documents(
     admin = context.new_page()
     sign_in(admin, app_url, "adam")
     expect(admin.get_by_test_id("stSidebar")).to_contain_text("administratör")
-    assert nav(admin) == ["Fråga", "Sammanfatta", "Admin", "Utvärdering", "Granskning"]
+    assert nav(admin) == [
+        "Fråga",
+        "Sammanfatta",
+        "Admin",
+        "Utvärdering",
+        "Granskning",
+        "Tillgänglighet",
+    ]
     # The trail names each signed-in person by the provider's id and name, with the role.
     db = app_root / "data" / "assistant.db"
     trail = AuditTrail(open_database(f"sqlite:///{db}"), AuditSettings())
