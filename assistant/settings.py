@@ -480,6 +480,12 @@ class AuthSettings(_Section):
     )
     client_id: str | None = Field(None, description="The app's client id at the provider.")
     client_secret: SecretStr | None = Field(None, description="The app's client secret.")
+    api_audience: str | None = Field(
+        None,
+        description="The audience (aud) a bearer token for the API must name; empty: the "
+        "client id (an ID token for the app). With Entra ID, the API's Application ID URI "
+        "(api://…) when clients request access tokens for it.",
+    )
     cookie_secret: SecretStr | None = Field(
         None,
         description="Signs the sign-in cookie: a random string of at least 32 characters "

@@ -382,6 +382,54 @@ def ui(
                 subprocess.run(command, env=env, check=False, preexec_fn=die_with_parent)
 
 
+@app.command()
+def api(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="Port of the API on this machine.")] = 8000,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. Any address but loopback needs sign-in "
+            "(ASSISTANT_AUTH__*): callers then bring a bearer token from the provider."
+        ),
+    ] = "127.0.0.1",
+) -> None:
+    """Start the API: OpenAI-compatible /v1, REST /api (and the local model server when
+    answers are generative). OpenAPI schema at /openapi.json."""
+    from contextlib import ExitStack
+
+    import uvicorn
+
+    from assistant.errors import ConfigError
+    from assistant.identity import is_loopback
+
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+    with edge():
+        settings = settings_for(data_dir)
+        if not settings.auth.enabled and not is_loopback(host):
+            raise ConfigError(
+                f"the API would listen on {host} without sign-in, so anyone who reaches this "
+                "machine would be an admin. Configure sign-in (ASSISTANT_AUTH__METADATA_URL, "
+                "__CLIENT_ID; see docs/operations/access-and-sign-in.md) or listen on "
+                "127.0.0.1."
+            )
+        open_trail(settings).db.close()  # migrations run before the API starts, or it stops
+        with ExitStack() as stack:
+            if settings.model.provider == "local" and settings.answer.mode == "generative":
+                from assistant.models.local_server import LocalModelServer
+
+                err.print("Starting the local language model…")
+                server = LocalModelServer.from_settings(settings.model, settings.models_dir)
+                stack.enter_context(server)
+            os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
+            err.print(f"The API is at http://{host}:{port} (Ctrl-C stops it).")
+            with suppress(KeyboardInterrupt):
+                uvicorn.run(
+                    "api.server:from_environment", factory=True, host=host, port=port,
+                    log_level="warning", timeout_graceful_shutdown=10,
+                )  # fmt: skip
+
+
 def _endpoint(runtime: Runtime) -> str:
     return runtime.chat.endpoint if runtime.chat is not None else "-"
 

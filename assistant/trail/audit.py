@@ -161,10 +161,18 @@ class AuditTrail:
         return "h:" + hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:32]
 
     def answer(
-        self, who: Identity, answer: Answer, *, endpoint: str, personal_data: bool = False
+        self,
+        who: Identity,
+        answer: Answer,
+        *,
+        endpoint: str,
+        personal_data: bool = False,
+        client: str | None = None,
     ) -> int:
         """Record one answer as the user was shown it; ``personal_data``: the caller already
-        masked personal identity numbers in the question (they are masked here too)."""
+        masked personal identity numbers in the question (they are masked here too);
+        ``client``: what asked through the API ("api", "openai", "mcp"), None for the app
+        and the command line."""
         question, found = mask_personal_numbers(answer.question)
         return self._insert(
             who,
@@ -176,7 +184,8 @@ class AuditTrail:
             model=answer.model,
             endpoint=endpoint,
             timings=answer.timings_ms,
-            detail={"lang": answer.lang, "notice": answer.notice},
+            detail={"lang": answer.lang, "notice": answer.notice}
+            | ({"client": client} if client else {}),
             personal_data=personal_data or found > 0,
             cited=answer.citations,
         )

@@ -1,0 +1,339 @@
+"""The assistant over HTTP: an OpenAI-compatible ``/v1`` and the REST API ``/api``.
+
+Every call is made as its caller (``api/auth.py``): with the caller's access groups, so a
+response never holds text of a document outside them; questions are masked for personal
+identity numbers before anything reads them; answers go through the same answer path as
+the app (the model's line, the citation check, the refusal) and are recorded in the audit
+trail with the client that asked.
+
+- ``GET /api/health``: the process answers; ``GET /api/ready``: the index and the audit
+  trail can be read (503 otherwise), for load balancers.
+- ``POST /api/ask`` ``{"question", "history"?, "mode"?}``: the ``assistant ask --json``
+  contract. ``POST /api/search`` ``{"question", "limit"?}``: the passages only, no model.
+- ``GET /v1/models``: the assistant as one model. ``POST /v1/chat/completions``: the last
+  user message is the question, earlier turns its history; the answer as the assistant
+  message, streamed (server-sent events) or not, with the citations in the extension field
+  ``citations`` (file, page, heading, quote, document id) and ``refused``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import Forbidden, TokenVerifier, Unauthorised
+from assistant.errors import AssistantError, InputError
+from assistant.identity import LOCAL_USER, Identity
+from assistant.query.contract import Answer, Mode, Queued, Source, Sources, source_contract
+from assistant.runtime import Runtime, open_runtime
+from assistant.settings import Settings
+from assistant.text.personal import mask_personal_numbers
+from assistant.trail import AuditTrail
+from assistant.trail.db import failure_said, open_database
+
+log = logging.getLogger(__name__)
+
+VERSION = "1"
+MODEL_ID = "kommun-assistenten"
+MAX_QUESTION_CHARS = 4000
+MAX_HISTORY = 20
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    history: list[dict[str, str]] = Field(default_factory=list, max_length=MAX_HISTORY)
+    mode: Mode | None = None
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    limit: int = Field(5, ge=1, le=20)
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    """The Chat Completions request; fields the assistant does not use are accepted and
+    ignored (temperature, max_tokens, …): the answer path decides how it answers."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1, max_length=2 * MAX_HISTORY + 2)
+    stream: bool = False
+
+
+class Service:
+    """What one API process holds: the settings, the runtime, the audit trail and the
+    token verifier (None without a provider: the local user)."""
+
+    def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
+        self.settings = settings
+        self._runtime = runtime
+        self._lock = threading.Lock()
+        self.verifier = TokenVerifier(settings.auth) if settings.auth.enabled else None
+        self.trail = AuditTrail(open_database(settings.database_url), settings.audit)
+
+    @property
+    def runtime(self) -> Runtime:
+        with self._lock:
+            if self._runtime is None:
+                self._runtime = open_runtime(self.settings)
+            return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+        self.trail.db.close()
+
+    def endpoint(self, answer: Answer) -> str:
+        chat = self.runtime.chat
+        return chat.endpoint if chat is not None and answer.model != "extractive" else "-"
+
+    def record(self, who: Identity, answer: Answer, personal_data: bool, client: str) -> None:
+        """Into the audit trail; a failing database costs the caller nothing but a log line
+        (which never names the question)."""
+        try:
+            self.trail.answer(
+                who, answer, endpoint=self.endpoint(answer), personal_data=personal_data,
+                client=client,
+            )  # fmt: skip
+        except Exception as exc:
+            log.error("The audit trail could not record an API answer: %s", failure_said(exc))
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def caller(request: Request) -> Identity:
+    """The identity behind the request's bearer token; the local user without a provider."""
+    service = _service(request)
+    if service.verifier is None:
+        return LOCAL_USER
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+    try:
+        return service.verifier.identity(token.strip())
+    except Unauthorised as exc:
+        raise HTTPException(401, str(exc), {"WWW-Authenticate": "Bearer"}) from exc
+    except Forbidden as exc:
+        raise HTTPException(403, str(exc)) from exc
+
+
+Caller = Annotated[Identity, Depends(caller)]
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The API over ``settings``; ``runtime`` (opened on first use when None) is closed
+    with the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        app.state.service = Service(settings, runtime)
+        try:
+            yield
+        finally:
+            app.state.service.close()
+
+    app = FastAPI(
+        title="Kommun-assistenten API",
+        version=VERSION,
+        description="Answers with citations from the organisation's own documents, as the "
+        "caller may read them.",
+        lifespan=lifespan,
+    )
+
+    @app.get("/api/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/ready")
+    def ready(request: Request) -> JSONResponse:
+        service = _service(request)
+        try:
+            service.runtime.store.count()
+            service.trail.db.revision()
+        except Exception as exc:
+            log.warning("not ready: %s", failure_said(exc))
+            return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    @app.post("/api/search")
+    def search(body: SearchRequest, who: Caller, request: Request) -> dict[str, Any]:
+        service = _service(request)
+        question = mask_personal_numbers(body.question)[0]
+        retriever = service.runtime.retriever
+        if retriever is None:  # pragma: no cover  (open_runtime always builds one)
+            raise HTTPException(503, "retrieval is not available")
+        found = retriever.retrieve(question, list(who.groups))
+        passages = [
+            source_contract(asdict(Source.of(n, p)))
+            for n, p in enumerate(found.passages[: body.limit], start=1)
+        ]
+        return {"question": question, "supported": found.supported, "passages": passages}
+
+    @app.post("/api/ask")
+    def ask(body: AskRequest, who: Caller, request: Request) -> dict[str, Any]:
+        service = _service(request)
+        question, masked = mask_personal_numbers(body.question)
+        answer = _answer(service, who, question, body.history, body.mode)
+        service.record(who, answer, masked > 0, "api")
+        return answer.to_json()
+
+    @app.get("/v1/models")
+    def models(who: Caller) -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "kommun"}],
+        }
+
+    @app.post("/v1/chat/completions", response_model=None)
+    def chat_completions(
+        body: ChatRequest, who: Caller, request: Request
+    ) -> dict[str, Any] | StreamingResponse:
+        service = _service(request)
+        question, history = _conversation(body.messages)
+        question, masked = mask_personal_numbers(question)
+        if not body.stream:
+            answer = _answer(service, who, question, history, None)
+            service.record(who, answer, masked > 0, "openai")
+            return _completion(answer)
+        stream = service.runtime.assistant.stream(question, list(who.groups), history)
+        return StreamingResponse(
+            _chunks(stream, service, who, masked > 0), media_type="text/event-stream"
+        )
+
+    return app
+
+
+def _answer(
+    service: Service,
+    who: Identity,
+    question: str,
+    history: list[dict[str, str]],
+    mode: Mode | None,
+) -> Answer:
+    try:
+        return service.runtime.assistant.ask(question, list(who.groups), history, mode)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    except AssistantError as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(
+        str(part.get("text", "")) for part in content or [] if part.get("type") == "text"
+    )
+
+
+def _conversation(messages: list[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
+    """The last user message (the question) and the user and assistant turns before it."""
+    turns = [
+        (m.role, _text(m.content).strip()) for m in messages if m.role in ("user", "assistant")
+    ]
+    if not turns or turns[-1][0] != "user" or not turns[-1][1]:
+        raise HTTPException(400, "the last message must be the user's question")
+    question = turns[-1][1]
+    if len(question) > MAX_QUESTION_CHARS:
+        raise HTTPException(413, f"the question is longer than {MAX_QUESTION_CHARS} characters")
+    history = [{"role": role, "content": text} for role, text in turns[:-1] if text]
+    return question, history[-MAX_HISTORY:]
+
+
+def _extension(answer: Answer) -> dict[str, Any]:
+    """The assistant's own fields beside the OpenAI ones: citations, refusal, form."""
+    return {
+        "citations": [
+            {k: c[k] for k in ("n", "file", "page", "heading", "quote", "doc_id", "title")}
+            for c in answer.to_json()["citations"]
+        ],
+        "refused": answer.refused,
+        "form": answer.form,
+        "mode": answer.mode,
+    }
+
+
+def _completion(answer: Answer) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL_ID,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.answer},
+                "finish_reason": "stop",
+            }
+        ],
+        **_extension(answer),
+    }
+
+
+def _chunks(
+    stream: Iterator[str | Sources | Queued | Answer],
+    service: Service,
+    who: Identity,
+    personal_data: bool,
+) -> Iterator[str]:
+    """Server-sent events in the Chat Completions stream format. The model's words are not
+    sent as they come: the checked answer may differ from them (sentences without support
+    removed, or the quote instead), so the checked answer is sent when it is ready, then a
+    last chunk with the citations."""
+    ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        body = {
+            "id": ident,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    try:
+        for item in stream:
+            if isinstance(item, Answer):
+                service.record(who, item, personal_data, "openai")
+                yield chunk({"content": item.answer})
+                yield chunk({}, "stop", **_extension(item))
+                break
+    except AssistantError as exc:
+        yield f"data: {json.dumps({'error': {'message': str(exc)}}, ensure_ascii=False)}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+def from_environment() -> FastAPI:
+    """The app over the settings of the environment (``ASSISTANT_*``, the data folder):
+    what ``assistant api`` serves (``uvicorn --factory api.server:from_environment``)."""
+    from assistant.settings import load_settings
+
+    return create_app(load_settings())

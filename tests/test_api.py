@@ -1,0 +1,342 @@
+"""The API as a real process (``assistant api``) over an indexed copy of the examples,
+called by the real ``openai`` client and over HTTP: without a provider as the one local
+user on loopback, and with a real OpenID Connect provider on loopback (the mock the
+sign-in tests use) issuing the tokens: an employee, a manager; expired, wrong-audience,
+wrongly signed and missing tokens refused. Answers are extractive (no language model).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fixtures_llm import free_port
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from openai import AuthenticationError, OpenAI
+
+from api.auth import LEEWAY_S
+from assistant.query.prompts import load_phrases
+from assistant.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_S = 120
+CLIENT_ID = "dokumentassistent"
+CLIENT_SECRET = "api-test-client-secret-9f2c"
+NO_SUPPORT = load_phrases("sv").no_support
+# Provider users: an HR employee and a manager (groups as the provider names them).
+USERS = {
+    "anna": ("Anna Andersson", ["personal", "grp-hr"]),
+    "chef": ("Chef Chefsson", ["chefer-alla", "grp-chefer"]),
+}
+AUTH_ENV = {
+    "ASSISTANT_AUTH__CLIENT_ID": CLIENT_ID,
+    "ASSISTANT_AUTH__CLIENT_SECRET": CLIENT_SECRET,
+    "ASSISTANT_AUTH__COOKIE_SECRET": "api-test-cookie-secret-0123456789abcdef",
+    "ASSISTANT_AUTH__ROLES": json.dumps(
+        {"admin": ["it-admin"], "manager": ["chefer-alla"], "employee": ["personal"]}
+    ),
+    "ASSISTANT_AUTH__ACCESS_GROUPS": json.dumps({"grp-hr": "hr", "grp-chefer": "chefer"}),
+}
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer:\n{log.read_text(errors='replace')}")
+        time.sleep(0.3)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _api(root: Path, indexed: Settings, extra_env: dict[str, str]) -> Iterator[str]:
+    data_dir = root / "data"
+    shutil.copytree(indexed.data_dir, data_dir)
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
+        "ASSISTANT_ANSWER__MODE": "extractive",
+        "HF_HUB_OFFLINE": "1",
+        **extra_env,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "api",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+    ]
+    log = root / "api.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+        try:
+            _wait(f"http://127.0.0.1:{port}/api/health", process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            _stop(process)
+    assert CLIENT_SECRET not in log.read_text(errors="replace"), "secrets never in the log"
+
+
+@pytest.fixture(scope="module")
+def local_api(
+    indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    yield from _api(tmp_path_factory.mktemp("api-local"), indexed_examples, {})
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The OpenID Connect provider on loopback; its tokens live 10 seconds."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "oidc_provider_mock",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--token-max-age",
+        "10",
+    ]
+    for sub, (name, groups) in USERS.items():
+        command += ["--user-claims", json.dumps({"sub": sub, "name": name, "groups": groups})]
+    log = tmp_path_factory.mktemp("provider") / "provider.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait(f"{url}/.well-known/openid-configuration", process, log)
+            yield url
+        finally:
+            _stop(process)
+
+
+@pytest.fixture(scope="module")
+def signed_in_api(
+    provider: str, indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    env = {
+        **AUTH_ENV,
+        "ASSISTANT_AUTH__METADATA_URL": f"{provider}/.well-known/openid-configuration",
+    }
+    yield from _api(tmp_path_factory.mktemp("api-signed-in"), indexed_examples, env)
+
+
+def token(provider: str, sub: str, client_id: str = CLIENT_ID) -> str:
+    """An ID token for ``client_id`` from the provider, by its authorization-code flow
+    (the user picked on its form)."""
+    redirect = "http://127.0.0.1/callback"
+    query = urllib.parse.urlencode(
+        {
+            "client_id": client_id,
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "scope": "openid profile",
+            "nonce": "n-1",
+        }
+    )
+    with httpx.Client(base_url=provider, timeout=10) as http:
+        chosen = http.post(f"/oauth2/authorize?{query}", data={"sub": sub})
+        assert chosen.status_code == 302, chosen.text
+        code = urllib.parse.parse_qs(urllib.parse.urlsplit(chosen.headers["location"]).query)
+        issued = http.post(
+            "/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code["code"][0],
+                "redirect_uri": redirect,
+                "client_id": client_id,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+        assert issued.status_code == 200, issued.text
+        return str(issued.json()["id_token"])
+
+
+# -- without a provider: the local user on loopback ------------------------------------
+
+
+def test_the_openai_client_gets_a_cited_answer(local_api: str) -> None:
+    client = OpenAI(base_url=f"{local_api}/v1", api_key="not-needed-on-loopback")
+    assert [m.id for m in client.models.list()] == ["kommun-assistenten"]
+    done = client.chat.completions.create(
+        model="kommun-assistenten",
+        messages=[{"role": "user", "content": "När ska sommarsemester sökas?"}],
+    )
+    assert "31 mars" in (done.choices[0].message.content or "")
+    extra = done.model_extra or {}
+    assert extra["refused"] is False
+    assert extra["citations"][0]["file"] == "semester.md"
+    assert "31 mars" in extra["citations"][0]["quote"]
+
+    chunks = list(
+        client.chat.completions.create(
+            model="kommun-assistenten",
+            messages=[{"role": "user", "content": "När ska sommarsemester sökas?"}],
+            stream=True,
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "31 mars" in text
+    last = chunks[-1].model_extra or {}
+    assert last["citations"][0]["file"] == "semester.md"
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_a_question_the_documents_do_not_answer_is_refused(local_api: str) -> None:
+    client = OpenAI(base_url=f"{local_api}/v1", api_key="x")
+    done = client.chat.completions.create(
+        model="kommun-assistenten",
+        messages=[{"role": "user", "content": "Vad kostar ett busskort för pensionärer?"}],
+    )
+    assert done.choices[0].message.content == NO_SUPPORT
+    assert (done.model_extra or {})["refused"] is True
+    assert (done.model_extra or {})["citations"] == []
+
+
+def test_rest_ask_and_search(local_api: str) -> None:
+    asked = httpx.post(f"{local_api}/api/ask", json={"question": "När ska sommarsemester sökas?"})
+    assert asked.status_code == 200
+    body = asked.json()
+    assert set(body) >= {"answer", "refused", "citations", "retrieved", "mode", "form"}
+    assert "31 mars" in body["answer"]
+    found = httpx.post(
+        f"{local_api}/api/search", json={"question": "sommarsemester ansökan", "limit": 3}
+    ).json()
+    assert len(found["passages"]) <= 3
+    assert found["passages"][0]["file"] == "semester.md"
+    assert "source" not in found["passages"][0], "no server path in a response"
+    assert httpx.get(f"{local_api}/api/ready").json() == {"status": "ready"}
+    schema = httpx.get(f"{local_api}/openapi.json").json()
+    assert {"/api/ask", "/api/search", "/v1/chat/completions"} <= set(schema["paths"])
+    too_long = httpx.post(f"{local_api}/api/ask", json={"question": "x" * 5000})
+    assert too_long.status_code == 422
+
+
+def test_a_personal_number_is_masked_before_anything_sees_it(local_api: str) -> None:
+    asked = httpx.post(
+        f"{local_api}/api/ask", json={"question": "Gäller semesterreglerna 19121212-1212?"}
+    ).json()
+    assert "19121212-1212" not in json.dumps(asked)
+    assert "121212-1212" not in json.dumps(asked)
+
+
+def test_another_address_without_sign_in_is_refused(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "api",
+            "--data-dir",
+            str(tmp_path),
+            "--host",
+            "0.0.0.0",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "without sign-in" in refused.stderr
+
+
+# -- with the provider: bearer tokens ---------------------------------------------------
+
+
+def test_an_employee_gets_only_what_their_groups_may_read(
+    provider: str, signed_in_api: str
+) -> None:
+    anna = OpenAI(base_url=f"{signed_in_api}/v1", api_key=token(provider, "anna"))
+    done = anna.chat.completions.create(
+        model="kommun-assistenten",
+        messages=[{"role": "user", "content": "När ska sommarsemester sökas?"}],
+    )
+    assert "31 mars" in (done.choices[0].message.content or "")
+    # The chefer folder's salary document is not hers to read: not in any response.
+    headers = {"Authorization": f"Bearer {token(provider, 'anna')}"}
+    found = httpx.post(
+        f"{signed_in_api}/api/search",
+        json={"question": "Hur stort är löneutrymme 2025?"},
+        headers=headers,
+    ).json()
+    assert all("chefer" not in p["file"] for p in found["passages"])
+    assert "löneutrymme" not in json.dumps(found).lower()
+    chef = {"Authorization": f"Bearer {token(provider, 'chef')}"}
+    theirs = httpx.post(
+        f"{signed_in_api}/api/search",
+        json={"question": "Hur stort är löneutrymme 2025?"},
+        headers=chef,
+    ).json()
+    assert "löneutrymme" in json.dumps(theirs, ensure_ascii=False).lower()
+
+
+def test_bad_tokens_are_refused(provider: str, signed_in_api: str) -> None:
+    ask = {"question": "När ska sommarsemester sökas?"}
+    assert httpx.post(f"{signed_in_api}/api/ask", json=ask).status_code == 401, "no token"
+    with pytest.raises(AuthenticationError):
+        OpenAI(base_url=f"{signed_in_api}/v1", api_key="not-a-token").models.list()
+
+    other_app = token(provider, "anna", client_id="another-app")
+    forged = jwt.encode(
+        {"alg": "RS256", "kid": "forged"},
+        {
+            "iss": provider,
+            "aud": CLIENT_ID,
+            "sub": "anna",
+            "exp": int(time.time()) + 600,
+            "groups": ["it-admin", "grp-hr", "grp-chefer"],
+        },
+        RSAKey.generate_key(2048),
+    )
+    for bad in (other_app, forged):
+        refused = httpx.post(
+            f"{signed_in_api}/api/ask", json=ask, headers={"Authorization": f"Bearer {bad}"}
+        )
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["www-authenticate"] == "Bearer"
+
+    expiring = token(provider, "anna")
+    assert (
+        httpx.get(
+            f"{signed_in_api}/v1/models", headers={"Authorization": f"Bearer {expiring}"}
+        ).status_code
+        == 200
+    )
+    time.sleep(10 + LEEWAY_S + 1)  # its lifetime, and the leeway allowed for clocks
+    expired = httpx.get(
+        f"{signed_in_api}/v1/models", headers={"Authorization": f"Bearer {expiring}"}
+    )
+    assert expired.status_code == 401
