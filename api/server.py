@@ -28,16 +28,20 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Forbidden, TokenVerifier, Unauthorised
+from api.tools import Authenticated, build_tools, document_contract
 from assistant.errors import AssistantError, InputError
 from assistant.identity import LOCAL_USER, Identity
 from assistant.query.contract import Answer, Mode, Queued, Source, Sources, source_contract
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import Settings
+from assistant.summary.contract import Audience, Kind, Length
+from assistant.summary.library import Library
 from assistant.text.personal import mask_personal_numbers
 from assistant.trail import AuditTrail
 from assistant.trail.db import failure_said, open_database
@@ -63,6 +67,24 @@ class SearchRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     limit: int = Field(5, ge=1, le=20)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_id: int
+    score: Literal[0, 1]  # 1: thumbs up, 0: thumbs down
+    reason: Literal["wrong", "incomplete", "outdated", "wrong_document"] | None = None
+    comment: str | None = Field(None, max_length=2000)
+
+
+class SummarizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[str] = Field(min_length=1, max_length=10)  # file names or doc ids
+    kind: Kind = "summary"
+    audience: Audience = "staff"
+    length: Length = "short"
 
 
 class ChatMessage(BaseModel):
@@ -96,7 +118,9 @@ class Service:
     def runtime(self) -> Runtime:
         with self._lock:
             if self._runtime is None:
-                self._runtime = open_runtime(self.settings)
+                self._runtime = open_runtime(
+                    self.settings, with_model=self.settings.wants_chat_model()
+                )
             return self._runtime
 
     def close(self) -> None:
@@ -104,20 +128,24 @@ class Service:
             self._runtime.close()
         self.trail.db.close()
 
-    def endpoint(self, answer: Answer) -> str:
+    def endpoint_of(self, model: str) -> str:
         chat = self.runtime.chat
-        return chat.endpoint if chat is not None and answer.model != "extractive" else "-"
+        return chat.endpoint if chat is not None and model != "extractive" else "-"
 
-    def record(self, who: Identity, answer: Answer, personal_data: bool, client: str) -> None:
-        """Into the audit trail; a failing database costs the caller nothing but a log line
-        (which never names the question)."""
+    def record(self, who: Identity, answer: Answer, personal_data: bool, client: str) -> int | None:
+        """Into the audit trail (the record's id); a failing database costs the caller
+        nothing but a log line (which never names the question)."""
         try:
-            self.trail.answer(
-                who, answer, endpoint=self.endpoint(answer), personal_data=personal_data,
+            return self.trail.answer(
+                who,
+                answer,
+                endpoint=self.endpoint_of(answer.model),
+                personal_data=personal_data,
                 client=client,
-            )  # fmt: skip
-        except Exception as exc:
+            )
+        except Exception as exc:  # any database failure
             log.error("The audit trail could not record an API answer: %s", failure_said(exc))
+            return None
 
 
 def _service(request: Request) -> Service:
@@ -127,7 +155,10 @@ def _service(request: Request) -> Service:
 
 def caller(request: Request) -> Identity:
     """The identity behind the request's bearer token; the local user without a provider."""
-    service = _service(request)
+    return identify(_service(request), request)
+
+
+def identify(service: Service, request: Request) -> Identity:
     if service.verifier is None:
         return LOCAL_USER
     header = request.headers.get("authorization", "")
@@ -149,11 +180,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The API over ``settings``; ``runtime`` (opened on first use when None) is closed
     with the app."""
 
+    holder: list[Service] = []
+    tools = build_tools(lambda: holder[0])
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         app.state.service = Service(settings, runtime)
+        holder.append(app.state.service)
+        # Open the index and the models before the first request is accepted.
+        await anyio.to_thread.run_sync(lambda: app.state.service.runtime)
         try:
-            yield
+            async with tools.session_manager.run():
+                yield
         finally:
             app.state.service.close()
 
@@ -164,6 +202,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         "caller may read them.",
         lifespan=lifespan,
     )
+
+    # The MCP server: streamable HTTP at /mcp/, as the caller of each request.
+    app.mount("/mcp", Authenticated(tools.streamable_http_app(), lambda r: identify(holder[0], r)))
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
@@ -199,8 +240,49 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         service = _service(request)
         question, masked = mask_personal_numbers(body.question)
         answer = _answer(service, who, question, body.history, body.mode)
-        service.record(who, answer, masked > 0, "api")
-        return answer.to_json()
+        record_id = service.record(who, answer, masked > 0, "api")
+        return answer.to_json() | {"record_id": record_id}
+
+    @app.get("/api/documents")
+    def documents(who: Caller, request: Request) -> dict[str, Any]:
+        docs = Library(_service(request).runtime.store).documents(list(who.groups))
+        return {"documents": [document_contract(d) for d in docs]}
+
+    @app.post("/api/feedback", status_code=204)
+    def give_feedback(body: FeedbackRequest, who: Caller, request: Request) -> None:
+        """Thumbs up or down on an answer (its ``record_id`` from ``/api/ask``), by the
+        person who was answered."""
+        try:
+            _service(request).trail.give_feedback(
+                body.record_id, who, body.score, body.reason if body.score == 0 else None,
+                body.comment,
+            )  # fmt: skip
+        except PermissionError as exc:
+            raise HTTPException(403, str(exc)) from exc
+
+    @app.post("/api/summarize")
+    def summarize(body: SummarizeRequest, who: Caller, request: Request) -> dict[str, Any]:
+        """A cited draft of whole documents (the manager role)."""
+        if not who.may("manager"):
+            raise HTTPException(403, "drafting summaries is for the manager role")
+        service = _service(request)
+        try:
+            summary = service.runtime.summarizer.summarize(
+                body.documents, list(who.groups), body.kind, audience=body.audience,
+                length=body.length,
+                use_model=settings.answer.mode == "generative",
+            )  # fmt: skip
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        except AssistantError as exc:
+            raise HTTPException(503, str(exc)) from exc
+        try:
+            service.trail.summary(
+                who, summary, request=body.kind, endpoint=service.endpoint_of(summary.model)
+            )
+        except Exception as exc:
+            log.error("The audit trail could not record an API summary: %s", failure_said(exc))
+        return summary.to_json()
 
     @app.get("/v1/models")
     def models(who: Caller) -> dict[str, Any]:

@@ -16,7 +16,9 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import httpx
 import pytest
 from fixtures_llm import free_port
@@ -33,8 +35,10 @@ STARTUP_S = 120
 CLIENT_ID = "dokumentassistent"
 CLIENT_SECRET = "api-test-client-secret-9f2c"
 NO_SUPPORT = load_phrases("sv").no_support
-# Provider users: an HR employee and a manager (groups as the provider names them).
+# Provider users (groups as the provider names them): an employee of no access group
+# (open documents only), an HR employee, and a manager.
 USERS = {
+    "bo": ("Bo Berg", ["personal"]),
     "anna": ("Anna Andersson", ["personal", "grp-hr"]),
     "chef": ("Chef Chefsson", ["chefer-alla", "grp-chefer"]),
 }
@@ -276,31 +280,40 @@ def test_another_address_without_sign_in_is_refused(tmp_path: Path) -> None:
 # -- with the provider: bearer tokens ---------------------------------------------------
 
 
+def _says(response: object, word: str) -> bool:
+    return word in json.dumps(response, ensure_ascii=False).lower()
+
+
 def test_an_employee_gets_only_what_their_groups_may_read(
     provider: str, signed_in_api: str
 ) -> None:
-    anna = OpenAI(base_url=f"{signed_in_api}/v1", api_key=token(provider, "anna"))
-    done = anna.chat.completions.create(
+    bo = OpenAI(base_url=f"{signed_in_api}/v1", api_key=token(provider, "bo"))
+    done = bo.chat.completions.create(
         model="kommun-assistenten",
         messages=[{"role": "user", "content": "När ska sommarsemester sökas?"}],
     )
-    assert "31 mars" in (done.choices[0].message.content or "")
-    # The chefer folder's salary document is not hers to read: not in any response.
-    headers = {"Authorization": f"Bearer {token(provider, 'anna')}"}
-    found = httpx.post(
-        f"{signed_in_api}/api/search",
-        json={"question": "Hur stort är löneutrymme 2025?"},
-        headers=headers,
-    ).json()
-    assert all("chefer" not in p["file"] for p in found["passages"])
-    assert "löneutrymme" not in json.dumps(found).lower()
-    chef = {"Authorization": f"Bearer {token(provider, 'chef')}"}
-    theirs = httpx.post(
-        f"{signed_in_api}/api/search",
-        json={"question": "Hur stort är löneutrymme 2025?"},
-        headers=chef,
-    ).json()
-    assert "löneutrymme" in json.dumps(theirs, ensure_ascii=False).lower()
+    assert "31 mars" in (done.choices[0].message.content or ""), "an open document"
+    # The chefer folder (for the chefer and hr groups) is not his to read.
+    salary = {"question": "Hur stort är löneutrymme 2025?"}
+    for where in ("/api/search", "/api/ask"):
+        found = httpx.post(
+            f"{signed_in_api}{where}", json=salary, headers=_bearer(provider, "bo"), timeout=60
+        ).json()
+        assert not _says(found, "3,4 procent"), where
+        assert not _says(found, "lonerevision"), where
+    salary_chat = bo.chat.completions.create(
+        model="kommun-assistenten", messages=[{"role": "user", "content": salary["question"]}]
+    )
+    assert not _says(salary_chat.model_dump(), "3,4 procent")
+    for reader in ("anna", "chef"):  # hr and chefer may read it
+        theirs = httpx.post(
+            f"{signed_in_api}/api/search", json=salary, headers=_bearer(provider, reader)
+        ).json()
+        assert _says(theirs["passages"], "3,4 procent"), reader
+
+
+def _bearer(provider: str, sub: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(provider, sub)}"}
 
 
 def test_bad_tokens_are_refused(provider: str, signed_in_api: str) -> None:
@@ -340,3 +353,118 @@ def test_bad_tokens_are_refused(provider: str, signed_in_api: str) -> None:
         f"{signed_in_api}/v1/models", headers={"Authorization": f"Bearer {expiring}"}
     )
     assert expired.status_code == 401
+
+
+# -- the rest of the REST API and the MCP server ----------------------------------------
+
+
+def _mcp(url: str, calls: list[tuple[str, dict[str, object]]], token: str | None = None) -> Any:
+    """The tool names, and the structured result of each call, from an MCP client
+    session (the SDK's own client over streamable HTTP)."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def session() -> tuple[list[str], list[Any]]:
+        async with (
+            httpx.AsyncClient(headers=headers, timeout=120) as http,
+            streamable_http_client(f"{url}/mcp/", http_client=http) as (read, write, _),
+            ClientSession(read, write) as client,
+        ):
+            await client.initialize()
+            names = [t.name for t in (await client.list_tools()).tools]
+            results = []
+            for name, arguments in calls:
+                result = await client.call_tool(name, arguments)
+                assert not result.isError, result.content
+                results.append(result.structuredContent)
+            return names, results
+
+    return anyio.run(session)
+
+
+def test_an_mcp_client_lists_and_calls_the_tools(local_api: str) -> None:
+    names, (found, answered, documents) = _mcp(
+        local_api,
+        [
+            ("search_documents", {"question": "sommarsemester ansökan", "limit": 2}),
+            ("ask", {"question": "När ska sommarsemester sökas?"}),
+            ("list_documents", {}),
+        ],
+    )
+    assert set(names) == {"search_documents", "ask", "get_passage", "list_documents"}
+    assert found["passages"][0]["file"] == "semester.md"
+    assert "31 mars" in answered["answer"]
+    assert "semester.md" in {d["file"] for d in documents["documents"]}
+    chunk = found["passages"][0]["chunk_id"]
+    _, [passage] = _mcp(local_api, [("get_passage", {"chunk_id": chunk})])
+    assert passage["file"] == "semester.md"
+    assert "31 mars" in passage["text"]
+
+
+def test_documents_feedback_and_summaries(local_api: str) -> None:
+    documents = httpx.get(f"{local_api}/api/documents").json()["documents"]
+    assert {"semester.md", "resepolicy.pdf"} <= {d["file"] for d in documents}
+    assert all("source" not in d and "groups" not in d for d in documents)
+    asked = httpx.post(f"{local_api}/api/ask", json={"question": "När ska sommarsemester sökas?"})
+    record_id = asked.json()["record_id"]
+    given = httpx.post(
+        f"{local_api}/api/feedback",
+        json={"record_id": record_id, "score": 0, "reason": "incomplete", "comment": "Kort"},
+    )
+    assert given.status_code == 204, given.text
+    draft = httpx.post(
+        f"{local_api}/api/summarize", json={"documents": ["resepolicy.pdf"]}, timeout=120
+    )
+    assert draft.status_code == 200, draft.text
+    assert draft.json()["citations"], "every sentence of a draft is cited"
+
+
+def test_the_tools_and_documents_keep_to_the_callers_groups(
+    provider: str, signed_in_api: str
+) -> None:
+    bo = token(provider, "bo")
+    salary = {"question": "Hur stort är löneutrymme 2025?"}
+    names, (documents, found, answered) = _mcp(
+        signed_in_api,
+        [("list_documents", {}), ("search_documents", salary), ("ask", salary)],
+        bo,
+    )
+    assert "ask" in names
+    files = {d["file"] for d in documents["documents"]}
+    assert "semester.md" in files
+    assert not files & {"lonerevision-2025-instruktion.md", "lonekartlaggning-2024.md"}
+    assert not _says(found, "3,4 procent")
+    assert not _says(found, "lonerevision")
+    assert not _says(answered, "3,4 procent")
+    _, [hers] = _mcp(signed_in_api, [("search_documents", salary)], token(provider, "anna"))
+    assert _says(hers, "3,4 procent"), "the control: hr may read it"
+    secret = next(p["chunk_id"] for p in hers["passages"] if "3,4 procent" in p["quote"])
+    _, [withheld] = _mcp(signed_in_api, [("get_passage", {"chunk_id": secret})], bo)
+    assert not _says(withheld, "3,4 procent"), withheld
+    assert "error" in withheld
+    assert httpx.post(f"{signed_in_api}/mcp/", json={}).status_code == 401, "no token"
+
+    headers = {"Authorization": f"Bearer {bo}"}
+    listed = httpx.get(f"{signed_in_api}/api/documents", headers=headers).json()["documents"]
+    assert {d["file"] for d in listed} == files
+    chef = {"Authorization": f"Bearer {token(provider, 'chef')}"}
+    theirs = httpx.get(f"{signed_in_api}/api/documents", headers=chef).json()["documents"]
+    assert "lonerevision-2025-instruktion.md" in {d["file"] for d in theirs}
+    refused = httpx.post(
+        f"{signed_in_api}/api/summarize", json={"documents": ["semester.md"]}, headers=headers
+    )
+    assert refused.status_code == 403, "summaries are for managers"
+
+    asked = httpx.post(
+        f"{signed_in_api}/api/ask",
+        json={"question": "När ska sommarsemester sökas?"},
+        headers=headers,
+    ).json()
+    not_hers = httpx.post(
+        f"{signed_in_api}/api/feedback",
+        json={"record_id": asked["record_id"], "score": 1},
+        headers=chef,
+    )
+    assert not_hers.status_code == 403, "feedback is given by the person who was answered"
