@@ -34,6 +34,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Forbidden, TokenVerifier, Unauthorised
+from api.limits import BodyLimit, RateLimiter
 from api.tools import Authenticated, build_tools, document_contract
 from assistant.errors import AssistantError, InputError
 from assistant.identity import LOCAL_USER, Identity
@@ -112,6 +113,7 @@ class Service:
         self._runtime = runtime
         self._lock = threading.Lock()
         self.verifier = TokenVerifier(settings.auth) if settings.auth.enabled else None
+        self.limiter = RateLimiter(settings.api.requests_per_minute)
         self.trail = AuditTrail(open_database(settings.database_url), settings.audit)
 
     @property
@@ -159,6 +161,17 @@ def caller(request: Request) -> Identity:
 
 
 def identify(service: Service, request: Request) -> Identity:
+    """The caller, counted against their rate limit (429 with Retry-After beyond it)."""
+    who = _identity(service, request)
+    wait = service.limiter.wait_s(who.subject)
+    if wait:
+        raise HTTPException(
+            429, f"too many requests: try again in {wait} s", {"Retry-After": str(wait)}
+        )
+    return who
+
+
+def _identity(service: Service, request: Request) -> Identity:
     if service.verifier is None:
         return LOCAL_USER
     header = request.headers.get("authorization", "")
@@ -203,6 +216,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    app.add_middleware(BodyLimit, most=settings.api.max_body_bytes)
     # The MCP server: streamable HTTP at /mcp/, as the caller of each request.
     app.mount("/mcp", Authenticated(tools.streamable_http_app(), lambda r: identify(holder[0], r)))
 

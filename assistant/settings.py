@@ -462,6 +462,20 @@ class UISettings(_Section):
     )
 
 
+class APISettings(_Section):
+    """The API (``assistant api``): limits per caller."""
+
+    requests_per_minute: int = Field(
+        30,
+        ge=1,
+        description="Calls one user may make per minute (a sliding window, per API "
+        "process); more get 429 with Retry-After. Health and readiness are not counted.",
+    )
+    max_body_bytes: int = Field(
+        65_536, ge=1024, description="Largest request body accepted; larger get 413."
+    )
+
+
 Role = Literal["employee", "manager", "admin"]
 ROLES: tuple[Role, ...] = ("employee", "manager", "admin")  # each may do what those before may
 
@@ -646,6 +660,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    api: APISettings = Field(default_factory=APISettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)

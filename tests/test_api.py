@@ -27,6 +27,7 @@ from joserfc.jwk import RSAKey
 from openai import AuthenticationError, OpenAI
 
 from api.auth import LEEWAY_S
+from api.limits import RateLimiter
 from assistant.query.prompts import load_phrases
 from assistant.settings import Settings
 
@@ -35,6 +36,7 @@ STARTUP_S = 120
 CLIENT_ID = "dokumentassistent"
 CLIENT_SECRET = "api-test-client-secret-9f2c"
 NO_SUPPORT = load_phrases("sv").no_support
+PER_MINUTE = 40  # the signed-in API's rate limit per user
 # Provider users (groups as the provider names them): an employee of no access group
 # (open documents only), an HR employee, and a manager.
 USERS = {
@@ -112,7 +114,8 @@ def _api(root: Path, indexed: Settings, extra_env: dict[str, str]) -> Iterator[s
 def local_api(
     indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    yield from _api(tmp_path_factory.mktemp("api-local"), indexed_examples, {})
+    many = {"ASSISTANT_API__REQUESTS_PER_MINUTE": "1000"}
+    yield from _api(tmp_path_factory.mktemp("api-local"), indexed_examples, many)
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +153,7 @@ def signed_in_api(
     env = {
         **AUTH_ENV,
         "ASSISTANT_AUTH__METADATA_URL": f"{provider}/.well-known/openid-configuration",
+        "ASSISTANT_API__REQUESTS_PER_MINUTE": str(PER_MINUTE),
     }
     yield from _api(tmp_path_factory.mktemp("api-signed-in"), indexed_examples, env)
 
@@ -468,3 +472,39 @@ def test_the_tools_and_documents_keep_to_the_callers_groups(
         headers=chef,
     )
     assert not_hers.status_code == 403, "feedback is given by the person who was answered"
+
+
+def test_a_user_over_the_rate_limit_waits_and_others_do_not(
+    provider: str, signed_in_api: str
+) -> None:
+    bo, chef = _bearer(provider, "bo"), _bearer(provider, "chef")
+    statuses = [httpx.get(f"{signed_in_api}/v1/models", headers=bo) for _ in range(PER_MINUTE + 1)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited, [r.status_code for r in statuses]
+    assert 1 <= int(limited[0].headers["retry-after"]) <= 60
+    assert httpx.get(f"{signed_in_api}/v1/models", headers=chef).status_code == 200
+
+
+def test_the_rate_limit_is_a_sliding_window() -> None:
+    limiter = RateLimiter(2)
+    assert limiter.wait_s("a", now=0.0) == 0
+    assert limiter.wait_s("a", now=10.0) == 0
+    assert limiter.wait_s("a", now=20.0) == 40, "the first call leaves the window at 60 s"
+    assert limiter.wait_s("b", now=20.0) == 0, "per user"
+    assert limiter.wait_s("a", now=60.5) == 0
+
+
+def test_a_huge_request_is_refused(local_api: str) -> None:
+    body = json.dumps({"question": "x", "history": [{"role": "user", "content": "y" * 70_000}]})
+    too_big = httpx.post(
+        f"{local_api}/api/ask", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert too_big.status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield body.encode()
+
+    streamed = httpx.post(
+        f"{local_api}/api/ask", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
