@@ -23,8 +23,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Generator, Iterator
+from contextlib import asynccontextmanager, closing
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -392,7 +392,7 @@ def _completion(answer: Answer) -> dict[str, Any]:
 
 
 def _chunks(
-    stream: Iterator[str | Sources | Queued | Answer],
+    stream: Generator[str | Sources | Queued | Answer, None, None],
     service: Service,
     who: Identity,
     personal_data: bool,
@@ -416,12 +416,13 @@ def _chunks(
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        for item in stream:
-            if isinstance(item, Answer):
-                service.record(who, item, personal_data, "openai")
-                yield chunk({"content": item.answer})
-                yield chunk({}, "stop", **_extension(item))
-                break
+        with closing(stream):  # a client that leaves early gives up its place in line
+            for item in stream:
+                if isinstance(item, Answer):
+                    service.record(who, item, personal_data, "openai")
+                    yield chunk({"content": item.answer})
+                    yield chunk({}, "stop", **_extension(item))
+                    break
     except AssistantError as exc:
         yield f"data: {json.dumps({'error': {'message': str(exc)}}, ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"

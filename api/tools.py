@@ -137,7 +137,8 @@ class Authenticated:
             await self._app(scope, receive, send)
             return
         try:
-            identity = self._who(Request(scope))
+            # In a worker thread: checking a token may fetch the provider's keys.
+            identity = await anyio.to_thread.run_sync(self._who, Request(scope))
         except HTTPException as exc:
             response = JSONResponse(
                 {"detail": exc.detail}, exc.status_code, headers=dict(exc.headers or {})

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -340,24 +340,13 @@ def ui(
     """Start the web app (and the local model server when answers are generative)."""
     import subprocess
     import tempfile
-    from contextlib import ExitStack
-
-    from assistant.errors import ConfigError
-    from assistant.identity import is_loopback
 
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     with edge():
         settings = settings_for(data_dir)
         address = host or _streamlit_address() or "127.0.0.1"
-        if not settings.auth.enabled and not is_loopback(address):
-            raise ConfigError(
-                f"the app would listen on {address} without sign-in, so anyone who reaches "
-                "this machine would be an admin. Configure sign-in (ASSISTANT_AUTH__METADATA_URL, "
-                "__CLIENT_ID, __CLIENT_SECRET and __COOKIE_SECRET; see "
-                "docs/operations/access-and-sign-in.md) or listen on 127.0.0.1."
-            )
-        open_trail(settings).db.close()  # migrations run before the app starts, or it stops
         with ExitStack() as stack:
+            _serving(settings, address, "the app", stack)
             command = [
                 sys.executable, "-m", "streamlit", "run", str(_APP_FILE),
                 "--server.address", address, "--server.port", str(port),
@@ -368,12 +357,6 @@ def ui(
             if settings.auth.enabled:  # st.login reads the provider from Streamlit's secrets
                 private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-")))
                 command += ["--secrets.files", str(_write_auth_secrets(settings, private, port))]
-            if settings.model.provider == "local" and settings.answer.mode == "generative":
-                from assistant.models.local_server import LocalModelServer
-
-                err.print("Starting the local language model…")
-                server = LocalModelServer.from_settings(settings.model, settings.models_dir)
-                stack.enter_context(server)
             env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir.resolve())}
             err.print(f"The assistant is at http://{address}:{port} (Ctrl-C stops it).")
             from assistant.models.local_server import die_with_parent
@@ -396,31 +379,13 @@ def api(
 ) -> None:
     """Start the API: OpenAI-compatible /v1, REST /api (and the local model server when
     answers are generative). OpenAPI schema at /openapi.json."""
-    from contextlib import ExitStack
-
     import uvicorn
-
-    from assistant.errors import ConfigError
-    from assistant.identity import is_loopback
 
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     with edge():
         settings = settings_for(data_dir)
-        if not settings.auth.enabled and not is_loopback(host):
-            raise ConfigError(
-                f"the API would listen on {host} without sign-in, so anyone who reaches this "
-                "machine would be an admin. Configure sign-in (ASSISTANT_AUTH__METADATA_URL, "
-                "__CLIENT_ID; see docs/operations/access-and-sign-in.md) or listen on "
-                "127.0.0.1."
-            )
-        open_trail(settings).db.close()  # migrations run before the API starts, or it stops
         with ExitStack() as stack:
-            if settings.model.provider == "local" and settings.answer.mode == "generative":
-                from assistant.models.local_server import LocalModelServer
-
-                err.print("Starting the local language model…")
-                server = LocalModelServer.from_settings(settings.model, settings.models_dir)
-                stack.enter_context(server)
+            _serving(settings, host, "the API", stack)
             os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
             err.print(f"The API is at http://{host}:{port} (Ctrl-C stops it).")
             with suppress(KeyboardInterrupt):
@@ -428,6 +393,29 @@ def api(
                     "api.server:from_environment", factory=True, host=host, port=port,
                     log_level="warning", timeout_graceful_shutdown=10,
                 )  # fmt: skip
+
+
+def _serving(settings: Settings, address: str, what: str, stack: ExitStack) -> None:
+    """Before the app or the API listens on ``address``: sign-in is configured unless it is
+    loopback (anyone reaching the machine would otherwise be an admin), the audit trail is
+    migrated (or it stops here), and the local model server runs (on ``stack``) when
+    answers are generative."""
+    from assistant.errors import ConfigError
+    from assistant.identity import is_loopback
+
+    if not settings.auth.enabled and not is_loopback(address):
+        raise ConfigError(
+            f"{what} would listen on {address} without sign-in, so anyone who reaches this "
+            "machine would be an admin. Configure sign-in (ASSISTANT_AUTH__METADATA_URL, "
+            "__CLIENT_ID, __CLIENT_SECRET and __COOKIE_SECRET; see "
+            "docs/operations/access-and-sign-in.md) or listen on 127.0.0.1."
+        )
+    open_trail(settings).db.close()
+    if settings.model.provider == "local" and settings.answer.mode == "generative":
+        from assistant.models.local_server import LocalModelServer
+
+        err.print("Starting the local language model…")
+        stack.enter_context(LocalModelServer.from_settings(settings.model, settings.models_dir))
 
 
 def _endpoint(runtime: Runtime) -> str:
