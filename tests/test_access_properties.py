@@ -27,6 +27,14 @@ rule as ``ingest/sources.py`` documents it, written here independently of that c
   found" by name, the refusal saying nothing of it.
   Positive control: a reader who may read a document gets its marker back when quoting
   one of its sentences, so an empty index or refusing everything fails the test.
+  The same index is then served by the API (``create_app`` under uvicorn on loopback) and
+  each reader calls it with an ID token from the OpenID Connect provider on loopback (their
+  groups as provider groups, mapped as the sign-in maps them): ``/api/search``,
+  ``/api/ask``, ``/v1/chat/completions`` (streamed and not), ``/api/documents``,
+  ``/api/summarize``, and the MCP tools ``search_documents``, ``ask``, ``list_documents``
+  and ``get_passage`` (asked for every passage of the library by its id). No response holds
+  a secret of the reader's; the documents listed are exactly the readable ones, and a
+  readable document's marker comes back (the control).
 
 The counts of examples, answers and runs checked are printed at the end of the module.
 """
@@ -34,22 +42,33 @@ The counts of examples, answers and runs checked are printed at the end of the m
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import tempfile
+import threading
+import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
+from api_process import mcp_calls
+from fixtures_llm import free_port
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
+from oidc import id_token, run_provider
 
+from api.server import create_app
 from assistant.errors import InputError
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.contract import Answer
 from assistant.runtime import Runtime, open_runtime
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.store import VectorStore, chunk_point_id
 from assistant.store.edge import EdgeStore
 from assistant.summary.library import Library as DocumentLibrary
@@ -331,6 +350,9 @@ class Tally:
     summaries_refused: int = 0  # documents the reader may not read, asked for by name
     listed: int = 0
     hidden_with_secrets: int = 0  # runs the listing rule hides that hold a viewer's secret
+    api_responses: int = 0  # responses of the API and the MCP tools checked
+    api_controls: int = 0  # readable documents whose marker came back through the API
+    passages_refused: int = 0  # get_passage of a passage the caller may not read
 
 
 @pytest.fixture(scope="module")
@@ -480,7 +502,11 @@ def _indexed(store: VectorStore, root: Path) -> dict[str, Indexed]:
 @given(library=libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
 @pytest.mark.slow
 def test_no_answer_or_evaluation_run_shows_an_unreadable_document(
-    library: Library, readers: list[list[str]], embedder: LocalE5Embedding, tally: Tally
+    library: Library,
+    readers: list[list[str]],
+    embedder: LocalE5Embedding,
+    provider: str,
+    tally: Tally,
 ) -> None:
     everything = list(POOL)  # a reader who may read every document: the control
     readers = [*readers, everything]
@@ -510,6 +536,11 @@ def test_no_answer_or_evaluation_run_shows_an_unreadable_document(
                 _summarize(runtime, library, groups, secrets, tally)
                 _evaluate(runtime, library, groups, secrets, Path(tmp) / "atkomst.jsonl", tally)
             _check_listing(library, readers, settings_.evals_dir, root.resolve(), indexed, tally)
+        served = _api_settings(settings_, provider)
+        with _serving(served) as url:
+            for groups in readers:
+                secrets = _secrets(library, groups, root.resolve(), indexed)
+                _through_api(url, provider, library, groups, secrets, indexed, tally)
     tally.examples += 1
     tally.documents += len(library.docs)
 
@@ -562,7 +593,7 @@ def _summarize(
     }, "the summaries page offers exactly the documents the reader may read"
     for doc in library.docs:
         for kind in ("summary", "staff"):
-            if not library.may_read(groups, doc):
+            if not _found_by_name(library, groups, doc):
                 with pytest.raises(InputError, match="among those you may read") as refused:
                     runtime.summarizer.summarize([doc.rel], groups, kind, use_model=False)
                 said = str(refused.value)
@@ -575,9 +606,18 @@ def _summarize(
             )
             leaks = secrets.found_in(text)
             assert not leaks, f"a draft for {groups} shows {leaks}"
-            if kind == "summary":
+            if kind == "summary" and library.may_read(groups, doc):
                 assert doc.marker in draft.summary, "the control: a readable draft has its text"
             tally.summaries += 1
+
+
+def _found_by_name(library: Library, groups: Sequence[str], doc: Doc) -> bool:
+    """Whether asking for ``doc.rel`` by name finds a document the reader may read: this
+    one, or (a name without a folder) one of that file name in another folder, which the
+    summaries take the name for when the path itself is none of the reader's."""
+    return library.may_read(groups, doc) or any(
+        library.may_read(groups, d) and d.name == doc.rel for d in library.docs
+    )
 
 
 def _evaluate(
@@ -629,3 +669,162 @@ def _check_listing(
         for hidden in (r for r in runs if r.id not in {s.id for s in shown}):
             assert hidden.folder is not None
             tally.hidden_with_secrets += bool(secrets.found_in(_stored_text(hidden.folder)))
+
+
+# -- through the API and the MCP tools ------------------------------------------------
+
+API_SECRET = "atkomst-klienthemlighet-7c1d"
+# Every reader the strategy can draw (up to two groups of the pool) and the control (all).
+READER_SETS = [
+    *(frozenset(c) for n in range(3) for c in itertools.combinations(POOL, n)),
+    frozenset(POOL),
+]
+ECHOED = ("question", "standalone_question", "searched_question")
+
+
+def _sub(groups: Sequence[str]) -> str:
+    return "r-" + "-".join(sorted(_normalised(groups)))
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The OpenID Connect provider with one user per reader: the reader's groups as the
+    provider's group ids (``grp-hr``), which the settings map to the access groups."""
+    users = {
+        _sub(s): (f"Läsare {_sub(s)}", ["personal", *(f"grp-{g}" for g in sorted(s))])
+        for s in READER_SETS
+    }
+    yield from run_provider(tmp_path_factory.mktemp("provider"), users)
+
+
+def _api_settings(indexed: Settings, provider: str) -> Settings:
+    """The indexed library's settings with sign-in through the provider: everyone a
+    manager (so summaries can be asked for), groups mapped as the sign-in maps them."""
+    return load_settings(
+        data_dir=indexed.data_dir,
+        answer={"mode": "extractive"},
+        embedding={"threads": THREADS},
+        auth={
+            "metadata_url": f"{provider}/.well-known/openid-configuration",
+            "client_id": "dokumentassistent",
+            "client_secret": API_SECRET,
+            "cookie_secret": "atkomst-kakhemlighet-" + "0" * 24,
+            "roles": {"manager": ["personal"], "employee": ["personal"]},
+            "access_groups": {f"grp-{g}": g for g in POOL},
+        },
+        api={"requests_per_minute": 100_000},
+    )
+
+
+@contextmanager
+def _serving(settings_: Settings) -> Iterator[str]:
+    """The API app under uvicorn on a free loopback port, in a thread of this process."""
+    port = free_port()
+    config = uvicorn.Config(create_app(settings_), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        assert thread.is_alive(), "the API stopped while starting"
+        assert time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _without_echo(data: Any) -> Any:
+    """A response without the fields that repeat the caller's own question."""
+    if isinstance(data, dict):
+        return {k: _without_echo(v) for k, v in data.items() if k not in ECHOED}
+    if isinstance(data, list):
+        return [_without_echo(v) for v in data]
+    return data
+
+
+def _through_api(
+    url: str,
+    provider: str,
+    library: Library,
+    groups: list[str],
+    secrets: Secrets,
+    indexed: Mapping[str, Indexed],
+    tally: Tally,
+) -> None:
+    """One reader calls every endpoint and tool with their own token."""
+    token = id_token(provider, _sub(groups), API_SECRET)
+    readable = [d for d in library.docs if library.may_read(groups, d)]
+    readable_ids = {indexed[d.rel].doc_id for d in readable}
+    shown: list[tuple[str, str]] = []  # (what was asked, the response as text)
+
+    def seen(what: str, data: Any) -> str:
+        text = json.dumps(_without_echo(data), ensure_ascii=False)
+        shown.append((what, text))
+        return text
+
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120
+    ) as http:
+
+        def call(method: str, path: str, body: Any = None, ok: int = 200) -> Any:
+            response = http.request(method, path, json=body)
+            assert response.status_code == ok, f"{path} {body}: {response.text[:300]}"
+            return response.json()
+
+        listed = call("GET", "/api/documents")
+        seen("/api/documents", listed)
+        controls = 0
+        assert {d["doc_id"] for d in listed["documents"]} == readable_ids
+        for doc in library.docs:
+            mine = library.may_read(groups, doc)
+            hits = seen("search", call("POST", "/api/search", {"question": doc.sentences[0]}))
+            seen("ask", call("POST", "/api/ask", {"question": doc.questions[0]}))
+            body = {"documents": [doc.rel]}
+            found = _found_by_name(library, groups, doc)
+            drafted = call("POST", "/api/summarize", body, ok=200 if found else 400)
+            seen(f"summarize {doc.rel}", drafted)
+            if mine:  # the control: what the reader may read does come back
+                controls += doc.marker in hits and doc.marker in drafted["summary"]
+        for doc in library.docs[:2]:
+            message = {"role": "user", "content": doc.sentences[-1]}
+            chat = {"model": "kommun-assistenten", "messages": [message]}
+            seen("chat", call("POST", "/v1/chat/completions", chat))
+        message = {"role": "user", "content": library.docs[-1].questions[0]}
+        streamed = http.post("/v1/chat/completions", json={"messages": [message], "stream": True})
+        assert streamed.status_code == 200
+        shown.append(("chat streamed", streamed.text))
+    assert controls >= 0.8 * len(readable), f"{groups}: {controls} of {len(readable)} came back"
+    tally.api_controls += controls
+
+    chunks = sorted(c for i in indexed.values() for c in i.chunk_ids)
+    unknown = str(uuid.uuid4())
+    calls: list[tuple[str, dict[str, object]]] = [
+        ("list_documents", {}),
+        *(("search_documents", {"question": d.questions[0]}) for d in library.docs),
+        *(("ask", {"question": d.questions[-1]}) for d in library.docs[:3]),
+        *(("get_passage", {"chunk_id": c}) for c in [*chunks, unknown]),
+    ]
+    names, results = mcp_calls(url, calls, token)
+    assert "get_passage" in names
+    assert {d["doc_id"] for d in results[0]["documents"]} == readable_ids
+    passages = dict(zip([*chunks, unknown], results[-len(chunks) - 1 :], strict=True))
+    for (name, arguments), result in zip(calls, results, strict=True):
+        if name != "get_passage":
+            seen(f"MCP {name} {arguments}", result)
+    readable_chunks = {c for d in readable for c in indexed[d.rel].chunk_ids}
+    for chunk_id, passage in passages.items():
+        if chunk_id in readable_chunks:
+            seen(f"MCP get_passage {chunk_id}", passage)
+            assert passage["text"], chunk_id
+            continue
+        # Not the reader's: the same words as for a passage that does not exist at all.
+        assert passage == {"error": f"no passage {chunk_id!r} among those you may read"}
+        tally.passages_refused += chunk_id != unknown
+
+    for what, text in shown:
+        leaks = secrets.found_in(text)
+        assert not leaks, f"a reader of {groups}: {what} shows {leaks}"
+    tally.api_responses += len(shown) + len(passages)

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import anyio
 import httpx
 import pytest
-from fixtures_llm import free_port
+from api_process import REPO, mcp_calls, start_api
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from oidc import CLIENT_ID, id_token, run_provider
 from openai import AuthenticationError, OpenAI
 
 from api.auth import LEEWAY_S
@@ -31,9 +28,6 @@ from api.limits import RateLimiter
 from assistant.query.prompts import load_phrases
 from assistant.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
-STARTUP_S = 120
-CLIENT_ID = "dokumentassistent"
 CLIENT_SECRET = "api-test-client-secret-9f2c"
 NO_SUPPORT = load_phrases("sv").no_support
 PER_MINUTE = 40  # the signed-in API's rate limit per user
@@ -55,95 +49,20 @@ AUTH_ENV = {
 }
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{url} did not answer:\n{log.read_text(errors='replace')}")
-        time.sleep(0.3)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _api(root: Path, indexed: Settings, extra_env: dict[str, str]) -> Iterator[str]:
-    data_dir = root / "data"
-    shutil.copytree(indexed.data_dir, data_dir)
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
-        "ASSISTANT_ANSWER__MODE": "extractive",
-        "HF_HUB_OFFLINE": "1",
-        **extra_env,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "cli.main",
-        "api",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(port),
-    ]
-    log = root / "api.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-        try:
-            _wait(f"http://127.0.0.1:{port}/api/health", process, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            _stop(process)
-    assert CLIENT_SECRET not in log.read_text(errors="replace"), "secrets never in the log"
-
-
 @pytest.fixture(scope="module")
 def local_api(
     indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     many = {"ASSISTANT_API__REQUESTS_PER_MINUTE": "1000"}
-    yield from _api(tmp_path_factory.mktemp("api-local"), indexed_examples, many)
+    yield from start_api(
+        tmp_path_factory.mktemp("api-local"), indexed_examples, many, CLIENT_SECRET
+    )
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The OpenID Connect provider on loopback; its tokens live 10 seconds."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "oidc_provider_mock",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--token-max-age",
-        "10",
-    ]
-    for sub, (name, groups) in USERS.items():
-        command += ["--user-claims", json.dumps({"sub": sub, "name": name, "groups": groups})]
-    log = tmp_path_factory.mktemp("provider") / "provider.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait(f"{url}/.well-known/openid-configuration", process, log)
-            yield url
-        finally:
-            _stop(process)
+    yield from run_provider(tmp_path_factory.mktemp("provider"), USERS, "--token-max-age", "10")
 
 
 @pytest.fixture(scope="module")
@@ -155,38 +74,13 @@ def signed_in_api(
         "ASSISTANT_AUTH__METADATA_URL": f"{provider}/.well-known/openid-configuration",
         "ASSISTANT_API__REQUESTS_PER_MINUTE": str(PER_MINUTE),
     }
-    yield from _api(tmp_path_factory.mktemp("api-signed-in"), indexed_examples, env)
+    yield from start_api(
+        tmp_path_factory.mktemp("api-signed-in"), indexed_examples, env, CLIENT_SECRET
+    )
 
 
 def token(provider: str, sub: str, client_id: str = CLIENT_ID) -> str:
-    """An ID token for ``client_id`` from the provider, by its authorization-code flow
-    (the user picked on its form)."""
-    redirect = "http://127.0.0.1/callback"
-    query = urllib.parse.urlencode(
-        {
-            "client_id": client_id,
-            "redirect_uri": redirect,
-            "response_type": "code",
-            "scope": "openid profile",
-            "nonce": "n-1",
-        }
-    )
-    with httpx.Client(base_url=provider, timeout=10) as http:
-        chosen = http.post(f"/oauth2/authorize?{query}", data={"sub": sub})
-        assert chosen.status_code == 302, chosen.text
-        code = urllib.parse.parse_qs(urllib.parse.urlsplit(chosen.headers["location"]).query)
-        issued = http.post(
-            "/oauth2/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code["code"][0],
-                "redirect_uri": redirect,
-                "client_id": client_id,
-                "client_secret": CLIENT_SECRET,
-            },
-        )
-        assert issued.status_code == 200, issued.text
-        return str(issued.json()["id_token"])
+    return id_token(provider, sub, CLIENT_SECRET, client_id)
 
 
 # -- without a provider: the local user on loopback ------------------------------------
@@ -362,34 +256,8 @@ def test_bad_tokens_are_refused(provider: str, signed_in_api: str) -> None:
 # -- the rest of the REST API and the MCP server ----------------------------------------
 
 
-def _mcp(url: str, calls: list[tuple[str, dict[str, object]]], token: str | None = None) -> Any:
-    """The tool names, and the structured result of each call, from an MCP client
-    session (the SDK's own client over streamable HTTP)."""
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
-
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    async def session() -> tuple[list[str], list[Any]]:
-        async with (
-            httpx.AsyncClient(headers=headers, timeout=120) as http,
-            streamable_http_client(f"{url}/mcp/", http_client=http) as (read, write, _),
-            ClientSession(read, write) as client,
-        ):
-            await client.initialize()
-            names = [t.name for t in (await client.list_tools()).tools]
-            results = []
-            for name, arguments in calls:
-                result = await client.call_tool(name, arguments)
-                assert not result.isError, result.content
-                results.append(result.structuredContent)
-            return names, results
-
-    return anyio.run(session)
-
-
 def test_an_mcp_client_lists_and_calls_the_tools(local_api: str) -> None:
-    names, (found, answered, documents) = _mcp(
+    names, (found, answered, documents) = mcp_calls(
         local_api,
         [
             ("search_documents", {"question": "sommarsemester ansökan", "limit": 2}),
@@ -402,7 +270,7 @@ def test_an_mcp_client_lists_and_calls_the_tools(local_api: str) -> None:
     assert "31 mars" in answered["answer"]
     assert "semester.md" in {d["file"] for d in documents["documents"]}
     chunk = found["passages"][0]["chunk_id"]
-    _, [passage] = _mcp(local_api, [("get_passage", {"chunk_id": chunk})])
+    _, [passage] = mcp_calls(local_api, [("get_passage", {"chunk_id": chunk})])
     assert passage["file"] == "semester.md"
     assert "31 mars" in passage["text"]
 
@@ -430,7 +298,7 @@ def test_the_tools_and_documents_keep_to_the_callers_groups(
 ) -> None:
     bo = token(provider, "bo")
     salary = {"question": "Hur stort är löneutrymme 2025?"}
-    names, (documents, found, answered) = _mcp(
+    names, (documents, found, answered) = mcp_calls(
         signed_in_api,
         [("list_documents", {}), ("search_documents", salary), ("ask", salary)],
         bo,
@@ -442,10 +310,10 @@ def test_the_tools_and_documents_keep_to_the_callers_groups(
     assert not _says(found, "3,4 procent")
     assert not _says(found, "lonerevision")
     assert not _says(answered, "3,4 procent")
-    _, [hers] = _mcp(signed_in_api, [("search_documents", salary)], token(provider, "anna"))
+    _, [hers] = mcp_calls(signed_in_api, [("search_documents", salary)], token(provider, "anna"))
     assert _says(hers, "3,4 procent"), "the control: hr may read it"
     secret = next(p["chunk_id"] for p in hers["passages"] if "3,4 procent" in p["quote"])
-    _, [withheld] = _mcp(signed_in_api, [("get_passage", {"chunk_id": secret})], bo)
+    _, [withheld] = mcp_calls(signed_in_api, [("get_passage", {"chunk_id": secret})], bo)
     assert not _says(withheld, "3,4 procent"), withheld
     assert "error" in withheld
     assert httpx.post(f"{signed_in_api}/mcp/", json={}).status_code == 401, "no token"

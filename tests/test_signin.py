@@ -14,15 +14,14 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import STARTUP_TIMEOUT, Launch, wait_until_healthy
+from chromium import Launch, wait_until_healthy
 from fixtures_llm import free_port
 from itsdangerous import URLSafeTimedSerializer
+from oidc import run_provider
 from playwright.sync_api import BrowserContext, Page, expect
 
 from assistant.settings import AuditSettings, Settings
@@ -43,33 +42,7 @@ QUESTION = "Hur stort är löneutrymme 2025?"  # answered by a document of the c
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The provider as its own process on a free loopback port, with three staff members."""
-    port = free_port()
-    command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1",
-               "--port", str(port), "--require-nonce"]  # fmt: skip
-    for sub, (name, groups) in USERS.items():
-        command += ["--user-claims", json.dumps({"sub": sub, "name": name, "groups": groups})]
-    log_path = tmp_path_factory.mktemp("provider") / "provider.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not _answers(f"{url}/.well-known/openid-configuration"):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"no provider:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+    yield from run_provider(tmp_path_factory.mktemp("provider"), USERS, "--require-nonce")
 
 
 @pytest.fixture(scope="module")
