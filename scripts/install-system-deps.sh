@@ -2,8 +2,9 @@
 # Debian packages the assistant needs: Tesseract with Swedish for scanned PDFs, libmagic
 # for file-type sniffing, DejaVu fonts for the example PDFs, and a C++ toolchain with
 # cmake to build llama.cpp's Python bindings (no Linux wheel exists), Chromium for
-# the browser test, and PostgreSQL's server (the audit trail's contract tests start a
-# throwaway one on loopback). Installs only what is
+# the browser test, PostgreSQL's server (the audit trail's contract tests start a
+# throwaway one on loopback) and Caddy (the deploy test runs deploy/Caddyfile in front
+# of the API on loopback). Installs only what is
 # missing; without root it prints the command to run instead.
 set -euo pipefail
 
@@ -19,6 +20,8 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # Debian's PostgreSQL server for the database tests (started by the tests, on 127.0.0.1).
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
+# Debian's Caddy for the proxy test (the same Caddyfile as deploy/ uses, on loopback).
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -6,21 +6,28 @@ files. Also the command that writes the model file the model server serves."""
 
 from __future__ import annotations
 
+import http.server
 import importlib.metadata
 import json
 import os
 import re
+import shutil
 import subprocess
+import threading
 import types
 import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
+from api_process import mcp_calls, start_api
 from dotenv import dotenv_values
 from fixtures_heavy import RunCli
+from fixtures_llm import free_port
+from oidc import stop, wait_until_answers
 from pydantic import BaseModel
 
 from assistant.errors import ConfigError
@@ -126,7 +133,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest
 
 def test_compose_runs_the_services_the_readme_describes() -> None:
     services = _compose()["services"]
-    assert {"proxy", "app-1", "app-2", "qdrant", "postgres", "model", "ingest"} <= set(services)
+    assert {"proxy", "app-1", "app-2", "api", "qdrant", "postgres", "model", "ingest"} <= set(
+        services
+    )
     assert services["proxy"]["image"].startswith("caddy:")
     assert services["qdrant"]["image"].startswith("qdrant/qdrant:")
     assert services["postgres"]["image"] == "postgres:15"
@@ -135,15 +144,22 @@ def test_compose_runs_the_services_the_readme_describes() -> None:
     served = services["model"]["command"]
     assert "--ctx-size" in served
     assert "/models/${MODEL_NAME" in " ".join(served)
-    # The replicas together let the model server write as many answers as it has slots.
+    # The replicas and the API together let the model server write as many answers as it
+    # has slots, each with the app's 4,096 tokens of context.
     parallel = int(served[served.index("--parallel") + 1])
-    assert int(_example()["ASSISTANT_MODEL__SLOTS"]) * len(_apps(_compose())) == parallel
+    assert int(_example()["ASSISTANT_MODEL__SLOTS"]) * (len(_apps(_compose())) + 1) == parallel
+    assert int(served[served.index("--ctx-size") + 1]) == 4096 * parallel
     assert services["ingest"]["command"] == ["ingest", "/documents"]
     assert services["ingest"]["profiles"] == ["ingest"]
     assert "/documents:ro" in " ".join(services["ingest"]["volumes"])
     for name, app in _apps(_compose()).items():
         assert app["command"] == ["ui", "--host", "0.0.0.0", "--port", "8501"], name
         assert app.get("ports") is None, f"{name} is reached through the proxy only"
+    api = services["api"]
+    assert api["command"] == ["api", "--host", "0.0.0.0", "--port", "8000"]
+    assert api.get("ports") is None, "the API is reached through the proxy only"
+    assert "8000/api/health" in " ".join(api["healthcheck"]["test"])
+    assert "api" in services["proxy"]["depends_on"]
     # The cluster variant adds nodes that join the first one.
     cluster = _compose("compose.qdrant-cluster.yaml")["services"]
     assert cluster["qdrant"]["environment"]["QDRANT__CLUSTER__ENABLED"] == "true"
@@ -157,24 +173,149 @@ def test_every_replica_gets_the_same_settings() -> None:
     assert len(apps) >= 2
     shared = ("image", "env_file", "environment", "volumes")
     first = apps["app-1"]
-    for name, app in [*apps.items(), ("ingest", services["ingest"])]:
+    for name, app in [*apps.items(), ("api", services["api"]), ("ingest", services["ingest"])]:
         for key in shared:
             assert app[key] == first[key], f"{name} differs in {key}"
     assert len({json.dumps(app["command"]) for app in apps.values()}) == 1
 
 
-def test_the_proxy_names_every_replica_and_keeps_browsers_on_theirs() -> None:
-    caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
-    active = "\n".join(line.split("#")[0] for line in caddyfile.splitlines())
-    upstreams = re.search(r"reverse_proxy\s+([^{\n]+)\{", active)
-    assert upstreams, "no reverse_proxy block"
-    named = set(upstreams.group(1).split())
-    assert named == {f"{name}:8501" for name in _apps(_compose())}
-    assert re.search(r"^\s*lb_policy\s+cookie\b", active, re.MULTILINE)
-    assert re.search(r"^\s*health_uri\s+/_stcore/health\s*$", active, re.MULTILINE)
-    assert "{$PUBLIC_HOST}" in active
+def _caddy() -> str:
+    found = shutil.which("caddy")
+    assert found, "Caddy is not installed: make setup installs Debian's"
+    return found
+
+
+def _caddyfile(**replace: str) -> str:
+    """deploy/Caddyfile, with names replaced (compose's service names by loopback
+    addresses), as the installed Caddy reads it: Debian's 2.6 lacks only
+    ``stream_close_delay`` (2.7), which is left out for it."""
+    text = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    version = subprocess.run([_caddy(), "version"], capture_output=True, text=True, check=True)
+    major, minor = (int(n) for n in re.findall(r"\d+", version.stdout)[:2])
+    if (major, minor) < (2, 7):
+        text = re.sub(r"^\s*stream_close_delay .*\n", "", text, flags=re.MULTILINE)
+    return text
+
+
+def _adapted(caddyfile: str, folder: Path) -> dict[str, Any]:
+    """The Caddyfile as Caddy's own JSON configuration (Caddy parses it: a typo fails)."""
+    path = folder / "Caddyfile"
+    path.write_text(caddyfile, encoding="utf-8")
+    env = {**os.environ, "PUBLIC_HOST": "assistent.kommun.example"}
+    done = subprocess.run(
+        [_caddy(), "adapt", "--config", str(path), "--adapter", "caddyfile"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    adapted: dict[str, Any] = json.loads(done.stdout)
+    return adapted
+
+
+def _handlers(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every handler of an adapted configuration, with the path matchers above it."""
+    if isinstance(node, dict):
+        here = path + tuple(p for m in node.get("match", []) for p in m.get("path", []))
+        if "handler" in node:
+            yield here, node
+        for value in node.values():
+            yield from _handlers(value, here)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _handlers(item, path)
+
+
+def test_the_proxy_names_every_replica_and_keeps_browsers_on_theirs(tmp_path: Path) -> None:
+    adapted = _adapted(_caddyfile(), tmp_path)
+    proxies = [(path, h) for path, h in _handlers(adapted) if h["handler"] == "reverse_proxy"]
+    upstreams = {frozenset(u["dial"] for u in h["upstreams"]): (path, h) for path, h in proxies}
+    apps = frozenset(f"{name}:8501" for name in _apps(_compose()))
+    assert upstreams.keys() == {apps, frozenset({"api:8000"})}
+    app_paths, app = upstreams[apps]
+    assert not app_paths, "the app takes every path the API does not"
+    assert app["load_balancing"]["selection_policy"]["policy"] == "cookie"
+    assert app["health_checks"]["active"]["uri"] == "/_stcore/health"
+    api_paths, api = upstreams[frozenset({"api:8000"})]
+    assert {"/v1/*", "/api/*", "/mcp/*", "/openapi.json"} <= set(api_paths)
+    assert "load_balancing" not in api, "the API keeps no session: no sticky cookie"
+    assert api["health_checks"]["active"]["uri"] == "/api/health"
+    encoders = [path for path, h in _handlers(adapted) if h["handler"] == "encode"]
+    assert encoders == [()], "compression for the app only: it would hold back streamed answers"
+    assert "{$PUBLIC_HOST}" in (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
     proxy = _compose()["services"]["proxy"]
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+
+
+class _AppStandIn(http.server.BaseHTTPRequestHandler):
+    """Where the proxy sends what is not the API's (the app itself is tested elsewhere):
+    says which path reached it."""
+
+    def do_GET(self) -> None:
+        body = b"ok" if self.path == "/_stcore/health" else f"app:{self.path}".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_proxy_serves_the_api_beside_the_app(
+    indexed_examples: Settings, tmp_path: Path
+) -> None:
+    """deploy/Caddyfile run by Caddy on loopback in front of a real ``assistant api``: the
+    API's paths reach it (a streamed answer and an MCP session through the proxy), the
+    rest reaches the app's upstream."""
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AppStandIn)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    port = free_port()
+    api = start_api(tmp_path / "api", indexed_examples, {})
+    (tmp_path / "api").mkdir()
+    api_url = next(api)
+    caddyfile = "{\n\tadmin off\n}\n\n" + _caddyfile(**{
+        "{$PUBLIC_HOST}": f"http://127.0.0.1:{port}",
+        "api:8000": api_url.removeprefix("http://"),
+        "app-1:8501 app-2:8501": f"127.0.0.1:{app.server_port}",
+    })  # fmt: skip
+    (tmp_path / "Caddyfile").write_text(caddyfile, encoding="utf-8")
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    log = tmp_path / "caddy.log"
+    with log.open("wb") as out:
+        caddy = subprocess.Popen(
+            [_caddy(), "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(f"{url}/api/health", caddy, log)
+        assert httpx.get(f"{url}/api/ready").json() == {"status": "ready"}
+        page = httpx.get(f"{url}/fraga", headers={"Accept-Encoding": "gzip"})
+        assert page.text == "app:/fraga"
+        assert page.headers.get("content-encoding") == "gzip" or len(page.content) < 512
+        assert "assistant_replica" in page.headers.get("set-cookie", ""), "sticky for the app"
+        question = {"role": "user", "content": "När ska sommarsemester sökas?"}
+        with httpx.stream(
+            "POST", f"{url}/v1/chat/completions",
+            json={"messages": [question], "stream": True},
+            headers={"Accept-Encoding": "gzip, zstd"}, timeout=120,
+        ) as streamed:  # fmt: skip
+            assert streamed.status_code == 200
+            assert "content-encoding" not in streamed.headers, "streamed answers uncompressed"
+            assert "set-cookie" not in streamed.headers
+            events = [line for line in streamed.iter_lines() if line.startswith("data: ")]
+        assert events[-1] == "data: [DONE]"
+        assert "31 mars" in "".join(events)
+        names, [found] = mcp_calls(url, [("search_documents", {"question": "sommarsemester"})])
+        assert "ask" in names
+        assert found["passages"][0]["file"] == "semester.md"
+    finally:
+        stop(caddy)
+        app.shutdown()
+        app.server_close()
+        api.close()
 
 
 def test_no_secret_is_written_into_the_compose_files() -> None:
