@@ -216,7 +216,8 @@ def ask(
             assert answer is not None
             _record(settings, lambda t: t.answer(cli_identity(tuple(member_of)), answer,
                                                  endpoint=_endpoint(runtime),
-                                                 personal_data=personal > 0))  # fmt: skip
+                                                 personal_data=personal > 0,
+                                                 client="cli"))  # fmt: skip
     if json_out:
         emit(answer.to_json())
         return

@@ -315,6 +315,7 @@ def test_the_log_filters_opens_and_withholds_what_the_admin_may_not_read(
     assert by_id[hr_record.id]["Citerade filer"] == UNREADABLE_FILE
     assert by_id[hr_record.id]["Användare"] == "Test admin"
     assert by_id[hr_record.id]["Roll"] == "administratör"
+    assert by_id[hr_record.id]["Via"] == "appen"
 
     app.selectbox(key="audit_record").select(hr_record.id).run()
     assert not app.exception, app.exception
@@ -324,7 +325,7 @@ def test_the_log_filters_opens_and_withholds_what_the_admin_may_not_read(
     assert hr_record.answer not in text  # type: ignore[operator]
     assert HR_FILE not in text
     assert HR_QUOTE not in text
-    assert "Läge: extraktivt · modell: extractive · slutpunkt: - · tider: " in text
+    assert "Via: appen · läge: extraktivt · modell: extractive · slutpunkt: - · tider: " in text
 
     # The CSV export is the rows as this admin sees them, and is recorded.
     csv_button = next(b for b in app.get("download_button") if b.proto.label == "Exportera CSV")

@@ -102,6 +102,16 @@ def _period(chosen: Any) -> tuple[datetime | None, datetime | None]:
     return since, until
 
 
+# What asked (``AuditRecord.client``), as the log names it.
+CLIENTS = {
+    "app": "appen",
+    "cli": "kommandoraden",
+    "api": "API",
+    "openai": "API (OpenAI-format)",
+    "mcp": "MCP-verktyg",
+}
+
+
 def record_table(shown: Sequence[AuditRecord]) -> None:
     st.dataframe(
         [
@@ -111,6 +121,7 @@ def record_table(shown: Sequence[AuditRecord]) -> None:
                 "Användare": r.user_name or r.user_id,
                 "Roll": ui_text().roles.get(r.role, r.role),
                 "Typ": ui_text().record_kinds.get(r.kind, r.kind),
+                "Via": CLIENTS.get(r.client, r.client),
                 "Fråga / åtgärd": what(r),
                 "Obesvarad": "" if r.refused is None else ("ja" if r.refused else "nej"),
                 "Återkoppling": verdict(r),
@@ -198,8 +209,8 @@ def _how(r: AuditRecord) -> str:
     mode = ui_text().answer_modes.get(r.mode or "", r.mode or "–")
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items()) or "–"
     return (
-        f"Läge: {mode} · modell: {r.model or '–'} · slutpunkt: {r.endpoint or '–'} · "
-        f"tider: {timings}"
+        f"Via: {CLIENTS.get(r.client, r.client)} · läge: {mode} · modell: {r.model or '–'} · "
+        f"slutpunkt: {r.endpoint or '–'} · tider: {timings}"
     )
 
 

@@ -88,6 +88,11 @@ class AuditRecord:
     feedback: Feedback | None = None
 
     @property
+    def client(self) -> str:
+        """What asked: "app", "cli", or through the API "api", "openai" or "mcp"."""
+        return str(self.detail.get("client") or "app")
+
+    @property
     def doc_ids(self) -> set[str]:
         return {c.doc_id for c in self.citations}
 
@@ -171,7 +176,8 @@ class AuditTrail:
     ) -> int:
         """Record one answer as the user was shown it; ``personal_data``: the caller already
         masked personal identity numbers in the question (they are masked here too);
-        ``client``: what asked through the API ("api", "openai", "mcp"), None for the app
+        ``client``: what asked other than the app: the command line ("cli") or the API
+        ("api", "openai", "mcp"); None for the app
         and the command line."""
         question, found = mask_personal_numbers(answer.question)
         return self._insert(
@@ -466,7 +472,7 @@ def _left_out(summary: Summary, doc_ids: Sequence[str]) -> list[dict[str, str | 
 CSV_COLUMNS = (
     "id", "at", "kind", "user_id", "user_name", "role", "groups", "question", "answer",
     "refused", "mode", "model", "endpoint", "action", "documents", "pages", "chunk_ids",
-    "feedback", "reason", "comment", "personal_data", "total_ms",
+    "feedback", "reason", "comment", "personal_data", "total_ms", "client",
 )  # fmt: skip
 
 
@@ -501,4 +507,5 @@ def _csv_row(r: AuditRecord) -> list[object]:
         None if verdict is None else verdict.comment,
         r.personal_data,
         r.timings.get("total"),
+        r.client,
     ]
