@@ -80,6 +80,7 @@ bench: setup  ## Ingestion, answer latency, retrieval configurations (after the 
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.answer
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.api_load
 	$(BIN)/python -m bench.slots
 	$(BIN)/python -m bench.retrieval --corpus $(CORPUS)
 	$(BIN)/python -m bench.scale

@@ -18,6 +18,7 @@ trail with the client that asked.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -36,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Forbidden, TokenVerifier, Unauthorised
 from api.limits import BodyLimit, RateLimiter
 from api.tools import Authenticated, build_tools, document_contract
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError, InputError, LineFull
 from assistant.identity import LOCAL_USER, Identity
 from assistant.query.contract import Answer, Mode, Queued, Source, Sources, source_contract
 from assistant.runtime import Runtime, open_runtime
@@ -53,13 +54,23 @@ VERSION = "1"
 MODEL_ID = "kommun-assistenten"
 MAX_QUESTION_CHARS = 4000
 MAX_HISTORY = 20
+StreamItem = str | Sources | Queued | Answer
+
+
+class Turn(BaseModel):
+    """An earlier turn of the conversation, in the shape the answer path reads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    history: list[dict[str, str]] = Field(default_factory=list, max_length=MAX_HISTORY)
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY)
     mode: Mode | None = None
 
 
@@ -102,6 +113,29 @@ class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1, max_length=2 * MAX_HISTORY + 2)
     stream: bool = False
+
+
+class Problem(BaseModel):
+    """The body of every refusal but 422 (FastAPI's own): why, in one sentence."""
+
+    detail: str
+
+
+PROBLEMS = {
+    400: "The body is not JSON, or cannot be answered as sent (an unknown document, …).",
+    401: "With sign-in: the bearer token is missing or not valid here.",
+    403: "The caller may not do this.",
+    413: "The request body, or the question, is too long.",
+    429: "Too many calls this minute; Retry-After says in how many seconds to try again.",
+    503: "The language model or the index failed.",
+}
+CALLER = (401, 403, 429)  # any call made as a caller
+BODY = (400, 413)  # any call with a body (FastAPI parses it; api/limits.py)
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals a route may answer with, declared in the OpenAPI schema."""
+    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
 
 
 class Service:
@@ -224,7 +258,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/api/ready")
+    @app.get("/api/ready", responses={503: {"description": "The index or audit trail failed."}})
     def ready(request: Request) -> JSONResponse:
         service = _service(request)
         try:
@@ -235,7 +269,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, 503)
         return JSONResponse({"status": "ready"})
 
-    @app.post("/api/search")
+    @app.post("/api/search", responses=problems(*CALLER, *BODY, 503))
     def search(body: SearchRequest, who: Caller, request: Request) -> dict[str, Any]:
         service = _service(request)
         question = mask_personal_numbers(body.question)[0]
@@ -249,20 +283,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         ]
         return {"question": question, "supported": found.supported, "passages": passages}
 
-    @app.post("/api/ask")
+    @app.post("/api/ask", responses=problems(*CALLER, *BODY, 503))
     def ask(body: AskRequest, who: Caller, request: Request) -> dict[str, Any]:
         service = _service(request)
         question, masked = mask_personal_numbers(body.question)
-        answer = _answer(service, who, question, body.history, body.mode)
+        history = [turn.model_dump() for turn in body.history]
+        answer = _answer(service, who, question, history, body.mode)
         record_id = service.record(who, answer, masked > 0, "api")
         return answer.to_json() | {"record_id": record_id}
 
-    @app.get("/api/documents")
+    @app.get("/api/documents", responses=problems(*CALLER))
     def documents(who: Caller, request: Request) -> dict[str, Any]:
         docs = Library(_service(request).runtime.store).documents(list(who.groups))
         return {"documents": [document_contract(d) for d in docs]}
 
-    @app.post("/api/feedback", status_code=204)
+    @app.post("/api/feedback", status_code=204, responses=problems(*CALLER, *BODY))
     def give_feedback(body: FeedbackRequest, who: Caller, request: Request) -> None:
         """Thumbs up or down on an answer (its ``record_id`` from ``/api/ask``), by the
         person who was answered."""
@@ -274,7 +309,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         except PermissionError as exc:
             raise HTTPException(403, str(exc)) from exc
 
-    @app.post("/api/summarize")
+    @app.post("/api/summarize", responses=problems(*CALLER, *BODY, 503))
     def summarize(body: SummarizeRequest, who: Caller, request: Request) -> dict[str, Any]:
         """A cited draft of whole documents (the manager role)."""
         if not who.may("manager"):
@@ -298,14 +333,22 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             log.error("The audit trail could not record an API summary: %s", failure_said(exc))
         return summary.to_json()
 
-    @app.get("/v1/models")
+    @app.get("/v1/models", responses=problems(*CALLER))
     def models(who: Caller) -> dict[str, Any]:
         return {
             "object": "list",
             "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "kommun"}],
         }
 
-    @app.post("/v1/chat/completions", response_model=None)
+    @app.post(
+        "/v1/chat/completions",
+        response_model=None,
+        responses={
+            # With "stream": true, server-sent events (the checked answer, then citations).
+            200: {"content": {"text/event-stream": {}}},
+            **problems(*CALLER, *BODY, 503),
+        },
+    )
     def chat_completions(
         body: ChatRequest, who: Caller, request: Request
     ) -> dict[str, Any] | StreamingResponse:
@@ -316,9 +359,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             answer = _answer(service, who, question, history, None)
             service.record(who, answer, masked > 0, "openai")
             return _completion(answer)
-        stream = service.runtime.assistant.stream(question, list(who.groups), history)
+        stream = service.runtime.assistant.stream(
+            question, list(who.groups), history, when_full="refuse"
+        )
+        # Up to the model's turn before the response starts: a full line is still a 429.
+        first = _primed(stream)
         return StreamingResponse(
-            _chunks(stream, service, who, masked > 0), media_type="text/event-stream"
+            _chunks(first, stream, service, who, masked > 0), media_type="text/event-stream"
         )
 
     return app
@@ -332,11 +379,39 @@ def _answer(
     mode: Mode | None,
 ) -> Answer:
     try:
-        return service.runtime.assistant.ask(question, list(who.groups), history, mode)
+        return service.runtime.assistant.ask(
+            question, list(who.groups), history, mode, when_full="refuse"
+        )
     except InputError as exc:
         raise HTTPException(400, str(exc)) from exc
+    except LineFull as exc:
+        raise _line_full(exc) from exc
     except AssistantError as exc:
         raise HTTPException(503, str(exc)) from exc
+
+
+def _line_full(exc: LineFull) -> HTTPException:
+    """The model's line is full: come back later (an API caller can; the app instead
+    answers with the documents' sentences at once)."""
+    return HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after_s)})
+
+
+def _primed(stream: Generator[StreamItem, None, None]) -> list[StreamItem]:
+    """The stream's items up to the first that is not the sources: the answer has then
+    got a place in the model's line (or is answered without the model)."""
+    items: list[StreamItem] = []
+    try:
+        for item in stream:
+            items.append(item)
+            if not isinstance(item, Sources):
+                break
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    except LineFull as exc:
+        raise _line_full(exc) from exc
+    except AssistantError as exc:
+        raise HTTPException(503, str(exc)) from exc
+    return items
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:
@@ -392,7 +467,8 @@ def _completion(answer: Answer) -> dict[str, Any]:
 
 
 def _chunks(
-    stream: Generator[str | Sources | Queued | Answer, None, None],
+    first: list[StreamItem],
+    stream: Generator[StreamItem, None, None],
     service: Service,
     who: Identity,
     personal_data: bool,
@@ -417,7 +493,7 @@ def _chunks(
     yield chunk({"role": "assistant", "content": ""})
     try:
         with closing(stream):  # a client that leaves early gives up its place in line
-            for item in stream:
+            for item in itertools.chain(first, stream):
                 if isinstance(item, Answer):
                     service.record(who, item, personal_data, "openai")
                     yield chunk({"content": item.answer})

@@ -45,3 +45,12 @@ class StoreError(ServiceError):
 
 class ModelError(ServiceError):
     """The chat model or its endpoint failed (refused, timed out, answered badly)."""
+
+
+class LineFull(ServiceError):
+    """Every place in the line in front of the chat model is taken (for callers that
+    would rather come back than be answered from the documents' sentences)."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"the language model's line is full: try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s

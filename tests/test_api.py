@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_process import REPO, mcp_calls, start_api
+from fixtures_llm import LocalLLM
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from oidc import CLIENT_ID, id_token, run_provider
@@ -26,7 +27,8 @@ from openai import AuthenticationError, OpenAI
 from api.auth import LEEWAY_S
 from api.limits import RateLimiter
 from assistant.query.prompts import load_phrases
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
+from assistant.trail import AuditTrail, open_database
 
 CLIENT_SECRET = "api-test-client-secret-9f2c"
 NO_SUPPORT = load_phrases("sv").no_support
@@ -66,17 +68,18 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def signed_in_api(
-    provider: str, indexed_examples: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def signed_in_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("api-signed-in")
+
+
+@pytest.fixture(scope="module")
+def signed_in_api(provider: str, indexed_examples: Settings, signed_in_root: Path) -> Iterator[str]:
     env = {
         **AUTH_ENV,
         "ASSISTANT_AUTH__METADATA_URL": f"{provider}/.well-known/openid-configuration",
         "ASSISTANT_API__REQUESTS_PER_MINUTE": str(PER_MINUTE),
     }
-    yield from start_api(
-        tmp_path_factory.mktemp("api-signed-in"), indexed_examples, env, CLIENT_SECRET
-    )
+    yield from start_api(signed_in_root, indexed_examples, env, CLIENT_SECRET)
 
 
 def token(provider: str, sub: str, client_id: str = CLIENT_ID) -> str:
@@ -275,6 +278,28 @@ def test_an_mcp_client_lists_and_calls_the_tools(local_api: str) -> None:
     assert "31 mars" in passage["text"]
 
 
+def test_every_answer_is_in_the_audit_trail_with_its_client(
+    provider: str, signed_in_api: str, signed_in_root: Path
+) -> None:
+    question = "Hur många dagar sommarsemester har jag rätt till?"
+    bo = token(provider, "bo")
+    headers = {"Authorization": f"Bearer {bo}"}
+    asked = httpx.post(f"{signed_in_api}/api/ask", json={"question": question}, headers=headers)
+    OpenAI(base_url=f"{signed_in_api}/v1", api_key=bo).chat.completions.create(
+        model="kommun-assistenten", messages=[{"role": "user", "content": question}]
+    )
+    mcp_calls(signed_in_api, [("ask", {"question": question})], bo)
+    settings = load_settings(data_dir=signed_in_root / "data")
+    trail = AuditTrail(open_database(settings.database_url), settings.audit)
+    try:
+        mine = [r for r in trail.records() if r.question == question]
+    finally:
+        trail.db.close()
+    assert sorted(r.client for r in mine) == ["api", "mcp", "openai"]
+    assert {(r.user_id, r.role, r.kind) for r in mine} == {("bo", "employee", "answer")}
+    assert asked.json()["record_id"] in {r.id for r in mine}
+
+
 def test_documents_feedback_and_summaries(local_api: str) -> None:
     documents = httpx.get(f"{local_api}/api/documents").json()["documents"]
     assert {"semester.md", "resepolicy.pdf"} <= {d["file"] for d in documents}
@@ -351,6 +376,50 @@ def test_a_user_over_the_rate_limit_waits_and_others_do_not(
     assert limited, [r.status_code for r in statuses]
     assert 1 <= int(limited[0].headers["retry-after"]) <= 60
     assert httpx.get(f"{signed_in_api}/v1/models", headers=chef).status_code == 200
+
+
+def test_a_full_model_line_is_a_429_with_retry_after(
+    local_llm: LocalLLM, indexed_examples: Settings, tmp_path: Path
+) -> None:
+    """One slot and no line: while a streamed answer holds the model, the next caller is
+    told to come back (the app would answer from the documents' sentences instead)."""
+    env = {
+        "ASSISTANT_ANSWER__MODE": "generative",
+        "ASSISTANT_MODEL__PROVIDER": "openai",
+        "ASSISTANT_MODEL__BASE_URL": local_llm.base_url,
+        "ASSISTANT_MODEL__API_KEY": local_llm.api_key,
+        "ASSISTANT_MODEL__MODEL": "local",
+        "ASSISTANT_MODEL__SLOTS": "1",
+        "ASSISTANT_MODEL__QUEUE_LIMIT": "0",
+        "ASSISTANT_MODEL__MAX_ANSWER_TOKENS": "120",
+        "ASSISTANT_API__REQUESTS_PER_MINUTE": "1000",
+    }
+    api = start_api(tmp_path, indexed_examples, env)
+    url = next(api)
+    try:
+        question = {"role": "user", "content": "När ska sommarsemester sökas?"}
+        with httpx.stream(
+            "POST", f"{url}/v1/chat/completions",
+            json={"messages": [question], "stream": True}, timeout=300,
+        ) as holding:  # fmt: skip
+            # The response has begun: the answer has the model's one slot.
+            assert holding.status_code == 200
+            asked = {"question": "Hur många semesterdagar sparas?"}
+            full = httpx.post(f"{url}/api/ask", json=asked, timeout=60)
+            streamed = httpx.post(
+                f"{url}/v1/chat/completions", json={"messages": [question], "stream": True}
+            )
+            events = [line for line in holding.iter_lines() if line.startswith("data: ")]
+        assert full.status_code == 429, full.text
+        assert int(full.headers["retry-after"]) >= 1
+        assert "full" in full.json()["detail"]
+        assert streamed.status_code == 429
+        assert events[-1] == "data: [DONE]"
+        # The slot is free again: the next caller is answered.
+        again = httpx.post(f"{url}/api/ask", json=asked, timeout=300)
+        assert again.status_code == 200, again.text
+    finally:
+        api.close()
 
 
 def test_the_rate_limit_is_a_sliding_window() -> None:

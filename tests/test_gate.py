@@ -10,9 +10,10 @@ from collections.abc import Generator, Iterator
 import pytest
 from fakes import ScriptedChatModel
 
+from assistant.errors import LineFull
 from assistant.query.answer import Assistant
 from assistant.query.contract import Answer, Queued, Sources
-from assistant.query.gate import Gate
+from assistant.query.gate import FIRST_GUESS_S, Gate
 from assistant.query.prompts import load_phrases
 from assistant.runtime import Runtime, open_runtime
 from assistant.settings import Settings
@@ -110,6 +111,35 @@ def test_a_full_line_answers_from_the_documents_at_once(runtime: Runtime) -> Non
     assert "31 mars" in answer.answer
     assert held is not None
     held.leave()
+
+
+def test_a_caller_that_can_come_back_is_told_when(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(slots=1, limit=0)
+    held = gate.enter()
+    assert gate.retry_after_s() == FIRST_GUESS_S  # nothing timed yet
+    assistant = _assistant(runtime, gate, replies=1, delay=0.0)
+    stream = assistant.stream(QUESTION, [], mode="generative", when_full="refuse")
+    assert isinstance(next(stream), Sources)
+    with pytest.raises(LineFull) as full:
+        next(stream)
+    assert full.value.retry_after_s == FIRST_GUESS_S
+    assert held is not None
+    held.leave()
+    # Once answers have been timed, the wait follows them.
+    now = [100.0]
+    monkeypatch.setattr("assistant.query.gate.time.monotonic", lambda: now[0])
+    timed = Gate(slots=1, limit=4)
+    first = timed.enter()
+    now[0] += 12.5  # it held the slot 12.5 s
+    assert first is not None
+    first.leave()
+    assert timed.retry_after_s() == 13  # a free slot: one answer's time, rounded up
+    holder, waiting = timed.enter(), timed.enter()
+    assert holder is not None
+    assert waiting is not None
+    assert timed.retry_after_s() == 25  # one ahead in line: two rounds of 12.5 s
 
 
 def test_an_answer_given_up_while_waiting_leaves_the_line(runtime: Runtime) -> None:

@@ -13,10 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.utils import get_tokenizer
 
-from assistant.errors import ModelError
+from assistant.errors import LineFull, ModelError
 from assistant.query.citations import CitationChecker, Claim
 from assistant.query.context import focused, select
-from assistant.query.contract import Answer, Mode, Passage, Queued, Source, Sources, where
+from assistant.query.contract import (
+    Answer,
+    Mode,
+    Passage,
+    Queued,
+    Source,
+    Sources,
+    WhenFull,
+    where,
+)
 from assistant.query.extractive import best_sentences, quotations, render
 from assistant.query.gate import Gate
 from assistant.query.prompts import excerpt, load_phrases, load_prompt, refusal_markers
@@ -60,8 +69,9 @@ class Assistant:
         groups: Sequence[str],
         history: Sequence[dict[str, str]] = (),
         mode: Mode | None = None,
+        when_full: WhenFull = "extractive",
     ) -> Answer:
-        for item in self.stream(question, groups, history, mode):
+        for item in self.stream(question, groups, history, mode, when_full):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an answer")  # pragma: no cover
@@ -72,12 +82,15 @@ class Assistant:
         groups: Sequence[str],
         history: Sequence[dict[str, str]] = (),
         mode: Mode | None = None,
+        when_full: WhenFull = "extractive",
     ) -> Generator[str | Sources | Queued | Answer, None, None]:
         """The ``Sources`` as soon as retrieval has them, ``Queued`` while the answer waits
         for the model (every half second, with its place in line), then text deltas while
         the model writes, then the checked ``Answer``. A personal identity number in the
         question or the earlier turns is masked before anything reads them (the app and
-        the CLI mask and warn at their edge; this holds for every caller)."""
+        the CLI mask and warn at their edge; this holds for every caller). When the model's
+        line is full, the answer is the documents' sentences at once, or (``when_full`` is
+        "refuse", for callers that can come back) ``LineFull`` is raised."""
         question = mask_personal_numbers(question)[0]
         history = [m | {"content": mask_personal_numbers(m["content"])[0]} for m in history]
         # A masked number is searched as nothing: no document answers to its placeholder.
@@ -119,6 +132,8 @@ class Assistant:
             return
         ticket = self._gate.enter() if self._gate is not None else None
         if self._gate is not None and ticket is None:  # the line is full: answer at once
+            if when_full == "refuse":
+                raise LineFull(self._gate.retry_after_s())
             answer = self._extractive(retrieval, context, base, mode="extractive")
             answer.notice = load_phrases(lang).queue_full
             timings["first_token"] = timings["total"] = _ms(started)

@@ -17,6 +17,7 @@ from assistant.text.injection import MARKER
 
 Form = Literal["written", "quoted"]
 Mode = Literal["generative", "extractive"]
+WhenFull = Literal["extractive", "refuse"]  # what a full line in front of the model gives
 
 
 @dataclass(frozen=True)
