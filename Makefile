@@ -75,7 +75,7 @@ eval: setup  ## Run the shipped suites (examples as hr+chefer; sv-public; summar
 # works with ours, so it is installed beside it without its pins, for the benchmark only).
 BASELINE_READERS := llama-index-readers-file==0.7.0 docx2txt==0.9
 
-bench: setup  ## Ingestion, answer latency, retrieval configurations (after the naive llama-index baseline) on both suites, 100k-chunk retrieval latency, summaries of 1/10/40 pages, key-fact correctness of written and quoted answers, content-gap clustering, audit trail costs (POSTGRES_URL=… adds PostgreSQL) (print figures)
+bench: setup  ## Ingestion, answer latency, load in-process and through the API, retrieval configurations (after the naive llama-index baseline) on both suites, 100k-chunk retrieval latency, summaries of 1/10/40 pages, key-fact correctness of written and quoted answers, content-gap clustering, audit trail costs (POSTGRES_URL=… adds PostgreSQL) (print figures)
 	$(BIN)/pip install --quiet --no-deps $(BASELINE_READERS)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.answer
