@@ -39,6 +39,7 @@ USERS = {
     "bo": ("Bo Berg", ["personal"]),
     "anna": ("Anna Andersson", ["personal", "grp-hr"]),
     "chef": ("Chef Chefsson", ["chefer-alla", "grp-chefer"]),
+    "adam": ("Adam Admin", ["it-admin"]),  # an admin of no access group
 }
 AUTH_ENV = {
     "ASSISTANT_AUTH__CLIENT_ID": CLIENT_ID,
@@ -353,6 +354,21 @@ def test_the_tools_and_documents_keep_to_the_callers_groups(
         f"{signed_in_api}/api/summarize", json={"documents": ["semester.md"]}, headers=headers
     )
     assert refused.status_code == 403, "summaries are for managers"
+    for higher in (chef, _bearer(provider, "adam")):  # a manager, and an admin
+        drafted = httpx.post(
+            f"{signed_in_api}/api/summarize",
+            json={"documents": ["semester.md"]}, headers=higher, timeout=120,
+        )  # fmt: skip
+        assert drafted.status_code == 200, drafted.text
+        assert drafted.json()["summary"].strip()
+        assert _says(drafted.json(), "semester.md")
+    # The admin role is no access group: the chefer folder stays closed to Adam.
+    admin = OpenAI(base_url=f"{signed_in_api}/v1", api_key=token(provider, "adam"))
+    assert [m.id for m in admin.models.list()] == ["kommun-assistenten"]
+    salary_chat = admin.chat.completions.create(
+        model="kommun-assistenten", messages=[{"role": "user", "content": salary["question"]}]
+    )
+    assert not _says(salary_chat.model_dump(), "3,4 procent")
 
     asked = httpx.post(
         f"{signed_in_api}/api/ask",
