@@ -23,6 +23,83 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WebSource(_Section):
+    """One web site to mirror and index (ingest/web.py): a start page, the URL prefixes
+    to keep, who may read what, and how politely to fetch."""
+
+    start_url: str = Field(
+        description="Where the crawl starts, e.g. https://intranet.kommun.se/styrdokument/."
+    )
+    sitemaps: tuple[str, ...] = Field(
+        (),
+        description="Sitemaps to read besides the start page (robots.txt's Sitemap: lines "
+        "are read too); their URLs outside the prefixes are ignored.",
+    )
+    include: tuple[str, ...] = Field(
+        (),
+        description="URL prefixes whose pages are fetched and followed. Empty: the start "
+        "URL's folder (https://host/styrdokument/ for https://host/styrdokument/index.html). "
+        "Documents (PDF, DOCX, …) linked from these pages are fetched from anywhere on the "
+        "same host.",
+    )
+    exclude: tuple[str, ...] = Field((), description="URL prefixes never fetched.")
+    groups: dict[str, tuple[str, ...]] = Field(
+        {},
+        description="Who may read what: URL prefix -> access groups; the longest matching "
+        "prefix wins. Empty: everyone reads everything. When set, every include prefix must "
+        "lie under one of them; a linked document outside them takes its page's groups.",
+    )
+    delay_s: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between two requests to the site (robots.txt's "
+        "Crawl-delay when longer).",
+    )
+    max_pages: int = Field(5000, gt=0, description="Fetch at most this many URLs per crawl.")
+    max_bytes: int = Field(
+        50 * 1024 * 1024,
+        gt=0,
+        description="A response larger than this is skipped (and reported) as it streams in.",
+    )
+    timeout_s: float = Field(30.0, gt=0, description="Give up one request after this long.")
+    user_agent: str = Field(
+        "kommun-assistant/0.1", description="Sent with every request; robots.txt is read for it."
+    )
+    headers: dict[str, SecretStr] = Field(
+        {},
+        description="Extra request headers for an intranet (e.g. Authorization); secrets, "
+        "never logged, reported or written to the mirror; sent to this host only.",
+    )
+    cookies: dict[str, SecretStr] = Field(
+        {}, description="Cookies for an intranet's sign-in; secrets like headers."
+    )
+
+    @model_validator(mode="after")
+    def _prefixes_on_the_site(self) -> WebSource:
+        start = urlsplit(self.start_url)
+        if start.scheme not in ("http", "https") or not start.hostname:
+            raise ValueError("start_url must be an http(s) URL")
+        site = (start.scheme, start.netloc.lower())
+        for prefix in (*self.include, *self.exclude, *self.groups, *self.sitemaps):
+            parts = urlsplit(prefix)
+            if (parts.scheme, parts.netloc.lower()) != site:
+                raise ValueError(f"{prefix} is not on the start URL's site {start.netloc}")
+        if self.groups:
+            for prefix in self.include_prefixes:
+                if not any(prefix.startswith(g) for g in self.groups):
+                    raise ValueError(f"no prefix in groups covers the include prefix {prefix}")
+        return self
+
+    @property
+    def include_prefixes(self) -> tuple[str, ...]:
+        """``include``, else the start URL's folder."""
+        if self.include:
+            return self.include
+        start = urlsplit(self.start_url)
+        folder = start.path[: start.path.rfind("/") + 1] or "/"
+        return (f"{start.scheme}://{start.netloc}{folder}",)
+
+
 class IngestSettings(_Section):
     """How documents are read and cut into chunks."""
 
@@ -73,6 +150,13 @@ class IngestSettings(_Section):
         description="The document folders the app's Admin page may sync, chosen from a list "
         "(never typed). Empty: DATA_DIR/examples, the built example documents. The CLI "
         "`assistant ingest` takes any folder: it is the operator's tool on the server.",
+    )
+
+    web_sources: tuple[WebSource, ...] = Field(
+        (),
+        description="Web sites to mirror and index (`assistant ingest` without arguments "
+        "syncs them with the roots); each a table of start_url, include, exclude, groups, "
+        "delay_s, … (docs/operations/ingest.md).",
     )
 
     embedding_cache: bool = Field(
@@ -683,6 +767,11 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def web_dir(self) -> Path:
+        """Where web sources are mirrored before indexing (one folder per site)."""
+        return self.data_dir / "sources" / "web"
 
     @property
     def evals_dir(self) -> Path:

@@ -1,4 +1,4 @@
-"""Ingest's own vocabulary: why a document was skipped.
+"""Ingest's own vocabulary: why a document (or a web page) was skipped.
 
 A ``DocumentError`` concerns one file: the job records it with its ``Reason`` and goes
 on with the rest. Anything else the job meets (a bad setting, a failing store) stops it.
@@ -28,6 +28,12 @@ class Reason(StrEnum):
     OUTSIDE_ROOT = "outside_root"  # a link that leads out of the folder being indexed
     PARSER_FAILED = "parser_failed"
     PERSONAL_DATA = "personal_data"  # holds personal identity numbers, ingest policy 'skip'
+    # A web source's URLs (ingest/web.py): why one was not fetched, or not this time.
+    ROBOTS = "robots"  # robots.txt forbids the crawler's user agent
+    REDIRECTS = "redirects"  # a redirect loop, too many, or off the site
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"  # the connection failed or broke off
+    HTTP_ERROR = "http_error"  # any answer but 200, 304, 404 and 410
 
 
 class DocumentError(InputError):

@@ -26,7 +26,8 @@ _SKIPPED = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 _BOILERPLATE_XPATH = (
     ".//nav | .//header | .//footer | .//aside | .//script | .//style | .//noscript | .//form"
     " | .//*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search']"
-    " | .//*[@aria-hidden='true']"
+    " | .//*[@aria-hidden='true'] | .//*[@hidden]"
+    " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
 )
 _BOILERPLATE_WORDS = ("breadcrumb", "cookie", "skip-link", "skiplink", "navigation", "menu")
 

@@ -1,0 +1,197 @@
+"""The mirror a web crawl writes and the folder pipeline indexes.
+
+Each site has a folder named after its host (``intranet.kommun.se``, or
+``127.0.0.1_8080`` with a port); each fetched resource is a file at its URL's path below
+it. A path ending in "/" is ``index.html``; the extension comes from the Content-Type when
+the URL has none the parsers know (``/policy`` served as HTML is ``policy.html``); a query
+string is hashed into the name (``page_q3f2a9c01b2.html``); every name is safe on disk
+(no hidden names, no ``..``, no access rule files, at most ~120 bytes).
+
+Beside the files:
+
+- ``.crawl.json``, the manifest: per URL its file, ETag, Last-Modified, content hash,
+  access groups and (for pages) the links found, so a 304 still tells where to go next.
+  ``UrlLookup`` reads it so the index knows each mirrored file's URL.
+- ``access.toml`` in every folder that holds files, naming each file's groups under
+  ``[files]``: ``ingest.sources.discover`` gives each file exactly the groups the crawl
+  decided. It is written before the file it names.
+
+Every file is written atomically (a temporary file, then ``os.replace``): a killed crawl
+leaves whole files, and the next crawl removes whatever its manifest does not name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from assistant.store.access import EVERYONE, normalise_groups
+from ingest.detect import EXTENSION_FORMATS
+
+MANIFEST = ".crawl.json"
+_MAX_NAME = 120
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+# Content types the parsers read, and the extension their file gets in the mirror.
+CONTENT_TYPES: dict[str, str] = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "message/rfc822": ".eml",
+    "application/vnd.ms-outlook": ".msg",
+}
+# Extensions of documents (not pages): fetched when linked, wherever they are on the host.
+DOCUMENT_EXTENSIONS = frozenset(e for e, f in EXTENSION_FORMATS.items() if f != "html")
+
+
+@dataclass
+class Entry:
+    """One URL as the last crawl left it in the mirror."""
+
+    path: str  # below the site's folder, POSIX
+    hash: str  # SHA-256 of the mirrored file
+    groups: list[str]
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    links: list[str] = field(default_factory=list)
+
+
+def site_folder(url: str) -> str:
+    """The folder a site's files live in: its host, and its port when it names one."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "site").strip("[]").replace(":", "_")
+    return f"{host}_{parts.port}" if parts.port else host
+
+
+def mirror_path(url: str, content_type: str, access_file: str) -> str | None:
+    """Where ``url`` goes below its site's folder, or None when neither its Content-Type
+    nor its extension is a format the parsers read."""
+    parts = urlsplit(url)
+    segments = [_safe(unquote(s), access_file) for s in parts.path.split("/")[1:]]
+    if not segments or not segments[-1]:
+        segments = [*segments[:-1], "index"] if segments else ["index"]
+        known_ext = ""
+    else:
+        known_ext = _known_extension(segments[-1])
+    folders = [s for s in segments[:-1] if s]
+    name = segments[-1]
+    ext = CONTENT_TYPES.get(content_type) or known_ext
+    if not ext:
+        return None
+    stem = name[: -len(known_ext)] if known_ext and known_ext == ext else name
+    if ext == ".html" and known_ext == ".htm":
+        stem, ext = name[: -len(known_ext)], known_ext
+    if parts.query:
+        stem += "_q" + hashlib.sha256(parts.query.encode()).hexdigest()[:10]
+    return "/".join([*folders, _shortened(stem) + ext])
+
+
+def _known_extension(name: str) -> str:
+    ext = os.path.splitext(name)[1].lower()
+    return ext if ext in EXTENSION_FORMATS else ""
+
+
+def _safe(segment: str, access_file: str) -> str:
+    """A URL path segment as a file or folder name: letters, digits, '-', '_', '.' kept
+    (NFC); never hidden (discover skips those), never '..', never an access rule file."""
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", segment)).strip()
+    if not name:
+        return ""
+    if name.startswith((".", "~")) or name.lower() == access_file.lower():
+        name = "_" + name
+    return _shortened(name)
+
+
+def _shortened(name: str) -> str:
+    if len(name.encode()) <= _MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return name.encode()[: _MAX_NAME - 12].decode(errors="ignore") + "_" + digest
+
+
+def load_manifest(folder: Path) -> dict[str, Entry]:
+    """The manifest in a site's folder; empty when there is none or it cannot be read
+    (the crawl then fetches everything again, without conditions)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return {url: Entry(**entry) for url, entry in data["urls"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def save_manifest(folder: Path, entries: dict[str, Entry]) -> None:
+    data = {"urls": {url: asdict(entries[url]) for url in sorted(entries)}}
+    write_atomic(folder / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1).encode())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_access(folder: Path, files: dict[str, list[str]], access_file: str) -> None:
+    """The folder's rule file: each file's groups under [files]; its own ``groups`` those
+    its files share when they all share them (else the narrowest: never everyone)."""
+    if not files:
+        (folder / access_file).unlink(missing_ok=True)
+        return
+    # Narrowest first: a list without everyone, then the fewest groups.
+    lists = sorted(
+        {tuple(normalise_groups(g)) for g in files.values()},
+        key=lambda g: (EVERYONE in g, len(g), g),
+    )
+    shared = lists[0]
+    lines = [f"groups = {_toml_list(shared)}", "", "[files]"]
+    lines += [f"{json.dumps(name)} = {_toml_list(files[name])}" for name in sorted(files)]
+    text = "\n".join(lines) + "\n"
+    target = folder / access_file
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        write_atomic(target, text.encode())
+
+
+def _toml_list(groups: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(json.dumps(g) for g in normalise_groups(groups)) + "]"
+
+
+class UrlLookup:
+    """The URL each mirrored file was fetched from, read from the manifest of the site
+    folder it lies in (found by walking up from the file; each manifest read once)."""
+
+    def __init__(self) -> None:
+        self._sites: dict[Path, dict[str, str] | None] = {}
+
+    def __call__(self, path: Path) -> str | None:
+        for folder in path.parents:
+            urls = self._site(folder)
+            if urls is not None:
+                return urls.get(path.relative_to(folder).as_posix())
+        return None
+
+    def _site(self, folder: Path) -> dict[str, str] | None:
+        if folder not in self._sites:
+            if (folder / MANIFEST).is_file():
+                entries = load_manifest(folder)
+                self._sites[folder] = {e.path: url for url, e in entries.items()}
+            else:
+                self._sites[folder] = None
+        return self._sites[folder]

@@ -1,0 +1,388 @@
+"""A web source: a real HTTP server on loopback serves a small municipal site built here;
+the crawler mirrors it and the folder pipeline indexes the mirror into the real store."""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import hashlib
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import docx
+import pytest
+from fpdf import FPDF
+
+from assistant.settings import WebSource
+from ingest.mirror import MANIFEST, UrlLookup
+from ingest.web import CrawlReport, crawl
+
+SECRET = "hemlig-nyckel-4711"
+MENU = "Menyval Bygga och bo"
+FOOTER = "Kommunhuset Storgatan 1 sidfot"
+MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)
+
+
+@cache  # built once: fpdf2 stamps each build with the time
+def _pdf() -> bytes:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Riktlinje för representation. Sidan ett handlar om syftet.")
+    pdf.add_page()
+    pdf.multi_cell(
+        0, 8, "Vid extern representation får kostnaden vara högst 600 kronor per person."
+    )
+    return bytes(pdf.output())
+
+
+@cache
+def _docx() -> bytes:
+    document = docx.Document()
+    document.add_heading("Lönetillägg", level=1)
+    document.add_paragraph("Lönetillägg för jour betalas med 120 kronor per timme.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _page(title: str, main: str, links: str = "") -> bytes:
+    return (
+        f"<!doctype html><html><head><title>{title}</title>"
+        "<script>var spårning = 'skript';</script></head><body>"
+        f"<header><a href='/'>Startsida</a></header>"
+        f"<nav><ul><li><a href='/styrdokument/'>{MENU}</a></li>"
+        "<li><a href='/utanfor/sida'>Utanför</a></li></ul></nav>"
+        f"<main><h1>{title}</h1>{main}{links}"
+        "<div hidden>Dold text som aldrig syns</div></main>"
+        f"<footer><p>{FOOTER}</p></footer></body></html>"
+    ).encode()
+
+
+@dataclass
+class Site:
+    """The site's state (the test changes it between crawls) and what it was asked."""
+
+    port: int = 0
+    other: str = ""  # another host's URL, linked from the start page
+    version: int = 1
+    gone: bool = False
+    robots_status: int = 200
+    log: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def asked(self, path: str) -> list[dict[str, str]]:
+        return [h for p, h in self.log if p == path]
+
+    def routes(self) -> dict[str, Callable[[], tuple[int, str, bytes]]]:
+        base = f"http://127.0.0.1:{self.port}"
+        index_links = (
+            "<ul><li><a href='semester'>Semester</a></li>"
+            "<li><a href='/download/18.abc/riktlinje-representation.pdf'>Riktlinje (PDF)</a></li>"
+            "<li><a href='intern/hemlig'>Internt</a></li>"
+            f"<li><a href='{self.other}/extern'>Annan webbplats</a></li>"
+            "<li><a href='loop-a'>Omdirigering</a></li>"
+            "<li><a href='langsam'>Långsam</a></li><li><a href='stor'>Stor</a></li>"
+            "<li><a href='forsvinner#stycke'>Försvinner</a></li>"
+            "<li><a href='hr/lon'>Lön</a></li><li><a href='mailto:a@b.se'>Post</a></li></ul>"
+        )
+        hours = "31 mars" if self.version == 1 else "15 april"
+        robots = f"User-agent: *\nDisallow: /styrdokument/intern/\nSitemap: {base}/sitemap.xml\n"
+        return {
+            "/robots.txt": lambda: (self.robots_status, "text/plain", robots.encode()),
+            "/sitemap.xml": lambda: (
+                200,
+                "application/xml",
+                (
+                    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                    f'sitemap/0.9"><url><loc>{base}/styrdokument/</loc></url>'
+                    f"<url><loc>{base}/styrdokument/arkiv/bisyssla?id=7&amp;v=2</loc></url>"
+                    "</urlset>"
+                ).encode(),
+            ),
+            "/styrdokument/": lambda: (
+                200,
+                "text/html; charset=utf-8",
+                _page(
+                    "Styrdokument",
+                    "<p>Här finns kommunens styrdokument för anställda.</p>",
+                    index_links,
+                ),
+            ),
+            "/styrdokument/semester": lambda: (
+                200,
+                "text/html; charset=utf-8",
+                _page(
+                    "Semesterregler",
+                    f"<p>Sommarsemester ska sökas senast den {hours} i personalsystemet.</p>",
+                ),
+            ),
+            "/styrdokument/arkiv/bisyssla?id=7&v=2": lambda: (
+                200,
+                "text/html; charset=utf-8",
+                _page("Bisysslor", "<p>En bisyssla ska anmälas till närmaste chef.</p>"),
+            ),
+            "/styrdokument/forsvinner": lambda: (
+                (404, "text/html", b"<h1>Sidan finns inte</h1>")
+                if self.gone
+                else (
+                    200,
+                    "text/html",
+                    _page("Parkering", "<p>Parkeringstillstånd söks hos trafikenheten.</p>"),
+                )
+            ),
+            "/download/18.abc/riktlinje-representation.pdf": lambda: (
+                200,
+                "application/pdf",
+                _pdf(),
+            ),
+            "/download/18.def/lonetillagg": lambda: (
+                200,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                _docx(),
+            ),
+            "/styrdokument/intern/hemlig": lambda: (200, "text/html", _page("Hemlig", "<p>x</p>")),
+            "/utanfor/sida": lambda: (200, "text/html", _page("Utanför", "<p>utanför</p>")),
+        }
+
+
+def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path
+            site.log.append((path, {k.lower(): v for k, v in self.headers.items()}))
+            if path in ("/styrdokument/loop-a", "/styrdokument/loop-b"):
+                self._send(302, "", b"", location=path[:-1] + ("b" if path[-1] == "a" else "a"))
+            elif path == "/styrdokument/langsam":
+                time.sleep(1.5)
+                self._send(200, "text/html", _page("Långsam", "<p>sent</p>"))
+            elif path == "/styrdokument/stor":
+                self._huge()
+            elif path == "/styrdokument/hr/lon":
+                if self.headers.get("X-Intranet-Token") != SECRET:
+                    self._send(403, "text/plain", b"forbidden")
+                    return
+                body = _page(
+                    "Lön och tillägg",
+                    "<p>Lönerevision sker i april varje år enligt avtalet.</p>"
+                    "<p><a href='/download/18.def/lonetillagg.docx'>Lönetillägg (Word)</a></p>",
+                )
+                self._send(200, "text/html; charset=utf-8", body)
+            elif path == "/download/18.def/lonetillagg.docx":
+                self._send(302, "", b"", location="/download/18.def/lonetillagg")
+            elif path in site.routes():
+                self._send(*site.routes()[path]())
+            else:
+                self._send(404, "text/html", b"<h1>Finns inte</h1>")
+
+        def _send(self, status: int, kind: str, body: bytes, location: str = "") -> None:
+            etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+            if status == 200 and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            if kind:
+                self.send_header("Content-Type", kind)
+            if status == 200:
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", MODIFIED)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the crawler gave up waiting (the slow page)
+                self.wfile.write(body)
+
+        def _huge(self) -> None:
+            """A page far over max_bytes, streamed without a Content-Length."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for _ in range(400):
+                    self.wfile.write(b"<p>" + b"stor text " * 1000 + b"</p>")
+            except OSError:
+                pass  # the crawler stopped reading: what it should do
+
+    return Handler
+
+
+def _serve(site: Site) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def other() -> Iterator[Site]:
+    """Another host (another address and port): nothing may ever be asked of it."""
+    site = Site()
+    for server in _serve(site):
+        site.port = server.server_address[1]
+        yield site
+
+
+@pytest.fixture
+def site(other: Site) -> Iterator[Site]:
+    site = Site(other=f"http://127.0.0.1:{other.port}")
+    for server in _serve(site):
+        site.port = server.server_address[1]
+        yield site
+
+
+def _source(site: Site) -> WebSource:
+    base = f"http://127.0.0.1:{site.port}"
+    return WebSource(
+        start_url=f"{base}/styrdokument/",
+        groups={f"{base}/styrdokument/": ("*",), f"{base}/styrdokument/hr/": ("hr",)},
+        delay_s=0,
+        timeout_s=0.5,
+        max_bytes=200_000,
+        headers={"X-Intranet-Token": SECRET},  # type: ignore[dict-item]
+    )
+
+
+def _mirror_text(root: Path) -> str:
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for p in sorted(root.rglob("*")) if p.is_file()
+    )
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    """The mirror's files but its manifest (which holds the crawl's own notes)."""
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name != MANIFEST}
+
+
+def _reasons(report: CrawlReport) -> dict[str, str]:
+    return {p.file.split("/", 3)[-1]: str(p.reason) for p in report.problems}
+
+
+def test_a_crawl_mirrors_the_site_within_its_prefixes(
+    tmp_path: Path, site: Site, other: Site
+) -> None:
+    report = crawl(_source(site), tmp_path)
+    root = report.root
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert files == [
+        ".crawl.json",
+        "download/18.abc/access.toml",
+        "download/18.abc/riktlinje-representation.pdf",
+        "download/18.def/access.toml",
+        "download/18.def/lonetillagg.docx",
+        "styrdokument/access.toml",
+        "styrdokument/arkiv/access.toml",
+        f"styrdokument/arkiv/bisyssla_q{hashlib.sha256(b'id=7&v=2').hexdigest()[:10]}.html",
+        "styrdokument/forsvinner.html",
+        "styrdokument/hr/access.toml",
+        "styrdokument/hr/lon.html",
+        "styrdokument/index.html",
+        "styrdokument/semester.html",
+    ]
+    assert _reasons(report) == {
+        "styrdokument/intern/hemlig": "robots",
+        "styrdokument/loop-a": "redirects",
+        "styrdokument/langsam": "timeout",
+        "styrdokument/stor": "too_large",
+    }
+    assert "loop-a → " in next(p.message for p in report.problems if p.reason == "redirects")
+    # Never asked: another host, a page outside the prefixes, what robots.txt forbids.
+    assert other.log == []
+    assert site.asked("/utanfor/sida") == []
+    assert site.asked("/styrdokument/intern/hemlig") == []
+    # The page's main content only: no menu, banner, footer, script or hidden text.
+    page = (root / "styrdokument/semester.html").read_text(encoding="utf-8")
+    assert "Sommarsemester ska sökas senast den 31 mars" in page
+    assert "<title>Semesterregler</title>" in page
+    for chrome in (MENU, FOOTER, "Startsida", "skript", "Dold text"):
+        assert chrome not in page
+    # Who may read what: the hr page and the document only it links to are hr's.
+    assert 'groups = ["hr"]' in (root / "styrdokument/hr/access.toml").read_text()
+    assert '"lonetillagg.docx" = ["hr"]' in (root / "download/18.def/access.toml").read_text()
+    assert (
+        '"riktlinje-representation.pdf" = ["*"]'
+        in (root / "download/18.abc/access.toml").read_text()
+    )
+    # The secret went with the requests to the site and is nowhere in the mirror or report.
+    assert site.asked("/styrdokument/hr/lon")[0]["x-intranet-token"] == SECRET
+    assert SECRET not in _mirror_text(root)
+    assert SECRET not in repr(report)
+    lookup = UrlLookup()
+    assert lookup(root / "styrdokument/index.html") == f"http://127.0.0.1:{site.port}/styrdokument/"
+
+
+def test_a_second_crawl_asks_conditionally_and_mirrors_changes_and_deletions(
+    tmp_path: Path, site: Site
+) -> None:
+    first = crawl(_source(site), tmp_path)
+    assert first.conditional == 0
+    site.version, site.gone = 2, True
+    second = crawl(_source(site), tmp_path)
+    base = f"http://127.0.0.1:{site.port}"
+    assert second.changed == [f"{base}/styrdokument/semester"]
+    assert second.removed == [f"{base}/styrdokument/forsvinner"]
+    assert not second.new
+    assert f"{base}/styrdokument/" in second.unchanged
+    assert f"{base}/download/18.abc/riktlinje-representation.pdf" in second.unchanged
+    # The unchanged pages were asked with their ETag and answered 304.
+    assert site.asked("/styrdokument/")[-1]["if-none-match"]
+    assert site.asked("/styrdokument/")[-1]["if-modified-since"] == MODIFIED
+    assert second.conditional >= 5
+    root = second.root
+    assert not (root / "styrdokument/forsvinner.html").exists()
+    assert "15 april" in (root / "styrdokument/semester.html").read_text(encoding="utf-8")
+    assert '"forsvinner.html"' not in (root / "styrdokument/access.toml").read_text()
+
+
+def test_a_transient_error_keeps_the_last_copy(tmp_path: Path, site: Site) -> None:
+    crawl(_source(site), tmp_path)
+    broken = _source(site).model_copy(update={"headers": {}})  # the sign-in lapsed: 403
+    report = crawl(broken, tmp_path)
+    assert _reasons(report)["styrdokument/hr/lon"] == "http_error"
+    assert (report.root / "styrdokument/hr/lon.html").is_file()
+    assert not report.removed  # the hr page and the document it links to both stay
+    assert (report.root / "download/18.def/lonetillagg.docx").is_file()
+
+
+def test_robots_txt_that_cannot_be_read_changes_nothing(tmp_path: Path, site: Site) -> None:
+    first = crawl(_source(site), tmp_path)
+    before = _mirror_text(first.root)
+    site.robots_status, site.gone = 503, True
+    report = crawl(_source(site), tmp_path)
+    assert report.aborted
+    assert [(p.file.rsplit("/", 1)[-1], p.reason) for p in report.problems] == [
+        ("robots.txt", "http_error")
+    ]
+    assert not report.removed
+    assert _mirror_text(first.root) == before
+    assert [p for p, _ in site.log].count("/styrdokument/") == 1  # nothing fetched after it
+
+
+def test_a_crash_without_the_manifest_converges_to_the_same_mirror(
+    tmp_path: Path, site: Site
+) -> None:
+    first = crawl(_source(site), tmp_path)
+    before = _files(first.root)
+    (first.root / MANIFEST).unlink()  # killed before the manifest was written
+    (first.root / "styrdokument" / ".tmp-halfwritten").write_bytes(b"half")
+    (first.root / "styrdokument" / "gammal.html").write_bytes(b"<p>left behind</p>")
+    again = crawl(_source(site), tmp_path)
+    assert _files(again.root) == before
+    assert json.loads((again.root / MANIFEST).read_text())["urls"]
