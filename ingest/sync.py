@@ -11,6 +11,8 @@ closed: the earlier rules may have been broader than the ones being written): no
 it should be readable, so it goes, until the next sync that can index it again (from the
 embedding cache, so cheaply).
 A file that disappeared from a folder named in this run is removed from the index.
+A file of a web source's mirror (``ingest/web.py``) carries the URL it was fetched from,
+read from the mirror's manifest (``ingest.mirror.UrlLookup``).
 
 Parsing runs in one thread of its own, one file at a time (PDFium is not thread-safe):
 while a document is embedded, the next file that needs it is parsed (OCR of a scan runs
@@ -56,6 +58,7 @@ from assistant.text.sparse import SparseEncoder
 from ingest.card import document_card
 from ingest.chunk import CHUNKER_VERSION, Chunk, Chunker
 from ingest.embed_cache import EmbeddingCache
+from ingest.mirror import UrlLookup
 from ingest.errors import DocumentError, Reason
 from ingest.metadata import document_fields
 from ingest.model import ParsedDocument
@@ -101,13 +104,17 @@ class IngestJob:
         self._parser: ThreadPoolExecutor | None = None  # the parsing thread, during a run
         # The next file's parse started ahead: (path, content hash) and its future.
         self._ahead: tuple[tuple[Path, str], Future[ParsedDocument]] | None = None
+        self._urls = UrlLookup()  # a web source's mirrored file: the URL it came from
 
     def run(
         self,
         roots: Sequence[Path],
         progress: Progress | None = None,
         on_file: OnFile | None = None,
+        problems: Sequence[FileResult] = (),
     ) -> RunReport:
+        """Sync the roots. ``problems``: what the sources found before the run (a web
+        crawl's URLs not fetched, ``ingest/web.py``), reported with the files."""
         if self._settings.ingest.personal_numbers != "flag":
             _refuse_numbered_roots(roots)  # before the report, which names the roots
         started = time.perf_counter()
@@ -119,6 +126,10 @@ class IngestJob:
                 "collection": self._store.collection,
             },
         )
+        for problem in problems:
+            report.add(problem)
+            (on_file or (lambda _: None))(problem)
+        self._urls = UrlLookup()  # manifests read afresh each run
         self._cache = (
             EmbeddingCache.for_settings(self._settings)
             if self._settings.ingest.embedding_cache
@@ -358,6 +369,8 @@ class IngestJob:
                 # What citations show of the path.
                 file=hide(source.path.name),
                 rel_path=hide(source.relative),
+                # A web page's URL (its query string too: hashed in the file name).
+                url=_masked_url(self._urls(source.path), _mask if policy == "mask" else str),
                 title=doc.title,
                 format=doc.format,
                 page_count=doc.page_count,
@@ -448,6 +461,10 @@ def _screened_opening(doc: ParsedDocument) -> ParsedDocument:
                 b = replace(b, text=under)
         blocks.append(b)
     return replace(doc, blocks=blocks)
+
+
+def _masked_url(url: str | None, hide: Callable[[str], str]) -> str | None:
+    return None if url is None else hide(url)
 
 
 def _last(path: tuple[str, ...]) -> str:

@@ -121,6 +121,17 @@ def test_an_unchanged_original_is_served_as_indexed(share: Share) -> None:
     assert CHANGED not in shown(app)
 
 
+def test_a_web_document_links_to_its_live_page_and_a_file_does_not(share: Share) -> None:
+    url = "https://intranet.kommun.se/styrdokument/friskvard"
+    [link] = view(indexed(share.policy, share.root, url=url)).get("link_button")
+    assert link.proto.url == url
+    assert link.proto.label == "Öppna sidan"
+    assert not view(indexed(share.policy, share.root)).get("link_button")
+    assert not view(indexed(share.policy, share.root, url="javascript:alert(1)")).get(
+        "link_button"
+    )
+
+
 def test_a_link_to_a_secret_in_place_of_a_document_is_not_served(share: Share) -> None:
     source = indexed(share.policy, share.root)
     share.policy.unlink()

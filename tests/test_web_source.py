@@ -8,6 +8,7 @@ import email.utils
 import hashlib
 import io
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,13 +16,20 @@ from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from fpdf import FPDF
 
-from assistant.settings import WebSource
+from assistant.models.embeddings import LocalE5Embedding
+from assistant.runtime import open_runtime
+from assistant.settings import Settings, WebSource
+from assistant.store import Search, SearchMode
+from assistant.store.edge import EdgeStore
+from assistant.store.record import ChunkRecord
 from ingest.mirror import MANIFEST, UrlLookup
+from ingest.sync import IngestJob
 from ingest.web import CrawlReport, crawl
 
 SECRET = "hemlig-nyckel-4711"
@@ -276,8 +284,9 @@ def _reasons(report: CrawlReport) -> dict[str, str]:
 
 
 def test_a_crawl_mirrors_the_site_within_its_prefixes(
-    tmp_path: Path, site: Site, other: Site
+    tmp_path: Path, site: Site, other: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore narrate every request
     report = crawl(_source(site), tmp_path)
     root = report.root
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
@@ -324,6 +333,8 @@ def test_a_crawl_mirrors_the_site_within_its_prefixes(
     assert site.asked("/styrdokument/hr/lon")[0]["x-intranet-token"] == SECRET
     assert SECRET not in _mirror_text(root)
     assert SECRET not in repr(report)
+    assert "127.0.0.1" in caplog.text
+    assert SECRET not in caplog.text
     lookup = UrlLookup()
     assert lookup(root / "styrdokument/index.html") == f"http://127.0.0.1:{site.port}/styrdokument/"
 
@@ -386,3 +397,103 @@ def test_a_crash_without_the_manifest_converges_to_the_same_mirror(
     again = crawl(_source(site), tmp_path)
     assert _files(again.root) == before
     assert json.loads((again.root / MANIFEST).read_text())["urls"]
+
+
+def _records(settings: Settings, embedder: LocalE5Embedding) -> list[ChunkRecord]:
+    """Every passage in the store (a reader in hr sees them all here)."""
+    store = EdgeStore.open(settings)
+    try:
+        query = embedder.get_query_embedding("styrdokument")
+        hits = store.search(Search(query, None, ["hr"], 500, SearchMode.DENSE))
+    finally:
+        store.close()
+    return [h.record for h in hits]
+
+
+def _sync(
+    settings: Settings, embedder: LocalE5Embedding, site: Site
+) -> tuple[CrawlReport, dict[str, Any]]:
+    crawled = crawl(_source(site), settings.web_dir)
+    store = EdgeStore.open(settings)
+    try:
+        report = IngestJob(settings, store, embedder).run([crawled.root], problems=crawled.problems)
+    finally:
+        store.close()
+    return crawled, report.to_dict()
+
+
+def _statuses(report: dict[str, Any]) -> dict[str, str]:
+    """File (its path in the mirror, or a URL's path) -> its status, or why it failed."""
+    return {
+        f["file"].split("/", 3)[-1] if f["file"].startswith("http") else f["file"]: f["reason"]
+        or f["status"]
+        for f in report["files"]
+    }
+
+
+def test_the_mirror_is_indexed_cited_by_url_and_kept_in_step(
+    settings: Settings, site: Site, embedder: LocalE5Embedding
+) -> None:
+    base = f"http://127.0.0.1:{site.port}"
+    _, first = _sync(settings, embedder, site)
+    assert _statuses(first) == {
+        "styrdokument/index.html": "new",
+        "styrdokument/semester.html": "new",
+        "styrdokument/forsvinner.html": "new",
+        "styrdokument/hr/lon.html": "new",
+        "download/18.abc/riktlinje-representation.pdf": "new",
+        "download/18.def/lonetillagg.docx": "new",
+        next(k for k in _statuses(first) if k.startswith("styrdokument/arkiv/")): "new",
+        "styrdokument/intern/hemlig": "robots",
+        "styrdokument/loop-a": "redirects",
+        "styrdokument/langsam": "timeout",
+        "styrdokument/stor": "too_large",
+    }
+    records = _records(settings, embedder)
+    text = "\n".join(r.text for r in records)
+    assert "Sommarsemester ska sökas senast den 31 mars" in text
+    for chrome in (MENU, FOOTER, "Startsida", "Dold text"):
+        assert chrome not in text
+    urls = {r.rel_path: r.url for r in records}
+    assert urls["styrdokument/semester.html"] == f"{base}/styrdokument/semester"
+    assert urls["download/18.def/lonetillagg.docx"] == f"{base}/download/18.def/lonetillagg"
+    groups = {r.rel_path: r.groups for r in records}
+    assert groups["styrdokument/hr/lon.html"] == ("hr",)
+    assert groups["download/18.def/lonetillagg.docx"] == ("hr",)  # linked from hr's page
+    assert groups["styrdokument/semester.html"] == ("*",)
+    saved = "\n".join(p.read_text() for p in settings.reports_dir.glob("*.json"))
+    assert site.asked("/styrdokument/hr/lon")
+    assert SECRET not in saved
+
+    with open_runtime(settings, with_model=False) as runtime:
+        answer = runtime.assistant.ask("När ska sommarsemester sökas?", [], mode="extractive")
+        assert answer.citations[0].url == f"{base}/styrdokument/semester"
+        pdf = runtime.assistant.ask(
+            "Hur mycket får extern representation kosta per person?", [], mode="extractive"
+        )
+        [cited] = [c for c in pdf.citations if "600 kronor" in c.quote]
+        assert cited.url == f"{base}/download/18.abc/riktlinje-representation.pdf"
+        assert cited.page == 2
+        outsider = runtime.assistant.ask("Vad betalas lönetillägg för jour med?", [])
+        assert all(c.url != f"{base}/download/18.def/lonetillagg" for c in outsider.retrieved)
+
+    site.version, site.gone = 2, True
+    crawled, second = _sync(settings, embedder, site)
+    statuses = _statuses(second)
+    assert statuses["styrdokument/semester.html"] == "changed"
+    assert statuses["forsvinner.html"] == "removed"  # named as the index knew it
+    assert list(statuses.values()).count("unchanged") == 5
+    assert crawled.conditional >= 5  # asked with the ETag …
+    assert len(crawled.unchanged) >= 5  # … and answered 304 or the same content
+    text = "\n".join(r.text for r in _records(settings, embedder))
+    assert "15 april" in text
+    assert "31 mars" not in text
+    assert "Parkeringstillstånd" not in text
+    before = sorted((r.doc_id, r.index_key, r.chunk_index) for r in _records(settings, embedder))
+
+    (crawled.root / MANIFEST).unlink()  # a crawl killed before its manifest was written
+    _, third = _sync(settings, embedder, site)
+    assert set(_statuses(third).values()) == {"unchanged", "robots", "redirects", "timeout",
+                                              "too_large"}  # fmt: skip
+    after = sorted((r.doc_id, r.index_key, r.chunk_index) for r in _records(settings, embedder))
+    assert after == before

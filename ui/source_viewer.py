@@ -1,4 +1,5 @@
-"""The source viewer: the cited passage with the quote marked, the PDF page, the original.
+"""The source viewer: the cited passage with the quote marked, the PDF page, the original,
+and for a document from a web source a link to its live page.
 
 The page and the original come from the file at the indexed path only while it is the
 indexed document (``ui/original.py``); otherwise the viewer says so and shows the indexed
@@ -55,6 +56,9 @@ def source_viewer(source: Source, passage: str, key: str) -> None:
     if source.masked:
         st.caption(MASKED_NOTE)
         return
+    if source.url and source.url.startswith(("https://", "http://")):
+        # A web source's document: its live page, linked (nothing fetched here).
+        st.link_button("Öppna sidan", source.url, icon=":material/open_in_new:")
     name = source.rel_path or source.file  # never the server's absolute path
     path = Path(source.source) if source.source else None
     found = _original(path, source) if path is not None else Refusal.GONE

@@ -88,6 +88,8 @@ class Source:
     # source viewer serves the original only while the file there still has this content.
     content_hash: str = ""
     rel_path: str = ""
+    # The live page of a document mirrored from a web source (ingest/web.py), else None.
+    url: str | None = None
 
     @classmethod
     def of(cls, n: int, p: Passage, quote: str | None = None) -> Source:
@@ -109,6 +111,7 @@ class Source:
             personal_numbers=p.record.personal_numbers,
             personal_policy=p.record.personal_policy,
             content_hash=p.record.content_hash,
+            url=p.record.url,
             rel_path=p.record.rel_path,
         )
 
@@ -166,6 +169,7 @@ def source_contract(source: dict[str, Any]) -> dict[str, Any]:
         "superseded": source["superseded"],
         "expired": source["expired"],
         "instructions_left_out": source["instructions_left_out"],
+        "url": source.get("url"),
     }
 
 

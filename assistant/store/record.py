@@ -25,6 +25,7 @@ class ChunkRecord(BaseModel):
     source: str  # the file's path
     file: str  # the file's name, as citations show it
     rel_path: str  # the path below the folder that was synced
+    url: str | None = None  # the live page a web source's file was mirrored from
     title: str
     format: str
     page_count: int | None = None
