@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,7 +44,7 @@ from ingest.report import FileResult
 if TYPE_CHECKING:
     from assistant.query.contract import Answer
     from assistant.runtime import Runtime
-    from assistant.settings import Settings
+    from assistant.settings import Settings, WebSource
     from assistant.trail import AuditTrail
 
 app = typer.Typer(
@@ -69,15 +70,22 @@ def _configure_logging() -> None:
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Folders or files to index and keep in sync.")
-    ],
+        list[str] | None,
+        typer.Argument(
+            help="Folders, files or web sites (https://host/path/) to index and keep in sync. "
+            "None: the configured ingest.roots and ingest.web_sources.",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDir = None,
     json_out: JsonOut = False,
 ) -> None:
     """Index documents; unchanged files are skipped, changed ones replaced, deleted ones removed.
 
     Files that cannot be read are reported with their reason and skipped; what was
-    indexed before stays. A killed run can simply be started again.
+    indexed before stays. A killed run can simply be started again. A web site is first
+    mirrored (robots.txt respected, only below the URL's folder on its host) and the
+    mirror indexed like a folder; each passage cites the page's URL.
     """
     from assistant.models.factory import build_embedding
     from assistant.store import open_store
@@ -85,14 +93,19 @@ def ingest(
 
     with edge():
         settings = settings_for(data_dir)
+        roots, sites = _ingest_targets(settings, paths or [])
+        interactive = err.is_terminal and not json_out
+        problems = _crawl_sites(settings, sites, quiet=json_out)
         store = open_store(settings)
         embedder = build_embedding(settings.embedding)
         try:
             job = IngestJob(settings, store, embedder)
-            interactive = err.is_terminal and not json_out
             with progress_bar(enabled=interactive) as progress:
                 report = job.run(
-                    paths, progress=progress, on_file=None if interactive else _log_file
+                    [*roots, *problems.roots],
+                    progress=progress,
+                    on_file=None if interactive else _log_file,
+                    problems=problems.found,
                 )
         finally:
             store.close()
@@ -103,6 +116,62 @@ def ingest(
         typer.echo(report.summary())
     if report.failed and not report.totals()["chunks"] and not report.count("unchanged"):
         raise typer.Exit(1)
+
+
+def _ingest_targets(settings: Settings, given: list[str]) -> tuple[list[Path], list[WebSource]]:
+    """The folders and web sites to sync: those named (a URL is a site with the default
+    settings), else the configured ``ingest.roots`` and ``ingest.web_sources``."""
+    from assistant.errors import InputError
+    from assistant.settings import WebSource
+
+    if not given:
+        if not settings.ingest.roots and not settings.ingest.web_sources:
+            raise InputError(
+                "Name a folder, file or web site to ingest, or configure ingest.roots or "
+                "ingest.web_sources"
+            )
+        return list(settings.ingest.roots), list(settings.ingest.web_sources)
+    roots: list[Path] = []
+    sites: list[WebSource] = []
+    for item in given:
+        if item.startswith(("http://", "https://")):
+            try:
+                sites.append(WebSource(start_url=item))
+            except ValueError as exc:
+                raise InputError(f"{item}: not a web site to crawl ({exc})") from None
+        else:
+            roots.append(Path(item))
+    return roots, sites
+
+
+@dataclass
+class _Crawled:
+    roots: list[Path] = field(default_factory=list)  # the sites' folders in the mirror
+    found: list[FileResult] = field(default_factory=list)  # URLs not fetched, and why
+
+
+def _crawl_sites(settings: Settings, sites: list[WebSource], *, quiet: bool) -> _Crawled:
+    """Bring each site's mirror up to date (DATA_DIR/sources/web), saying how it went."""
+    from ingest.web import crawl, mirror_dir
+
+    crawled = _Crawled()
+    for site in sites:
+        if not quiet:
+            err.print(f"Crawling {site.start_url} …")
+        report = crawl(
+            site, mirror_dir(settings.web_dir, site), access_file=settings.ingest.access_file
+        )
+        crawled.roots.append(report.root)
+        crawled.found += report.problems
+        if not quiet:
+            err.print(
+                f"  {report.requests} requests: {len(report.new)} new, {len(report.changed)} "
+                f"changed, {len(report.unchanged)} unchanged, {len(report.removed)} removed, "
+                f"{len(report.problems)} not fetched"
+                + (" (max_pages reached)" if report.limit_reached else "")
+                + (f"; stopped: {report.aborted}" if report.aborted else "")
+            )
+    return crawled
 
 
 def _log_file(result: FileResult) -> None:

@@ -77,6 +77,14 @@ class _Skip(Exception):
         self.reason, self.message, self.keep = reason, message, keep
 
 
+def mirror_dir(web_dir: Path, source: WebSource) -> Path:
+    """Where a source's mirror lives below ``web_dir``: one folder per start URL (two
+    sources on one host never share a manifest), named so an operator can tell."""
+    start = canonical(source.start_url) or source.start_url
+    digest = hashlib.sha256(start.encode()).hexdigest()[:8]
+    return web_dir / f"{mirror.site_folder(start)}-{digest}"
+
+
 def crawl(
     source: WebSource,
     mirror_dir: Path,

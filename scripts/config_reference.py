@@ -110,6 +110,8 @@ def _type_name(annotation: Any) -> str:
         named = [_type_name(arg) for arg in args if arg is not type(None)]
         return " or ".join(named)
     if origin in (list, tuple):
+        if args and _section_model(args[0]) is not None:
+            return "list of tables (JSON objects; their keys in the section below)"
         return f"list of {_type_name(args[0])}" if args else "list"
     if origin is dict:
         return f"object: {_type_name(args[0])} → {_type_name(args[1])}"
@@ -197,12 +199,17 @@ def sections(root: type[BaseModel] = Settings) -> list[Section]:
                 nested.append((sub, (*path, name), info))
                 continue
             key = ".".join((*path, name))
+            args = typing.get_args(info.annotation)
+            item = _section_model(args[0]) if args else None
+            if typing.get_origin(info.annotation) in (list, tuple) and item is not None:
+                nested.append((item, (*path, f"{name}[]"), info))  # a table per item
             if not (info.description or "").strip():
                 missing.append(f"{key} ({model.__name__}.{name})")
                 continue
+            in_item = any(part.endswith("[]") for part in path)  # a key of a JSON object
             rows.append(
                 Row(
-                    env=prefix + delimiter.join((*path, name)).upper(),
+                    env=name if in_item else prefix + delimiter.join((*path, name)).upper(),
                     type=_type_name(info.annotation) + _bounds(info),
                     default=_default(info),
                     description=" ".join(str(info.description).split()),
@@ -212,7 +219,11 @@ def sections(root: type[BaseModel] = Settings) -> list[Section]:
         for sub, sub_path, info in nested:
             key = ".".join(sub_path)
             try:
-                sub_about = _about(sub, info, key)
+                sub_about = (
+                    _about(sub, info, key)
+                    if not key.endswith("[]")
+                    else _about(sub, FieldInfo(description=sub.__doc__), key)
+                )
             except MissingDescription as exc:
                 missing.append(str(exc))
                 continue

@@ -20,17 +20,18 @@ from typing import Any
 
 import docx
 import pytest
+from fixtures_heavy import RunCli
 from fpdf import FPDF
 
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.runtime import open_runtime
-from assistant.settings import Settings, WebSource
+from assistant.settings import Settings, WebSource, load_settings
 from assistant.store import Search, SearchMode
 from assistant.store.edge import EdgeStore
 from assistant.store.record import ChunkRecord
 from ingest.mirror import MANIFEST, UrlLookup
 from ingest.sync import IngestJob
-from ingest.web import CrawlReport, crawl
+from ingest.web import CrawlReport, crawl, mirror_dir
 
 SECRET = "hemlig-nyckel-4711"
 MENU = "Menyval Bygga och bo"
@@ -84,6 +85,11 @@ class Site:
     gone: bool = False
     robots_status: int = 200
     log: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        """The site's folder in its mirror."""
+        return f"127.0.0.1_{self.port}"
 
     def asked(self, path: str) -> list[dict[str, str]]:
         return [h for p, h in self.log if p == path]
@@ -497,3 +503,35 @@ def test_the_mirror_is_indexed_cited_by_url_and_kept_in_step(
                                               "too_large"}  # fmt: skip
     after = sorted((r.doc_id, r.index_key, r.chunk_index) for r in _records(settings, embedder))
     assert after == before
+
+
+def test_a_url_on_the_command_line_is_a_site_with_the_defaults(tmp_path: Path) -> None:
+    from assistant.errors import InputError
+    from cli.main import _ingest_targets
+
+    settings = load_settings(data_dir=tmp_path / "data")
+    roots, [site] = _ingest_targets(
+        settings, ["https://intranet.kommun.se/styrdokument/index.html", "docs"]
+    )
+    assert roots == [Path("docs")]
+    assert site.include_prefixes == ("https://intranet.kommun.se/styrdokument/",)
+    assert (site.delay_s, site.groups, site.headers) == (1.0, {}, {})
+    with pytest.raises(InputError, match=r"ingest\.web_sources"):
+        _ingest_targets(settings, [])
+
+
+def test_assistant_ingest_syncs_the_configured_sites(
+    tmp_path: Path, site: Site, other: Site, run_cli: RunCli
+) -> None:
+    source = _source(site)
+    configured = source.model_dump(mode="json") | {"headers": {"X-Intranet-Token": SECRET}}
+    env = {"ASSISTANT_INGEST__WEB_SOURCES": json.dumps([configured])}
+    result = run_cli("ingest", "--json", data_dir=tmp_path / "data", env=env, timeout=240)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    statuses = _statuses(report)
+    assert statuses["styrdokument/hr/lon.html"] == "new"  # the secret header went along
+    assert statuses["styrdokument/langsam"] == "timeout"
+    assert report["roots"] == [str(mirror_dir(tmp_path / "data/sources/web", source) / site.folder)]
+    assert SECRET not in result.stdout + result.stderr
+    assert other.log == []
