@@ -58,9 +58,9 @@ from assistant.text.sparse import SparseEncoder
 from ingest.card import document_card
 from ingest.chunk import CHUNKER_VERSION, Chunk, Chunker
 from ingest.embed_cache import EmbeddingCache
-from ingest.mirror import UrlLookup
 from ingest.errors import DocumentError, Reason
 from ingest.metadata import document_fields
+from ingest.mirror import UrlLookup
 from ingest.model import ParsedDocument
 from ingest.parse import parse_file
 from ingest.report import WITHHELD, FileResult, RunReport

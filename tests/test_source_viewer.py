@@ -127,9 +127,7 @@ def test_a_web_document_links_to_its_live_page_and_a_file_does_not(share: Share)
     assert link.proto.url == url
     assert link.proto.label == "Öppna sidan"
     assert not view(indexed(share.policy, share.root)).get("link_button")
-    assert not view(indexed(share.policy, share.root, url="javascript:alert(1)")).get(
-        "link_button"
-    )
+    assert not view(indexed(share.policy, share.root, url="javascript:alert(1)")).get("link_button")
 
 
 def test_a_link_to_a_secret_in_place_of_a_document_is_not_served(share: Share) -> None:
