@@ -15,7 +15,6 @@ import signal
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -95,17 +94,19 @@ def ingest(
         settings = settings_for(data_dir)
         roots, sites = _ingest_targets(settings, paths or [])
         interactive = err.is_terminal and not json_out
-        problems = _crawl_sites(settings, sites, quiet=json_out)
+        from ingest.web import crawl_sites
+
+        crawled = crawl_sites(settings, sites, say=(lambda _: None) if json_out else err.print)
         store = open_store(settings)
         embedder = build_embedding(settings.embedding)
         try:
             job = IngestJob(settings, store, embedder)
             with progress_bar(enabled=interactive) as progress:
                 report = job.run(
-                    [*roots, *problems.roots],
+                    [*roots, *crawled.roots],
                     progress=progress,
                     on_file=None if interactive else _log_file,
-                    problems=problems.found,
+                    problems=crawled.problems,
                 )
         finally:
             store.close()
@@ -142,36 +143,6 @@ def _ingest_targets(settings: Settings, given: list[str]) -> tuple[list[Path], l
         else:
             roots.append(Path(item))
     return roots, sites
-
-
-@dataclass
-class _Crawled:
-    roots: list[Path] = field(default_factory=list)  # the sites' folders in the mirror
-    found: list[FileResult] = field(default_factory=list)  # URLs not fetched, and why
-
-
-def _crawl_sites(settings: Settings, sites: list[WebSource], *, quiet: bool) -> _Crawled:
-    """Bring each site's mirror up to date (DATA_DIR/sources/web), saying how it went."""
-    from ingest.web import crawl, mirror_dir
-
-    crawled = _Crawled()
-    for site in sites:
-        if not quiet:
-            err.print(f"Crawling {site.start_url} …")
-        report = crawl(
-            site, mirror_dir(settings.web_dir, site), access_file=settings.ingest.access_file
-        )
-        crawled.roots.append(report.root)
-        crawled.found += report.problems
-        if not quiet:
-            err.print(
-                f"  {report.requests} requests: {len(report.new)} new, {len(report.changed)} "
-                f"changed, {len(report.unchanged)} unchanged, {len(report.removed)} removed, "
-                f"{len(report.problems)} not fetched"
-                + (" (max_pages reached)" if report.limit_reached else "")
-                + (f"; stopped: {report.aborted}" if report.aborted else "")
-            )
-    return crawled
 
 
 def _log_file(result: FileResult) -> None:

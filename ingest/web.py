@@ -29,7 +29,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -37,7 +37,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from assistant.settings import WebSource
+from assistant.settings import Settings, WebSource
 from assistant.store.access import EVERYONE
 from ingest import mirror
 from ingest.errors import Reason
@@ -68,6 +68,15 @@ class CrawlReport:
     limit_reached: bool = False
     aborted: str | None = None
 
+    def summary(self) -> str:
+        return (
+            f"{self.requests} requests: {len(self.new)} new, {len(self.changed)} changed, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.problems)} not fetched"
+            + (" (max_pages reached)" if self.limit_reached else "")
+            + (f"; stopped: {self.aborted}" if self.aborted else "")
+        )
+
 
 class _Skip(Exception):
     """This URL is not kept this time: the reason, and whether its last copy stays."""
@@ -95,6 +104,35 @@ def crawl(
     """Bring the site's mirror in ``mirror_dir`` up to date; see the module's docstring."""
     with _Crawler(source, mirror_dir, access_file, on_url or (lambda _: None)) as crawler:
         return crawler.run()
+
+
+@dataclass
+class Crawled:
+    """Several sites crawled for one sync: their folders in the mirror (the roots to
+    index), the URLs not fetched and why (for the sync's report), each site's report."""
+
+    roots: list[Path] = field(default_factory=list)
+    problems: list[FileResult] = field(default_factory=list)
+    reports: list[CrawlReport] = field(default_factory=list)
+
+
+def crawl_sites(
+    settings: Settings, sites: Sequence[WebSource], say: Callable[[str], None] = lambda _: None
+) -> Crawled:
+    """Bring each site's mirror (below ``settings.web_dir``) up to date, one after the
+    other, saying how each went: what ``assistant ingest`` and the Admin page's sync do
+    before indexing."""
+    crawled = Crawled()
+    for site in sites:
+        say(f"Crawling {site.start_url} …")
+        report = crawl(
+            site, mirror_dir(settings.web_dir, site), access_file=settings.ingest.access_file
+        )
+        crawled.roots.append(report.root)
+        crawled.problems += report.problems
+        crawled.reports.append(report)
+        say(f"  {report.summary()}")
+    return crawled
 
 
 class _Crawler:

@@ -7,8 +7,11 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import threading
 import time
 from collections.abc import Sequence
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -315,6 +318,66 @@ def test_admin_sync_adds_a_new_folder(
     try:
         assert len(store.doc_states()) == index.documents + 1
         assert str(store.count()) == metrics["Textavsnitt"]
+    finally:
+        store.close()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_admin_sync_crawls_a_configured_web_site(
+    start: Start, index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site of ``ingest.web_sources`` is offered beside the folders; syncing it fetches
+    the page (a real HTTP server on loopback), indexes its main content and cites its URL."""
+    folder = tmp_path / "webb" / "styrdokument"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text(
+        "<html><head><title>Parkering</title></head><body><nav>Meny Startsida Nyheter</nav>"
+        "<main><h1>Parkeringspolicy</h1><p>Anställda parkerar avgiftsfritt på kommunhusets "
+        "gård efter klockan 17 på vardagar.</p></main><footer>Kontakta växeln</footer>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Quiet, directory=str(tmp_path / "webb"))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/styrdokument/"
+    monkeypatch.setenv(
+        "ASSISTANT_INGEST__WEB_SOURCES", json.dumps([{"start_url": url, "delay_s": 0}])
+    )
+    try:
+        app = start()
+        app.switch_page("app_pages/admin.py").run()
+        examples = str((index.data_dir / "examples").resolve())
+        assert app.multiselect[0].options == [examples, f"Webbplats: {url}"]
+        app.multiselect[0].set_value([url]).run()
+        button(app, "Synkronisera nu").click().run()
+        assert not app.exception, app.exception
+        assert any("1 nya" in s.value for s in app.success), [s.value for s in app.success]
+        metrics = {m.label: m.value for m in app.metric}
+        assert metrics["Dokument"] == str(index.documents + 1)
+        again = start()
+        again.switch_page("app_pages/admin.py").run()
+        assert again.multiselect[0].value == [url], "the site chosen last is remembered"
+    finally:
+        server.shutdown()
+        server.server_close()
+    st.cache_resource.clear()  # the app lets go of the store
+    store = open_store(load_settings(data_dir=index.data_dir))
+    try:
+        [state] = [
+            s
+            for s in store.doc_states().values()
+            if "webb" not in s.source and "sources" in s.source
+        ]
+        [first] = store.get_points([chunk_point_id(state.doc_id, state.complete_key() or "", 0)])
+        assert first.record.url == url
+        assert "kommunhusets gård" in first.record.text
+        assert "Kontakta växeln" not in first.record.text, "the footer is not content"
     finally:
         store.close()
 

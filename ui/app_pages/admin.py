@@ -9,19 +9,22 @@ personal identity numbers masked, whatever the ingest policy.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from assistant import clock
 from assistant.errors import AssistantError
 from assistant.models.endpoints import display_url
 from assistant.runtime import Runtime
-from assistant.settings import RetrievalSettings, Settings
+from assistant.settings import RetrievalSettings, Settings, WebSource
 from assistant.store.access import readable_by
 from assistant.text.personal import mask_personal_numbers
 from ingest.errors import Reason
 from ingest.report import RunReport
 from ingest.status import IndexStatus, LastSync, SkippedFile, index_status
 from ingest.sync import IngestJob
+from ingest.web import Crawled, crawl_sites, mirror_dir
 from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label
@@ -146,21 +149,28 @@ def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
     st.caption(
         "Indexerar nya och ändrade filer i dokumentmapparna och tar bort filer som "
         "försvunnit ur dem. Oförändrade filer hoppas över. Körs i appen, som äger indexet. "
-        "Vilka mappar som finns att välja bestäms i inställningarna (ingest.roots)."
+        "Vilka mappar och webbplatser som finns att välja bestäms i inställningarna "
+        "(ingest.roots, ingest.web_sources). En webbplats hämtas först på nytt (robots.txt "
+        "följs; oförändrade sidor hämtas inte igen)."
     )
-    configured = [str(root) for root in settings.document_roots]
-    remembered_roots = [r for r in (last.roots if last else []) if r in configured]
+    sites = {site.start_url: site for site in settings.ingest.web_sources}
+    configured = [str(root) for root in settings.document_roots] + list(sites)
+    last_roots = last.roots if last else []
+    remembered = [r for r in last_roots if r in configured] + [
+        url for url, site in sites.items() if _mirrored_in(settings, site, last_roots)
+    ]
     chosen = st.multiselect(
-        "Dokumentmappar",
+        "Dokumentmappar och webbplatser",
         configured,
-        default=remembered_roots or configured,
-        placeholder="Välj minst en mapp",
+        default=remembered or configured,
+        format_func=lambda item: f"Webbplats: {item}" if item in sites else item,
+        placeholder="Välj minst en mapp eller webbplats",
     )
     if st.button("Synkronisera nu", type="primary", icon=":material/sync:"):
         if chosen:
             _run_sync(settings, runtime, chosen)
         else:
-            st.warning("Välj minst en mapp.")
+            st.warning("Välj minst en mapp eller webbplats.")
     result: RunReport | None = st.session_state.get("sync_result")
     if result is not None:
         t = result.totals()
@@ -178,8 +188,11 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
     viewer = current_viewer(settings)
     require(viewer, "admin")  # checked again where the action happens
     roots = [root for root in settings.document_roots if str(root) in chosen]
-    if len(roots) != len(chosen):
-        st.error("Bara de dokumentmappar som finns i inställningarna kan synkroniseras.")
+    sites = [site for site in settings.ingest.web_sources if site.start_url in chosen]
+    if len(roots) + len(sites) != len(chosen):
+        st.error(
+            "Bara de dokumentmappar och webbplatser som finns i inställningarna kan synkroniseras."
+        )
         return
     missing = [str(root) for root in roots if not root.is_dir()]
     if missing:
@@ -187,9 +200,15 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
         return
 
     def sync(progress: Progress) -> RunReport:
+        crawled = Crawled()
+        for done, site in enumerate(sites):  # each site's mirror brought up to date first
+            progress(done, len(sites), f"hämtar webbplatsen {site.start_url}")
+            one = crawl_sites(settings, [site])
+            crawled.roots += one.roots
+            crawled.problems += one.problems
         with PDFIUM_LOCK:
             job = IngestJob(settings, runtime.store, runtime.embedder)
-            return job.run(roots, progress=progress)
+            return job.run([*roots, *crawled.roots], progress=progress, problems=crawled.problems)
 
     report = run_job(
         SYNC_LOCK,
@@ -210,6 +229,12 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
         st.session_state["sync_result"] = report
         if logged is not None:  # else the warning that it was not logged stays in view
             st.rerun()  # draw the index figures again, now with the new documents
+
+
+def _mirrored_in(settings: Settings, site: WebSource, roots: list[str]) -> bool:
+    """Whether the last sync's roots held this site's mirror."""
+    folder = mirror_dir(settings.web_dir, site).resolve()
+    return any(Path(root).is_relative_to(folder) for root in roots)
 
 
 def _model(settings: Settings, runtime: Runtime) -> None:
