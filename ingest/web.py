@@ -30,7 +30,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -153,6 +153,8 @@ class _Crawler:
         self.incomplete = False  # some URL failed: what it would have linked may be missed
         self.queue: deque[tuple[str, list[str] | None]] = deque()
         self.seen: set[str] = set()
+        # A document outside the groups' prefixes: the groups of every page linking it.
+        self.linked: dict[str, list[list[str]]] = {}
         self.paths: dict[str, str] = {e.path: url for url, e in self.old.items()}
         self.robots = RobotFileParser()
         self.delay = source.delay_s
@@ -262,6 +264,14 @@ class _Crawler:
             if exc.reason is not None:
                 shown = inherited or (self.old[url].groups if url in self.old else None)
                 self._problem(url, exc.reason, exc.message, shown)
+        except Exception as exc:  # a page no parser expected: it alone is skipped
+            log.warning("%s could not be read: %s", url, type(exc).__name__)
+            if url in self.old:
+                self.kept.add(url)
+            self.incomplete = True
+            shown = inherited or (self.old[url].groups if url in self.old else None)
+            message = f"could not be read ({type(exc).__name__}); any earlier copy stays"
+            self._problem(url, Reason.UNREADABLE, message, shown)
 
     def _get(self, url: str) -> tuple[str, httpx.Response]:
         """The response at the end of the URL's redirects (within the site), streaming."""
@@ -401,7 +411,39 @@ class _Crawler:
 
     def _follow(self, found: list[str], groups: list[str]) -> None:
         for link in found:
+            if self._scope(link) == "document":
+                self.linked.setdefault(link, []).append(groups)
             self._add(link, groups)
+
+    def _narrowed(self) -> None:
+        """A document outside every groups prefix is read by those who may read every
+        page that links it (an hr page and an open page: hr), whichever page the crawl
+        reached first. Pages with no group in common leave it without readers: removed
+        from the mirror and reported, until its prefix is given groups."""
+        if not self.source.groups:
+            return
+        for url, entry in list(self.new.items()):
+            if url not in self.linked or any(url.startswith(p) for p in self.source.groups):
+                continue
+            readers = _common_readers(self.linked[url])
+            if readers is None:
+                del self.new[url]
+                pages = sorted({", ".join(g) for g in self.linked[url]})
+                self._problem(
+                    url,
+                    Reason.ACCESS_RULES,
+                    f"linked from pages of groups that share none ({'; '.join(pages)}); "
+                    "not indexed until a prefix in groups covers it",
+                    sorted({g for gs in self.linked[url] for g in gs if g != EVERYONE}),
+                )
+                self._drop_status(url)
+            elif readers != entry.groups:
+                self.new[url] = replace(entry, groups=readers)
+
+    def _drop_status(self, url: str) -> None:
+        for said in (self.report.new, self.report.changed, self.report.unchanged):
+            if url in said:
+                said.remove(url)
 
     def _record(self, url: str, entry: Entry, status: str) -> None:
         self.new[url] = entry
@@ -481,6 +523,7 @@ class _Crawler:
 
     def _finish(self) -> None:
         """Keep what must stay, drop what went, and make the mirror say exactly that."""
+        self._narrowed()
         for url, entry in self.old.items():
             if url in self.new:
                 continue
@@ -523,3 +566,12 @@ class _Crawler:
         files[path.name] = groups
         path.parent.mkdir(parents=True, exist_ok=True)
         mirror.write_access(path.parent, files, self.access_file)
+
+
+def _common_readers(linking: list[list[str]]) -> list[str] | None:
+    """The groups in every list (everyone counting as all groups); None when none is."""
+    named = [set(groups) for groups in linking if EVERYONE not in groups]
+    if not named:
+        return [EVERYONE]
+    common = set.intersection(*named)
+    return sorted(common) if common else None

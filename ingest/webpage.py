@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from ingest.errors import DocumentError
 from ingest.office import strip_boilerplate
 from ingest.text import decode
 
@@ -45,13 +46,21 @@ def canonical(url: str) -> str | None:
 
 
 def page_text(data: bytes, charset: str | None) -> str:
-    """A page's bytes as text: the charset the server named, else as a text file is read."""
+    """A page's bytes as text: the charset the server named, else as a text file is read.
+    Never fails: an empty body is no text (an empty robots.txt allows everything), and
+    bytes no text encoding explains are read as UTF-8 with replacements (the parser then
+    finds what it finds)."""
     if charset:
         try:
             return data.decode(charset, errors="replace")
         except LookupError:
             pass
-    return decode(data)[0]
+    if not data.strip():
+        return ""
+    try:
+        return decode(data)[0]
+    except DocumentError:
+        return data.decode("utf-8", errors="replace")
 
 
 def links(markup: str, base: str) -> list[str]:

@@ -30,6 +30,7 @@ from assistant.store import Search, SearchMode
 from assistant.store.edge import EdgeStore
 from assistant.store.record import ChunkRecord
 from ingest.mirror import MANIFEST, UrlLookup
+from ingest.sources import discover
 from ingest.sync import IngestJob
 from ingest.web import CrawlReport, crawl, mirror_dir
 
@@ -403,6 +404,73 @@ def test_a_crash_without_the_manifest_converges_to_the_same_mirror(
     again = crawl(_source(site), tmp_path)
     assert _files(again.root) == before
     assert json.loads((again.root / MANIFEST).read_text())["urls"]
+
+
+class _Linked(BaseHTTPRequestHandler):
+    """Three folders of pages (open, hr, ekonomi) linking two attachments under
+    /download/, which no groups prefix covers."""
+
+    def do_GET(self) -> None:
+        pages = {
+            "/styrdokument/": "<a href='tom'>Tom</a><a href='hr/'>HR</a>"
+            "<a href='ek/'>Ekonomi</a><a href='/download/a.pdf'>A</a>",
+            "/styrdokument/hr/": "<a href='/download/a.pdf'>A</a><a href='/download/b.pdf'>B</a>",
+            "/styrdokument/ek/": "<a href='/download/b.pdf'>B</a>",
+        }
+        if self.path in pages:
+            kind, body = "text/html", _page("Sida", pages[self.path])
+        elif self.path == "/styrdokument/tom":  # an empty page: no parser makes a tree of it
+            kind, body = "text/html", b""
+        elif self.path in ("/download/a.pdf", "/download/b.pdf"):
+            kind, body = "application/pdf", _pdf()
+        else:
+            kind, body = "text/plain", b""
+        known = body or self.path in ("/robots.txt", "/styrdokument/tom")
+        self.send_response(200 if known else 404)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_attachment_is_read_by_those_who_may_read_every_page_linking_it(
+    tmp_path: Path,
+) -> None:
+    """The open start page links a.pdf before the hr page does: a.pdf is still hr's. b.pdf
+    is linked from hr's and ekonomi's pages, which share no group: not indexed, said.
+    (Before: a.pdf was everyone's, and an empty robots.txt or page stopped the crawl.)"""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Linked)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    source = WebSource(
+        start_url=f"{base}/styrdokument/",
+        groups={
+            f"{base}/styrdokument/": ("*",),
+            f"{base}/styrdokument/hr/": ("hr",),
+            f"{base}/styrdokument/ek/": ("ekonomi",),
+        },
+        delay_s=0,
+    )
+    try:
+        report = crawl(source, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    groups = {s.relative: s.groups for s in discover([report.root])}
+    assert groups["download/a.pdf"] == ("hr",)
+    assert "download/b.pdf" not in groups
+    assert not (report.root / "download" / "b.pdf").exists()
+    [problem] = [p for p in report.problems if p.file.endswith("/download/b.pdf")]
+    assert problem.reason == "access_rules"
+    assert "share none" in (problem.message or "")
+    assert groups["styrdokument/hr/index.html"] == ("hr",)
+    assert groups["styrdokument/index.html"] == ("*",)
+    # An empty robots.txt allows everything; an empty page is skipped, the crawl goes on.
+    [empty] = [p for p in report.problems if p.file.endswith("/styrdokument/tom")]
+    assert empty.reason == "unreadable"
 
 
 def _records(settings: Settings, embedder: LocalE5Embedding) -> list[ChunkRecord]:
