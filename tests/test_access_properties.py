@@ -35,6 +35,9 @@ rule as ``ingest/sources.py`` documents it, written here independently of that c
   and ``get_passage`` (asked for every passage of the library by its id). No response holds
   a secret of the reader's; the documents listed are exactly the readable ones, and a
   readable document's marker comes back (the control).
+* ``test_no_answer_shows_an_unreadable_page_of_a_web_site``: the library served by a
+  plain web server on loopback, its rule files given as the web source's groups by URL
+  prefix (``ingest/web.py``), crawled, mirrored and indexed; the same answer checks.
 
 The counts of examples, answers and runs checked are printed at the end of the module.
 """
@@ -51,8 +54,10 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -68,13 +73,14 @@ from assistant.errors import InputError
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.query.contract import Answer
 from assistant.runtime import Runtime, open_runtime
-from assistant.settings import Settings, load_settings
+from assistant.settings import Settings, WebSource, load_settings
 from assistant.store import VectorStore, chunk_point_id
 from assistant.store.edge import EdgeStore
 from assistant.summary.library import Library as DocumentLibrary
 from evals.runner import list_runs, load_run, run_suite, save_run
 from ingest.sources import discover
 from ingest.sync import IngestJob
+from ingest.web import crawl
 
 POOL = ("hr", "chefer", "ekonomi", "socialtjanst")
 EVERYONE_WORDS = ("*", "alla", "everyone")
@@ -353,6 +359,7 @@ class Tally:
     api_responses: int = 0  # responses of the API and the MCP tools checked
     api_controls: int = 0  # readable documents whose marker came back through the API
     passages_refused: int = 0  # get_passage of a passage the caller may not read
+    web_examples: int = 0  # libraries served as a web site, crawled and indexed
 
 
 @pytest.fixture(scope="module")
@@ -828,3 +835,95 @@ def _through_api(
         leaks = secrets.found_in(text)
         assert not leaks, f"a reader of {groups}: {what} shows {leaks}"
     tally.api_responses += len(shown) + len(passages)
+
+
+# -- a web site: the same rules as URL prefixes ------------------------------------------
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    """Serves a folder as a plain web server would: files, and a listing of each folder's
+    links (the pages the crawler follows)."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".md": "text/markdown",
+    }
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _web_groups(library: Library, site: str) -> dict[str, tuple[str, ...]]:
+    """The library's rule files as the web source's groups: a folder's groups for its
+    prefix, a ``[files]`` entry for the file's own URL; the longest prefix wins as the
+    nearest rule does. Without a rule at the top, everyone (the folder default)."""
+    groups: dict[str, tuple[str, ...]] = {site: ("*",)}
+    for folder, rule in library.rules.items():
+        prefix = f"{site}{folder}/" if folder else site
+        if rule.groups is not None:
+            groups[prefix] = rule.groups
+        for name, named in rule.files:
+            groups[prefix + name] = named
+    return groups
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(library=libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
+@pytest.mark.slow
+def test_no_answer_shows_an_unreadable_page_of_a_web_site(
+    library: Library, readers: list[list[str]], embedder: LocalE5Embedding, tally: Tally
+) -> None:
+    """The library served by a web server on loopback, its rules given as the web
+    source's groups by URL prefix, crawled, mirrored and indexed: every reader's answers
+    hold nothing of a page they may not read (and the control reader's do find them)."""
+    everything = list(POOL)
+    readers = [*readers, everything]
+    note(library.describe())
+    with tempfile.TemporaryDirectory() as tmp:
+        served = Path(tmp) / "www" / "bib"
+        for doc in library.docs:  # the documents only: the rules are the source's groups
+            (served / doc.folder).mkdir(parents=True, exist_ok=True)
+            (served / doc.rel).write_text(doc.text(), encoding="utf-8")
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), partial(_Quiet, directory=str(Path(tmp) / "www"))
+        )
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        site = f"http://127.0.0.1:{server.server_address[1]}/bib/"
+        settings_ = load_settings(
+            data_dir=Path(tmp) / "data",
+            answer={"mode": "extractive"},
+            embedding={"threads": THREADS},
+        )
+        source = WebSource(start_url=site, groups=_web_groups(library, site), delay_s=0)
+        try:
+            crawled = crawl(source, Path(tmp) / "mirror")
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert not crawled.problems, crawled.problems
+        store = EdgeStore.open(settings_)
+        try:
+            report = IngestJob(settings_, store, embedder).run([crawled.root])
+            assert not report.failed, report.summary()
+            root = crawled.root / "bib"
+            indexed = {
+                rel: i for rel, i in _indexed(store, root.resolve()).items()
+                if not rel.endswith(".html")  # the folder listings: names only
+            }  # fmt: skip
+        finally:
+            store.close()
+        assert indexed.keys() == {d.rel for d in library.docs}
+        with open_runtime(settings_, with_model=False) as runtime:
+            for groups in readers:
+                secrets = _secrets(library, groups, root.resolve(), indexed)
+                quotes = [s for d in library.docs for s in d.sentences]
+                questions = quotes if groups is everything else _questions(library)
+                _ask(runtime, library, groups, questions, secrets, tally)
+    tally.web_examples += 1
