@@ -9,18 +9,21 @@ import hashlib
 import io
 import json
 import logging
+import os
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import cache, partial
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
-from fixtures_heavy import RunCli
+from fixtures_heavy import RunCli, cli_command
 from fpdf import FPDF
 
 from assistant.models.embeddings import LocalE5Embedding
@@ -603,3 +606,63 @@ def test_assistant_ingest_syncs_the_configured_sites(
     assert report["roots"] == [str(mirror_dir(tmp_path / "data/sources/web", source) / site.folder)]
     assert SECRET not in result.stdout + result.stderr
     assert other.log == []
+
+
+class _Folder(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _points(data: Path) -> dict[str, int]:
+    store = EdgeStore.open(load_settings(data_dir=data))
+    try:
+        states = store.doc_states()
+        assert all(s.complete_key() for s in states.values()), "an unfinished document"
+        return {Path(s.source).name: s.points for s in states.values()}
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_a_crawl_killed_mid_way_and_run_again_gives_the_same_index(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """``assistant ingest URL`` killed (SIGKILL) while it mirrors the site, then run again:
+    the index is the one a run from nothing gives."""
+    www = tmp_path / "www" / "rutiner"
+    www.mkdir(parents=True)
+    for i in range(10):
+        (www / f"rutin-{i:02d}.txt").write_text(
+            f"Rutin nummer {i}\n\nEnligt rutin {i} ska ärenden av typ {i} handläggas inom "
+            f"{i + 2} arbetsdagar av enhet {i}.\n",
+            encoding="utf-8",
+        )
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Folder, directory=str(tmp_path / "www"))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/rutiner/"
+    slow = {"ASSISTANT_INGEST__WEB_SOURCES": json.dumps([{"start_url": url, "delay_s": 0.4}])}
+    data = tmp_path / "data"
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **slow}
+    try:
+        with subprocess.Popen(
+            cli_command("ingest"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ) as proc:
+            deadline = time.monotonic() + 120
+            while len(list((data / "sources").rglob("rutin-*.txt"))) < 4:
+                assert proc.poll() is None, "the crawl ended before it could be killed"
+                assert time.monotonic() < deadline, "the crawl did not start"
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+        again = run_cli("ingest", "--json", data_dir=data, env=slow, timeout=300)
+        assert again.returncode == 0, again.stderr
+        after_kill = _points(data)
+        fresh = tmp_path / "fresh"
+        from_nothing = run_cli("ingest", "--json", data_dir=fresh, env=slow, timeout=300)
+        assert from_nothing.returncode == 0, from_nothing.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert after_kill == _points(fresh)
+    assert len([n for n in after_kill if n.startswith("rutin-")]) == 10
