@@ -440,7 +440,7 @@ def _extension(answer: Answer) -> dict[str, Any]:
     """The assistant's own fields beside the OpenAI ones: citations, refusal, form."""
     return {
         "citations": [
-            {k: c[k] for k in ("n", "file", "page", "heading", "quote", "doc_id", "title")}
+            {k: c[k] for k in ("n", "file", "page", "heading", "quote", "doc_id", "title", "url")}
             for c in answer.to_json()["citations"]
         ],
         "refused": answer.refused,

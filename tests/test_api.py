@@ -101,6 +101,7 @@ def test_the_openai_client_gets_a_cited_answer(local_api: str) -> None:
     extra = done.model_extra or {}
     assert extra["refused"] is False
     assert extra["citations"][0]["file"] == "semester.md"
+    assert extra["citations"][0]["url"] is None, "a folder's file has no live page"
     assert "31 mars" in extra["citations"][0]["quote"]
 
     chunks = list(
