@@ -1,4 +1,4 @@
-"""The mirror a web crawl writes and the folder pipeline indexes.
+"""The mirror a source (a web crawl, a SharePoint sync) writes and the folder pipeline indexes.
 
 Each site has a folder named after its host (``intranet.kommun.se``, or
 ``127.0.0.1_8080`` with a port); each fetched resource is a file at its URL's path below
@@ -11,13 +11,16 @@ Beside the files:
 
 - ``.crawl.json``, the manifest: per URL its file, ETag, Last-Modified, content hash,
   access groups and (for pages) the links found, so a 304 still tells where to go next.
-  ``UrlLookup`` reads it so the index knows each mirrored file's URL.
+  A source that tracks its items by id (SharePoint: ``drive id/item id``) keys them so and
+  gives each entry its ``url``; its own notes (delta links, the folder tree) go under
+  ``state``. ``UrlLookup`` reads it so the index knows each mirrored file's URL.
 - ``access.toml`` in every folder that holds files, naming each file's groups under
   ``[files]``: ``ingest.sources.discover`` gives each file exactly the groups the crawl
   decided. It is written before the file it names.
 
 Every file is written atomically (a temporary file, then ``os.replace``): a killed crawl
-leaves whole files, and the next crawl removes whatever its manifest does not name.
+leaves whole files, and the next crawl removes whatever its manifest does not name
+(``settle``).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from assistant.store.access import EVERYONE, normalise_groups
@@ -58,15 +63,16 @@ DOCUMENT_EXTENSIONS = frozenset(e for e, f in EXTENSION_FORMATS.items() if f != 
 
 @dataclass
 class Entry:
-    """One URL as the last crawl left it in the mirror."""
+    """One URL (or item) as the last sync left it in the mirror."""
 
     path: str  # below the site's folder, POSIX
     hash: str  # SHA-256 of the mirrored file
     groups: list[str]
     content_type: str = ""
-    etag: str | None = None
+    etag: str | None = None  # the HTTP ETag; a SharePoint item's version (its content hash)
     last_modified: str | None = None
     links: list[str] = field(default_factory=list)
+    url: str | None = None  # what citations link to when the key is not it (an item's webUrl)
 
 
 def site_folder(url: str) -> str:
@@ -80,12 +86,12 @@ def mirror_path(url: str, content_type: str, access_file: str) -> str | None:
     """Where ``url`` goes below its site's folder, or None when neither its Content-Type
     nor its extension is a format the parsers read."""
     parts = urlsplit(url)
-    segments = [_safe(unquote(s), access_file) for s in parts.path.split("/")[1:]]
+    segments = [safe_name(unquote(s), access_file) for s in parts.path.split("/")[1:]]
     if not segments or not segments[-1]:
         segments = [*segments[:-1], "index"] if segments else ["index"]
         known_ext = ""
     else:
-        known_ext = _known_extension(segments[-1])
+        known_ext = known_extension(segments[-1])
     folders = [s for s in segments[:-1] if s]
     name = segments[-1]
     ext = CONTENT_TYPES.get(content_type) or known_ext
@@ -99,14 +105,15 @@ def mirror_path(url: str, content_type: str, access_file: str) -> str | None:
     return "/".join([*folders, _shortened(stem) + ext])
 
 
-def _known_extension(name: str) -> str:
+def known_extension(name: str) -> str:
     ext = os.path.splitext(name)[1].lower()
     return ext if ext in EXTENSION_FORMATS else ""
 
 
-def _safe(segment: str, access_file: str) -> str:
-    """A URL path segment as a file or folder name: letters, digits, '-', '_', '.' kept
-    (NFC); never hidden (discover skips those), never '..', never an access rule file."""
+def safe_name(segment: str, access_file: str) -> str:
+    """A URL path segment (or an item's name) as a file or folder name: letters, digits,
+    '-', '_', '.' kept (NFC); never hidden (discover skips those), never '..', never an
+    access rule file."""
     name = _UNSAFE.sub("_", unicodedata.normalize("NFC", segment)).strip()
     if not name:
         return ""
@@ -132,9 +139,65 @@ def load_manifest(folder: Path) -> dict[str, Entry]:
         return {}
 
 
-def save_manifest(folder: Path, entries: dict[str, Entry]) -> None:
-    data = {"urls": {url: asdict(entries[url]) for url in sorted(entries)}}
+def load_state(folder: Path) -> dict[str, Any]:
+    """The source's own notes in the manifest (empty when there are none)."""
+    try:
+        state = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("state", {})
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def save_manifest(
+    folder: Path, entries: dict[str, Entry], state: dict[str, Any] | None = None
+) -> None:
+    data: dict[str, Any] = {"urls": {url: asdict(entries[url]) for url in sorted(entries)}}
+    if state is not None:
+        data["state"] = state
     write_atomic(folder / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1).encode())
+
+
+def prepare_access(
+    folder: Path, entries: Iterable[Entry], rel: str, groups: list[str], access_file: str
+) -> None:
+    """Name a file's groups in its folder's rules before the file is written there (the
+    other files of that folder as ``entries`` say)."""
+    path = folder / rel
+    files = {
+        Path(e.path).name: e.groups for e in entries if (folder / e.path).parent == path.parent
+    }
+    files[path.name] = groups
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_access(path.parent, files, access_file)
+
+
+def settle(
+    folder: Path,
+    entries: dict[str, Entry],
+    access_file: str,
+    state: dict[str, Any] | None = None,
+) -> None:
+    """Make the folder hold exactly the entries: other files removed (a killed sync's
+    leftovers too), each folder's rules naming its files' groups, empty folders gone; then
+    the manifest, last."""
+    named = {e.path for e in entries.values()}
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder).as_posix()
+        ours = path.name in (access_file, MANIFEST)
+        if path.is_file() and rel not in named and not ours:
+            path.unlink()
+    by_folder: dict[Path, dict[str, list[str]]] = {}
+    for entry in entries.values():
+        path = folder / entry.path
+        by_folder.setdefault(path.parent, {})[path.name] = entry.groups
+    for rules in list(folder.rglob(access_file)):
+        write_access(rules.parent, by_folder.pop(rules.parent, {}), access_file)
+    for parent, files in by_folder.items():
+        write_access(parent, files, access_file)
+    for path in sorted(folder.rglob("*"), reverse=True):  # deepest first
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    save_manifest(folder, entries, state)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -174,7 +237,7 @@ def _toml_list(groups: list[str] | tuple[str, ...]) -> str:
 
 
 class UrlLookup:
-    """The URL each mirrored file was fetched from, read from the manifest of the site
+    """The URL each mirrored file was fetched from (or links to), read from the manifest of the site
     folder it lies in (found by walking up from the file; each manifest read once)."""
 
     def __init__(self) -> None:
@@ -191,7 +254,7 @@ class UrlLookup:
         if folder not in self._sites:
             if (folder / MANIFEST).is_file():
                 entries = load_manifest(folder)
-                self._sites[folder] = {e.path: url for url, e in entries.items()}
+                self._sites[folder] = {e.path: e.url or url for url, e in entries.items()}
             else:
                 self._sites[folder] = None
         return self._sites[folder]

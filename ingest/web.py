@@ -536,36 +536,12 @@ class _Crawler:
                 self.new[url] = entry
             else:
                 self.report.removed.append(url)
-        named = {e.path for e in self.new.values()}
-        for path in self.folder.rglob("*"):
-            rel = path.relative_to(self.folder).as_posix()
-            ours = path.name in (self.access_file, mirror.MANIFEST)
-            if path.is_file() and rel not in named and not ours:
-                path.unlink()
-        by_folder: dict[Path, dict[str, list[str]]] = {}
-        for entry in self.new.values():
-            path = self.folder / entry.path
-            by_folder.setdefault(path.parent, {})[path.name] = entry.groups
-        for rules in list(self.folder.rglob(self.access_file)):
-            mirror.write_access(rules.parent, by_folder.pop(rules.parent, {}), self.access_file)
-        for folder, files in by_folder.items():
-            mirror.write_access(folder, files, self.access_file)
-        for path in sorted(self.folder.rglob("*"), reverse=True):  # deepest first
-            if path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-        mirror.save_manifest(self.folder, self.new)
+        mirror.settle(self.folder, self.new, self.access_file)
 
     def _write_access(self, rel: str, groups: list[str]) -> None:
         """Name the file's groups in its folder's rules before the file is there."""
-        path = self.folder / rel
-        files = {
-            Path(e.path).name: e.groups
-            for e in [*self.old.values(), *self.new.values()]
-            if (self.folder / e.path).parent == path.parent
-        }
-        files[path.name] = groups
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mirror.write_access(path.parent, files, self.access_file)
+        entries = [*self.old.values(), *self.new.values()]
+        mirror.prepare_access(self.folder, entries, rel, groups, self.access_file)
 
 
 def _common_readers(linking: list[list[str]]) -> list[str] | None:
