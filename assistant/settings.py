@@ -100,6 +100,76 @@ class WebSource(_Section):
         return (f"{start.scheme}://{start.netloc}{folder}",)
 
 
+def _https_or_loopback(url: str, name: str) -> str:
+    """An endpoint a secret or token is sent to: https, or http on this machine (tests)."""
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError(f"{name} must be an https URL (http only on loopback)")
+    return url.rstrip("/")
+
+
+class SharePointSource(_Section):
+    """SharePoint document libraries (or a OneDrive) to mirror and index through Microsoft
+    Graph (ingest/sharepoint.py), as an app registration with Sites.Selected granted on the
+    site, signing in with client credentials."""
+
+    tenant_id: str = Field(description="The Entra tenant (directory) id or domain.")
+    client_id: str = Field(description="The app registration's application (client) id.")
+    client_secret: SecretStr = Field(
+        description="The app registration's client secret; never logged, reported or "
+        "written to the mirror."
+    )
+    site: str = Field(
+        description="The site: hostname:/server-relative path (kommun.sharepoint.com:/sites/"
+        "styrdokument) or its Graph site id (hostname,site collection id,web id)."
+    )
+    libraries: tuple[str, ...] = Field(
+        (),
+        description="Document libraries (drive names, e.g. Dokument) to sync. Empty: every "
+        "document library of the site.",
+    )
+    folder: str = Field(
+        "",
+        description="Only the items under this folder of each library (e.g. Styrdokument/"
+        "Personal). Empty: the whole library.",
+    )
+    site_groups: dict[str, str] = Field(
+        {},
+        description="SharePoint group (its id on the site or its name) -> access group, e.g. "
+        '{"Styrdokument Members": "*", "Chefer": "chefer"}. Microsoft 365 and security groups '
+        "are mapped through auth.access_groups, as at sign-in. An item none of whose grants "
+        "maps is skipped, never published.",
+    )
+    graph_url: str = Field(
+        "https://graph.microsoft.com/v1.0", description="Microsoft Graph's base URL."
+    )
+    authority_url: str = Field(
+        "https://login.microsoftonline.com",
+        description="The sign-in authority; tokens come from "
+        "{authority_url}/{tenant_id}/oauth2/v2.0/token.",
+    )
+    max_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="A file larger than this is skipped and reported."
+    )
+    timeout_s: float = Field(60.0, gt=0, description="Give up one request after this long.")
+    max_retries: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description="Times one request is tried again when Graph throttles it (429 or 503, "
+        "after its Retry-After) or a connection fails.",
+    )
+
+    @model_validator(mode="after")
+    def _endpoints(self) -> SharePointSource:
+        _https_or_loopback(self.graph_url, "graph_url")
+        _https_or_loopback(self.authority_url, "authority_url")
+        if not self.site.strip() or self.site.strip() != self.site:
+            raise ValueError("site must name a site: hostname:/path or a site id")
+        return self
+
+
 class IngestSettings(_Section):
     """How documents are read and cut into chunks."""
 
@@ -157,6 +227,14 @@ class IngestSettings(_Section):
         description="Web sites to mirror and index (`assistant ingest` without arguments "
         "syncs them with the roots); each a table of start_url, include, exclude, groups, "
         "delay_s, … (docs/operations/ingest.md).",
+    )
+
+    sharepoint_sources: tuple[SharePointSource, ...] = Field(
+        (),
+        description="SharePoint libraries to mirror and index through Microsoft Graph "
+        "(`assistant ingest` without arguments syncs them with the roots); each a table of "
+        "tenant_id, client_id, client_secret, site, libraries, site_groups, … "
+        "(docs/operations/ingest.md).",
     )
 
     embedding_cache: bool = Field(
@@ -772,6 +850,11 @@ class Settings(BaseSettings):
     def web_dir(self) -> Path:
         """Where web sources are mirrored before indexing (one folder per site)."""
         return self.data_dir / "sources" / "web"
+
+    @property
+    def sharepoint_dir(self) -> Path:
+        """Where SharePoint sources are mirrored before indexing (one folder per site)."""
+        return self.data_dir / "sources" / "sharepoint"
 
     @property
     def evals_dir(self) -> Path:

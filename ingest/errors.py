@@ -34,6 +34,8 @@ class Reason(StrEnum):
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"  # the connection failed or broke off
     HTTP_ERROR = "http_error"  # any answer but 200, 304, 404 and 410
+    # A SharePoint item (ingest/sharepoint.py) none of whose grants maps to an access group.
+    PERMISSIONS = "permissions"
 
 
 class DocumentError(InputError):

@@ -225,7 +225,10 @@ def write_access(folder: Path, files: dict[str, list[str]], access_file: str) ->
     )
     shared = lists[0]
     lines = [f"groups = {_toml_list(shared)}", "", "[files]"]
-    lines += [f"{json.dumps(name)} = {_toml_list(files[name])}" for name in sorted(files)]
+    lines += [
+        f"{json.dumps(name, ensure_ascii=False)} = {_toml_list(files[name])}"
+        for name in sorted(files)
+    ]
     text = "\n".join(lines) + "\n"
     target = folder / access_file
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
@@ -233,7 +236,9 @@ def write_access(folder: Path, files: dict[str, list[str]], access_file: str) ->
 
 
 def _toml_list(groups: list[str] | tuple[str, ...]) -> str:
-    return "[" + ", ".join(json.dumps(g) for g in normalise_groups(groups)) + "]"
+    return (
+        "[" + ", ".join(json.dumps(g, ensure_ascii=False) for g in normalise_groups(groups)) + "]"
+    )
 
 
 class UrlLookup:
