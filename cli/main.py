@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from assistant.runtime import Runtime
     from assistant.settings import Settings, WebSource
     from assistant.trail import AuditTrail
+    from ingest.web import Crawled
 
 app = typer.Typer(
     name="assistant",
@@ -72,7 +73,8 @@ def ingest(
         list[str] | None,
         typer.Argument(
             help="Folders, files or web sites (https://host/path/) to index and keep in sync. "
-            "None: the configured ingest.roots and ingest.web_sources.",
+            "None: the configured ingest.roots, ingest.web_sources and "
+            "ingest.sharepoint_sources.",
             show_default=False,
         ),
     ] = None,
@@ -84,7 +86,8 @@ def ingest(
     Files that cannot be read are reported with their reason and skipped; what was
     indexed before stays. A killed run can simply be started again. A web site is first
     mirrored (robots.txt respected, only below the URL's folder on its host) and the
-    mirror indexed like a folder; each passage cites the page's URL.
+    mirror indexed like a folder; each passage cites the page's URL. SharePoint sources
+    (configured only) are mirrored the same way through Microsoft Graph.
     """
     from assistant.models.factory import build_embedding
     from assistant.store import open_store
@@ -96,7 +99,10 @@ def ingest(
         interactive = err.is_terminal and not json_out
         from ingest.web import crawl_sites
 
-        crawled = crawl_sites(settings, sites, say=(lambda _: None) if json_out else err.print)
+        say = (lambda _: None) if json_out else err.print
+        crawled = crawl_sites(settings, sites, say=say)
+        if not paths:
+            _sync_sharepoint(settings, crawled, say)
         store = open_store(settings)
         embedder = build_embedding(settings.embedding)
         try:
@@ -126,10 +132,11 @@ def _ingest_targets(settings: Settings, given: list[str]) -> tuple[list[Path], l
     from assistant.settings import WebSource
 
     if not given:
-        if not settings.ingest.roots and not settings.ingest.web_sources:
+        configured = settings.ingest
+        if not (configured.roots or configured.web_sources or configured.sharepoint_sources):
             raise InputError(
-                "Name a folder, file or web site to ingest, or configure ingest.roots or "
-                "ingest.web_sources"
+                "Name a folder, file or web site to ingest, or configure ingest.roots, "
+                "ingest.web_sources or ingest.sharepoint_sources"
             )
         return list(settings.ingest.roots), list(settings.ingest.web_sources)
     roots: list[Path] = []
@@ -143,6 +150,28 @@ def _ingest_targets(settings: Settings, given: list[str]) -> tuple[list[Path], l
         else:
             roots.append(Path(item))
     return roots, sites
+
+
+def _sync_sharepoint(settings: Settings, crawled: Crawled, say: Callable[[str], None]) -> None:
+    """Bring each SharePoint source's mirror up to date (DATA_DIR/sources/sharepoint)."""
+    from ingest.sharepoint import mirror_dir, sync
+
+    for source in settings.ingest.sharepoint_sources:
+        say(f"Syncing SharePoint {source.site} …")
+        report = sync(
+            source,
+            mirror_dir(settings.sharepoint_dir, source),
+            settings.auth.access_groups,
+            access_file=settings.ingest.access_file,
+        )
+        crawled.roots.append(report.root)
+        crawled.problems += report.problems
+        say(
+            f"  {report.requests} requests: {len(report.new)} new, {len(report.changed)} "
+            f"changed, {len(report.unchanged)} unchanged, {len(report.removed)} removed, "
+            f"{len(report.problems)} skipped"
+            + (f"; stopped: {report.aborted}" if report.aborted else "")
+        )
 
 
 def _log_file(result: FileResult) -> None:

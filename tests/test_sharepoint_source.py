@@ -42,6 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import docx
 import pytest
+from fixtures_heavy import RunCli
 
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.runtime import open_runtime
@@ -594,3 +595,22 @@ def test_the_mirror_is_indexed_with_its_readers_and_cited_by_web_url(
     assert set(statuses.values()) == {"unchanged", "permissions", "unsupported"}
     after = sorted((r.doc_id, r.index_key, r.chunk_index) for r in _records(settings, embedder))
     assert after == before
+
+
+def test_assistant_ingest_syncs_the_configured_sharepoint_sources(
+    tmp_path: Path, graph: Graph, run_cli: RunCli
+) -> None:
+    configured = _source(graph).model_dump(mode="json") | {"client_secret": SECRET}
+    env = {
+        "ASSISTANT_INGEST__SHAREPOINT_SOURCES": json.dumps([configured]),
+        "ASSISTANT_AUTH__ACCESS_GROUPS": json.dumps(ACCESS),
+    }
+    result = run_cli("ingest", "--json", data_dir=tmp_path / "data", env=env, timeout=240)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    statuses = {f["file"].rsplit("/", 1)[-1]: f["reason"] or f["status"] for f in report["files"]}
+    assert statuses["Lönepolicy.docx"] == "new"
+    assert statuses["Utvecklingssamtal.txt"] == "permissions"
+    assert report["roots"] == [str(mirror_dir(tmp_path / "data/sources/sharepoint", _source(graph))
+                                   / "kommun.sharepoint.com_sites_styrdokument")]  # fmt: skip
+    assert SECRET not in result.stdout + result.stderr
