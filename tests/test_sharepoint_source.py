@@ -51,7 +51,8 @@ from assistant.store import Search, SearchMode
 from assistant.store.edge import EdgeStore
 from assistant.store.record import ChunkRecord
 from ingest.mirror import MANIFEST, UrlLookup
-from ingest.sharepoint import SharePointReport, mirror_dir, readers, sync
+from ingest.permissions import readers
+from ingest.sharepoint import SharePointReport, mirror_dir, sync
 from ingest.sync import IngestJob
 
 TENANT = "3c1e9a52-8d4b-4f0e-9a61-2b7c5d9e0f11"
