@@ -8,6 +8,7 @@ import re
 
 from chromium import ANSWER_MS, FIRST_ANSWER_MS
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 
 def test_thumbs_down_with_a_reason_reaches_the_log(app_url: str, page: Page) -> None:
@@ -33,8 +34,16 @@ def test_thumbs_down_with_a_reason_reaches_the_log(app_url: str, page: Page) -> 
     page.get_by_role("link", name="Granskning").click()
     expect(page.get_by_role("heading", name="Granskning")).to_be_visible(timeout=ANSWER_MS)
     expect(page.get_by_text("1 post, nyaste först.")).to_be_visible()
-    page.get_by_test_id("stSelectbox").filter(has_text="Öppna en post").click()
-    page.get_by_role("option", name=re.compile("När ska sommarsemester sökas")).click()
+    opener = page.get_by_test_id("stSelectbox").filter(has_text="Öppna en post")
+    option = page.get_by_role("option", name=re.compile("När ska sommarsemester sökas"))
+    for _ in range(3):  # on a busy machine the first click can land before the list is live
+        opener.click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    option.click()
     record = page.get_by_test_id("stVerticalBlock").filter(has_text="Återkoppling: tummen ned")
     expect(record.last).to_contain_text("Ofullständigt svar", timeout=ANSWER_MS)
     expect(record.last).to_contain_text("Saknar när beskedet kommer.")
