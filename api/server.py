@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Generator, Iterator
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -378,39 +378,37 @@ def _answer(
     history: list[dict[str, str]],
     mode: Mode | None,
 ) -> Answer:
-    try:
+    with _refusals():
         return service.runtime.assistant.ask(
             question, list(who.groups), history, mode, when_full="refuse"
         )
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The answer path's errors as the API's refusals: the caller's input 400, a full
+    model line 429 with Retry-After (an API caller can come back; the app instead answers
+    with the documents' sentences at once), any other failure 503."""
+    try:
+        yield
     except InputError as exc:
         raise HTTPException(400, str(exc)) from exc
     except LineFull as exc:
-        raise _line_full(exc) from exc
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        raise HTTPException(429, str(exc), headers) from exc
     except AssistantError as exc:
         raise HTTPException(503, str(exc)) from exc
-
-
-def _line_full(exc: LineFull) -> HTTPException:
-    """The model's line is full: come back later (an API caller can; the app instead
-    answers with the documents' sentences at once)."""
-    return HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after_s)})
 
 
 def _primed(stream: Generator[StreamItem, None, None]) -> list[StreamItem]:
     """The stream's items up to the first that is not the sources: the answer has then
     got a place in the model's line (or is answered without the model)."""
     items: list[StreamItem] = []
-    try:
+    with _refusals():
         for item in stream:
             items.append(item)
             if not isinstance(item, Sources):
                 break
-    except InputError as exc:
-        raise HTTPException(400, str(exc)) from exc
-    except LineFull as exc:
-        raise _line_full(exc) from exc
-    except AssistantError as exc:
-        raise HTTPException(503, str(exc)) from exc
     return items
 
 
