@@ -112,13 +112,23 @@ def _https_or_loopback(url: str, name: str) -> str:
 class SharePointSource(_Section):
     """SharePoint document libraries (or a OneDrive) to mirror and index through Microsoft
     Graph (ingest/sharepoint.py), as an app registration with Sites.Selected granted on the
-    site, signing in with client credentials."""
+    site, signing in with client credentials: a client secret or a certificate."""
 
     tenant_id: str = Field(description="The Entra tenant (directory) id or domain.")
     client_id: str = Field(description="The app registration's application (client) id.")
-    client_secret: SecretStr = Field(
+    client_secret: SecretStr | None = Field(
+        None,
         description="The app registration's client secret; never logged, reported or "
-        "written to the mirror."
+        "written to the mirror. Give this or client_certificate.",
+    )
+    client_certificate: Path | None = Field(
+        None,
+        description="A PEM file with the private key and the certificate uploaded to the app "
+        "registration: the app signs in with an assertion signed by the key (PS256), which "
+        "Microsoft recommends over a secret. Give this or client_secret.",
+    )
+    client_certificate_password: SecretStr | None = Field(
+        None, description="The password of client_certificate's private key, if it has one."
     )
     site: str = Field(
         description="The site: hostname:/server-relative path (kommun.sharepoint.com:/sites/"
@@ -167,6 +177,8 @@ class SharePointSource(_Section):
         _https_or_loopback(self.authority_url, "authority_url")
         if not self.site.strip() or self.site.strip() != self.site:
             raise ValueError("site must name a site: hostname:/path or a site id")
+        if (self.client_secret is None) == (self.client_certificate is None):
+            raise ValueError("give one credential: client_secret or client_certificate")
         return self
 
 

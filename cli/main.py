@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from assistant.runtime import Runtime
     from assistant.settings import Settings, WebSource
     from assistant.trail import AuditTrail
-    from ingest.web import Crawled
 
 app = typer.Typer(
     name="assistant",
@@ -97,22 +96,23 @@ def ingest(
         settings = settings_for(data_dir)
         roots, sites = _ingest_targets(settings, paths or [])
         interactive = err.is_terminal and not json_out
+        from ingest.sharepoint import sync_sources
         from ingest.web import crawl_sites
 
         say = (lambda _: None) if json_out else err.print
-        crawled = crawl_sites(settings, sites, say=say)
+        mirrored = crawl_sites(settings, sites, say=say)
         if not paths:
-            _sync_sharepoint(settings, crawled, say)
+            mirrored.extend(sync_sources(settings, settings.ingest.sharepoint_sources, say=say))
         store = open_store(settings)
         embedder = build_embedding(settings.embedding)
         try:
             job = IngestJob(settings, store, embedder)
             with progress_bar(enabled=interactive) as progress:
                 report = job.run(
-                    [*roots, *crawled.roots],
+                    [*roots, *mirrored.roots],
                     progress=progress,
                     on_file=None if interactive else _log_file,
-                    problems=crawled.problems,
+                    problems=mirrored.problems,
                 )
         finally:
             store.close()
@@ -150,28 +150,6 @@ def _ingest_targets(settings: Settings, given: list[str]) -> tuple[list[Path], l
         else:
             roots.append(Path(item))
     return roots, sites
-
-
-def _sync_sharepoint(settings: Settings, crawled: Crawled, say: Callable[[str], None]) -> None:
-    """Bring each SharePoint source's mirror up to date (DATA_DIR/sources/sharepoint)."""
-    from ingest.sharepoint import mirror_dir, sync
-
-    for source in settings.ingest.sharepoint_sources:
-        say(f"Syncing SharePoint {source.site} …")
-        report = sync(
-            source,
-            mirror_dir(settings.sharepoint_dir, source),
-            settings.auth.access_groups,
-            access_file=settings.ingest.access_file,
-        )
-        crawled.roots.append(report.root)
-        crawled.problems += report.problems
-        say(
-            f"  {report.requests} requests: {len(report.new)} new, {len(report.changed)} "
-            f"changed, {len(report.unchanged)} unchanged, {len(report.removed)} removed, "
-            f"{len(report.problems)} skipped"
-            + (f"; stopped: {report.aborted}" if report.aborted else "")
-        )
 
 
 def _log_file(result: FileResult) -> None:

@@ -2,8 +2,12 @@
 asks of Graph, and nothing else.
 
 - Signs in with client credentials (``POST {authority}/{tenant}/oauth2/v2.0/token``, scope
-  ``https://graph.microsoft.com/.default``); the token is kept until a minute before it
-  expires, and fetched again once when Graph answers 401.
+  ``https://graph.microsoft.com/.default``): the client secret, or a client assertion
+  signed with the certificate's key as Microsoft documents it (header ``alg`` PS256,
+  ``typ`` JWT, ``x5t#S256`` the certificate's SHA-256 thumbprint; claims ``aud`` the token
+  URL, ``iss`` and ``sub`` the client id, ``jti``, ``iat``, ``nbf``, ``exp`` five minutes
+  on). The token is kept until a minute before it expires, and fetched again once when
+  Graph answers 401.
 - The token goes to ``graph_url``'s host only: an ``@odata.nextLink`` or ``deltaLink``
   elsewhere is refused, and a file's content is fetched from the pre-authenticated URL
   Graph redirects to *without* it (as Microsoft documents for ``/content``).
@@ -18,16 +22,30 @@ add two large dependency trees for four endpoints.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from pydantic import SecretStr
 
+from assistant.models.endpoints import keep_url_secrets_out_of_logs
 from assistant.settings import SharePointSource
 
 SCOPE = "https://graph.microsoft.com/.default"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+_ASSERTION_S = 300  # a client assertion's lifetime
 _MARGIN_S = 60  # a token is renewed this long before it expires
 _THROTTLED = (429, 503)
 _MAX_WAIT_S = 300.0  # a Retry-After longer than this is cut to it
@@ -51,6 +69,56 @@ class GraphError(Exception):
         self.timeout = timeout
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """The app registration's certificate credential: its private key and thumbprint."""
+
+    key: RSAKey
+    thumbprint: str  # x5t#S256: base64url SHA-256 of the certificate's DER
+
+    @classmethod
+    def load(cls, path: Path | None, password: SecretStr | None) -> Certificate:
+        """Read a PEM file holding an RSA private key and its certificate; a file that
+        cannot be used is a ``GraphError`` saying why (the sync stops before any request)."""
+        try:
+            pem = Path(path or "").read_bytes()
+            secret = password.get_secret_value().encode() if password else None
+            private = serialization.load_pem_private_key(pem, password=secret)
+            certificate = x509.load_pem_x509_certificate(pem)
+        except (OSError, ValueError, TypeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc).split("\n")[0]
+            raise GraphError(f"the client certificate {path} cannot be used: {reason}") from None
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise GraphError(f"the client certificate {path} has no RSA key (PS256 needs one)")
+        public = certificate.public_key()
+        if not isinstance(public, rsa.RSAPublicKey) or (
+            public.public_numbers() != private.public_key().public_numbers()
+        ):
+            raise GraphError(f"the key in {path} is not the key of its certificate")
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        thumbprint = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=")
+        unlocked = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return cls(RSAKey.import_key(unlocked), thumbprint.decode())
+
+    def assertion(self, client_id: str, token_url: str) -> str:
+        now = int(time.time())
+        header = {"alg": "PS256", "typ": "JWT", "x5t#S256": self.thumbprint}
+        claims = {
+            "aud": token_url,
+            "iss": client_id,
+            "sub": client_id,
+            "jti": str(uuid.uuid4()),
+            "iat": now,
+            "nbf": now,
+            "exp": now + _ASSERTION_S,
+        }
+        return jwt.encode(header, claims, self.key, algorithms=["PS256"])
+
+
 class GraphClient:
     """One source's session with Graph. ``requests`` counts what was sent (retries too)."""
 
@@ -60,12 +128,14 @@ class GraphClient:
         self._source = source
         self._sleep = sleep
         self._graph = urlsplit(source.graph_url)
+        keep_url_secrets_out_of_logs()  # download URLs carry their own authorisation
         self._client = httpx.Client(
             timeout=httpx.Timeout(source.timeout_s),
             follow_redirects=False,
             headers={"User-Agent": "kommun-assistant/0.1"},
         )
         self._token: str | None = None
+        self._certificate: Certificate | None = None
         self._expires = 0.0
         self.requests = 0
 
@@ -144,12 +214,12 @@ class GraphClient:
             return self._token
         source = self._source
         url = f"{source.authority_url}/{source.tenant_id}/oauth2/v2.0/token"
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": source.client_id,
-            "client_secret": source.client_secret.get_secret_value(),
-            "scope": SCOPE,
-        }
+        form = {"grant_type": "client_credentials", "client_id": source.client_id, "scope": SCOPE}
+        if source.client_secret is not None:
+            form["client_secret"] = source.client_secret.get_secret_value()
+        else:
+            form["client_assertion_type"] = ASSERTION_TYPE
+            form["client_assertion"] = self._assertion(url)
         response = self._send("POST", url, {}, data=form)
         try:
             body = _json(response) if response.status_code == 200 else {}
@@ -161,6 +231,14 @@ class GraphClient:
         lifetime = float(body.get("expires_in") or 0)
         self._token, self._expires = token, time.monotonic() + max(0.0, lifetime - _MARGIN_S)
         return token
+
+    def _assertion(self, token_url: str) -> str:
+        """A fresh client assertion for one sign-in (a new ``jti`` each time)."""
+        if self._certificate is None:
+            self._certificate = Certificate.load(
+                self._source.client_certificate, self._source.client_certificate_password
+            )
+        return self._certificate.assertion(self._source.client_id, token_url)
 
     def _send(
         self,

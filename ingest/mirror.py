@@ -39,10 +39,30 @@ from urllib.parse import unquote, urlsplit
 
 from assistant.store.access import EVERYONE, normalise_groups
 from ingest.detect import EXTENSION_FORMATS
+from ingest.report import FileResult
 
 MANIFEST = ".crawl.json"
 _MAX_NAME = 120
 _UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+@dataclass
+class Mirrored:
+    """The sources mirrored for one sync (web sites, SharePoint sites): their folders in
+    the mirror (the roots to index) and what was not mirrored and why (for the sync's
+    report)."""
+
+    roots: list[Path] = field(default_factory=list)
+    problems: list[FileResult] = field(default_factory=list)
+
+    def add(self, root: Path, problems: Iterable[FileResult]) -> None:
+        self.roots.append(root)
+        self.problems += problems
+
+    def extend(self, other: Mirrored) -> None:
+        self.roots += other.roots
+        self.problems += other.problems
+
 
 # Content types the parsers read, and the extension their file gets in the mirror.
 CONTENT_TYPES: dict[str, str] = {

@@ -36,17 +36,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from assistant.settings import SharePointSource
+from assistant.settings import Settings, SharePointSource
 from ingest import mirror
 from ingest.errors import Reason
 from ingest.graph import GraphClient, GraphError
-from ingest.mirror import Entry
+from ingest.mirror import Entry, Mirrored
 from ingest.permissions import readers
 from ingest.report import FileResult
 from ingest.sources import file_hash
@@ -73,12 +73,41 @@ class SharePointReport:
     problems: list[FileResult] = field(default_factory=list)
     aborted: str | None = None
 
+    def summary(self) -> str:
+        return (
+            f"{self.requests} requests: {len(self.new)} new, {len(self.changed)} changed, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.problems)} skipped" + (f"; stopped: {self.aborted}" if self.aborted else "")
+        )
+
 
 def mirror_dir(sharepoint_dir: Path, source: SharePointSource) -> Path:
     """Where a source's mirror lives below ``sharepoint_dir``: one folder per tenant and
     site, named so an operator can tell."""
     digest = hashlib.sha256(f"{source.tenant_id}|{source.site}".lower().encode()).hexdigest()[:8]
     return sharepoint_dir / f"{_site_folder(source.site)}-{digest}"
+
+
+def sync_sources(
+    settings: Settings,
+    sources: Sequence[SharePointSource],
+    say: Callable[[str], None] = lambda _: None,
+) -> Mirrored:
+    """Bring each source's mirror (below ``settings.sharepoint_dir``) up to date, one after
+    the other, saying how each went: what ``assistant ingest`` and the Admin page's sync do
+    before indexing."""
+    synced = Mirrored()
+    for source in sources:
+        say(f"Syncing SharePoint {source.site} …")
+        report = sync(
+            source,
+            mirror_dir(settings.sharepoint_dir, source),
+            settings.auth.access_groups,
+            access_file=settings.ingest.access_file,
+        )
+        synced.add(report.root, report.problems)
+        say(f"  {report.summary()}")
+    return synced
 
 
 def _site_folder(site: str) -> str:

@@ -37,11 +37,12 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from assistant.models.endpoints import keep_url_secrets_out_of_logs
 from assistant.settings import Settings, WebSource
 from assistant.store.access import EVERYONE
 from ingest import mirror
 from ingest.errors import Reason
-from ingest.mirror import Entry
+from ingest.mirror import Entry, Mirrored
 from ingest.report import FileResult
 from ingest.sources import file_hash
 from ingest.webpage import canonical, links, main_page, page_text, sitemap_urls
@@ -106,31 +107,19 @@ def crawl(
         return crawler.run()
 
 
-@dataclass
-class Crawled:
-    """Several sites crawled for one sync: their folders in the mirror (the roots to
-    index), the URLs not fetched and why (for the sync's report), each site's report."""
-
-    roots: list[Path] = field(default_factory=list)
-    problems: list[FileResult] = field(default_factory=list)
-    reports: list[CrawlReport] = field(default_factory=list)
-
-
 def crawl_sites(
     settings: Settings, sites: Sequence[WebSource], say: Callable[[str], None] = lambda _: None
-) -> Crawled:
+) -> Mirrored:
     """Bring each site's mirror (below ``settings.web_dir``) up to date, one after the
     other, saying how each went: what ``assistant ingest`` and the Admin page's sync do
     before indexing."""
-    crawled = Crawled()
+    crawled = Mirrored()
     for site in sites:
         say(f"Crawling {site.start_url} …")
         report = crawl(
             site, mirror_dir(settings.web_dir, site), access_file=settings.ingest.access_file
         )
-        crawled.roots.append(report.root)
-        crawled.problems += report.problems
-        crawled.reports.append(report)
+        crawled.add(report.root, report.problems)
         say(f"  {report.summary()}")
     return crawled
 
@@ -165,6 +154,7 @@ class _Crawler:
             headers["Cookie"] = "; ".join(
                 f"{k}={v.get_secret_value()}" for k, v in source.cookies.items()
             )
+        keep_url_secrets_out_of_logs()  # a query string may carry a session
         self.client = httpx.Client(
             headers=headers, timeout=httpx.Timeout(source.timeout_s), follow_redirects=False
         )

@@ -17,14 +17,15 @@ from assistant import clock
 from assistant.errors import AssistantError
 from assistant.models.endpoints import display_url
 from assistant.runtime import Runtime
-from assistant.settings import RetrievalSettings, Settings, WebSource
+from assistant.settings import RetrievalSettings, Settings
 from assistant.store.access import readable_by
 from assistant.text.personal import mask_personal_numbers
+from ingest import sharepoint, web
 from ingest.errors import Reason
+from ingest.mirror import Mirrored
 from ingest.report import RunReport
 from ingest.status import IndexStatus, LastSync, SkippedFile, index_status
 from ingest.sync import IngestJob
-from ingest.web import Crawled, crawl_sites, mirror_dir
 from ui import markup
 from ui.auth import current_viewer, require
 from ui.components import endpoint_label
@@ -149,21 +150,23 @@ def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
     st.caption(
         "Indexerar nya och ändrade filer i dokumentmapparna och tar bort filer som "
         "försvunnit ur dem. Oförändrade filer hoppas över. Körs i appen, som äger indexet. "
-        "Vilka mappar och webbplatser som finns att välja bestäms i inställningarna "
-        "(ingest.roots, ingest.web_sources). En webbplats hämtas först på nytt (robots.txt "
-        "följs; oförändrade sidor hämtas inte igen)."
+        "Vilka mappar, webbplatser och SharePoint-webbplatser som finns att välja bestäms i "
+        "inställningarna (ingest.roots, ingest.web_sources, ingest.sharepoint_sources). En "
+        "webbplats hämtas först på nytt (robots.txt följs; oförändrade sidor hämtas inte "
+        "igen); från SharePoint hämtas bara det som ändrats sedan förra gången, med "
+        "behörigheterna."
     )
-    sites = {site.start_url: site for site in settings.ingest.web_sources}
-    configured = [str(root) for root in settings.document_roots] + list(sites)
+    sources = _sources(settings)
+    configured = [str(root) for root in settings.document_roots] + list(sources)
     last_roots = last.roots if last else []
     remembered = [r for r in last_roots if r in configured] + [
-        url for url, site in sites.items() if _mirrored_in(settings, site, last_roots)
+        key for key, (_, folder) in sources.items() if _mirrored_in(folder, last_roots)
     ]
     chosen = st.multiselect(
         "Dokumentmappar och webbplatser",
         configured,
         default=remembered or configured,
-        format_func=lambda item: f"Webbplats: {item}" if item in sites else item,
+        format_func=lambda item: sources[item][0] if item in sources else item,
         placeholder="Välj minst en mapp eller webbplats",
     )
     if st.button("Synkronisera nu", type="primary", icon=":material/sync:"):
@@ -184,12 +187,26 @@ def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
         st.success(summary)
 
 
+def _sources(settings: Settings) -> dict[str, tuple[str, Path]]:
+    """The configured web sites and SharePoint sites by the key the sync's choice holds
+    (a site's start URL; a SharePoint site's name), each with its label and its mirror."""
+    sources = {
+        site.start_url: (f"Webbplats: {site.start_url}", web.mirror_dir(settings.web_dir, site))
+        for site in settings.ingest.web_sources
+    }
+    for source in settings.ingest.sharepoint_sources:
+        folder = sharepoint.mirror_dir(settings.sharepoint_dir, source)
+        sources[source.site] = (f"SharePoint: {source.site}", folder)
+    return sources
+
+
 def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
     viewer = current_viewer(settings)
     require(viewer, "admin")  # checked again where the action happens
     roots = [root for root in settings.document_roots if str(root) in chosen]
     sites = [site for site in settings.ingest.web_sources if site.start_url in chosen]
-    if len(roots) + len(sites) != len(chosen):
+    libraries = [s for s in settings.ingest.sharepoint_sources if s.site in chosen]
+    if len(roots) + len(sites) + len(libraries) != len(chosen):
         st.error(
             "Bara de dokumentmappar och webbplatser som finns i inställningarna kan synkroniseras."
         )
@@ -200,15 +217,17 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
         return
 
     def sync(progress: Progress) -> RunReport:
-        crawled = Crawled()
-        for done, site in enumerate(sites):  # each site's mirror brought up to date first
-            progress(done, len(sites), f"hämtar webbplatsen {site.start_url}")
-            one = crawl_sites(settings, [site])
-            crawled.roots += one.roots
-            crawled.problems += one.problems
+        mirrored = Mirrored()  # each site's mirror brought up to date first
+        steps = len(sites) + len(libraries)
+        for done, site in enumerate(sites):
+            progress(done, steps, f"hämtar webbplatsen {site.start_url}")
+            mirrored.extend(web.crawl_sites(settings, [site]))
+        for done, library in enumerate(libraries, start=len(sites)):
+            progress(done, steps, f"hämtar från SharePoint {library.site}")
+            mirrored.extend(sharepoint.sync_sources(settings, [library]))
         with PDFIUM_LOCK:
             job = IngestJob(settings, runtime.store, runtime.embedder)
-            return job.run([*roots, *crawled.roots], progress=progress, problems=crawled.problems)
+            return job.run([*roots, *mirrored.roots], progress=progress, problems=mirrored.problems)
 
     report = run_job(
         SYNC_LOCK,
@@ -231,10 +250,9 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
             st.rerun()  # draw the index figures again, now with the new documents
 
 
-def _mirrored_in(settings: Settings, site: WebSource, roots: list[str]) -> bool:
-    """Whether the last sync's roots held this site's mirror."""
-    folder = mirror_dir(settings.web_dir, site).resolve()
-    return any(Path(root).is_relative_to(folder) for root in roots)
+def _mirrored_in(folder: Path, roots: list[str]) -> bool:
+    """Whether the last sync's roots held a source's mirror."""
+    return any(Path(root).is_relative_to(folder.resolve()) for root in roots)
 
 
 def _model(settings: Settings, runtime: Runtime) -> None:
