@@ -66,6 +66,7 @@ class CrawlReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     problems: list[FileResult] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # linked, never there (404 / 410)
     limit_reached: bool = False
     aborted: str | None = None
 
@@ -74,6 +75,11 @@ class CrawlReport:
             f"{self.requests} requests: {len(self.new)} new, {len(self.changed)} changed, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
             f"{len(self.problems)} not fetched"
+            + (
+                f", {len(self.broken)} broken link{'s' * (len(self.broken) > 1)}"
+                if self.broken
+                else ""
+            )
             + (" (max_pages reached)" if self.limit_reached else "")
             + (f"; stopped: {self.aborted}" if self.aborted else "")
         )
@@ -324,6 +330,8 @@ class _Crawler:
             self._follow(old.links, groups)
             return
         if response.status_code in (404, 410):
+            if url not in self.old:  # never there: a link to nothing, said in the summary
+                self.report.broken.append(url)
             raise _Skip(None, "", keep=False)
         if response.status_code != 200:
             raise _Skip(
