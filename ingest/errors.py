@@ -36,6 +36,8 @@ class Reason(StrEnum):
     HTTP_ERROR = "http_error"  # any answer but 200, 304, 404 and 410
     # A SharePoint item (ingest/sharepoint.py) none of whose grants maps to an access group.
     PERMISSIONS = "permissions"
+    # A SharePoint source whose credential (secret or certificate) is refused or unusable.
+    SIGN_IN = "sign_in"
 
 
 class DocumentError(InputError):

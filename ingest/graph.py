@@ -62,11 +62,13 @@ class GraphError(Exception):
         code: str | None = None,
         location: str | None = None,
         timeout: bool = False,
+        sign_in: bool = False,
     ) -> None:
         super().__init__(message)
         self.message, self.status, self.code = message, status, code
         self.location = location  # 410 Gone: where a fresh enumeration starts
         self.timeout = timeout
+        self.sign_in = sign_in  # the credential was refused or cannot be used
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,18 @@ class Certificate:
             certificate = x509.load_pem_x509_certificate(pem)
         except (OSError, ValueError, TypeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc).split("\n")[0]
-            raise GraphError(f"the client certificate {path} cannot be used: {reason}") from None
+            raise GraphError(
+                f"the client certificate {path} cannot be used: {reason}", sign_in=True
+            ) from None
         if not isinstance(private, rsa.RSAPrivateKey):
-            raise GraphError(f"the client certificate {path} has no RSA key (PS256 needs one)")
+            raise GraphError(
+                f"the client certificate {path} has no RSA key (PS256 needs one)", sign_in=True
+            )
         public = certificate.public_key()
         if not isinstance(public, rsa.RSAPublicKey) or (
             public.public_numbers() != private.public_key().public_numbers()
         ):
-            raise GraphError(f"the key in {path} is not the key of its certificate")
+            raise GraphError(f"the key in {path} is not the key of its certificate", sign_in=True)
         der = certificate.public_bytes(serialization.Encoding.DER)
         thumbprint = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=")
         unlocked = private.private_bytes(
@@ -225,7 +231,9 @@ class GraphClient:
             body = _json(response) if response.status_code == 200 else {}
             token = body.get("access_token")
             if not isinstance(token, str) or not token:
-                raise _error(response, "the sign-in (token endpoint)")
+                error = _error(response, "the sign-in (token endpoint)")
+                error.sign_in = True
+                raise error
         finally:
             response.close()
         lifetime = float(body.get("expires_in") or 0)

@@ -505,6 +505,8 @@ def _version(item: dict[str, Any]) -> str:
 
 
 def _reason(exc: Exception) -> Reason:
+    if isinstance(exc, GraphError) and exc.sign_in:
+        return Reason.SIGN_IN
     if isinstance(exc, GraphError) and exc.timeout:
         return Reason.TIMEOUT
     if isinstance(exc, GraphError) and exc.status is None:
