@@ -361,6 +361,12 @@ def test_admin_sync_crawls_a_configured_web_site(
         assert any("1 nya" in s.value for s in app.success), [s.value for s in app.success]
         metrics = {m.label: m.value for m in app.metric}
         assert metrics["Dokument"] == str(before + 1)
+        # What each source brought, in a line of its own.
+        frame = next(d.value for d in app.dataframe if "Källa" in d.value.columns)
+        assert frame.to_dict("records") == [
+            {"Källa": f"Webbplats: {url}", "Nya": 1, "Ändrade": 0, "Oförändrade": 0,
+             "Borttagna": 0, "Överhoppade": 0}
+        ]  # fmt: skip
         again = start()
         again.switch_page("app_pages/admin.py").run()
         assert again.multiselect[0].value == [url], "the site chosen last is remembered"

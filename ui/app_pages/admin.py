@@ -23,7 +23,7 @@ from assistant.text.personal import mask_personal_numbers
 from ingest import sharepoint, web
 from ingest.errors import Reason
 from ingest.mirror import Mirrored
-from ingest.report import RunReport
+from ingest.report import FileResult, RunReport
 from ingest.status import IndexStatus, LastSync, SkippedFile, index_status
 from ingest.sync import IngestJob
 from ui import markup
@@ -185,6 +185,9 @@ def _sync(settings: Settings, runtime: Runtime, last: LastSync | None) -> None:
         if t["failed"]:
             summary += " Filerna som hoppades över och varför står under Senaste synkronisering."
         st.success(summary)
+        lines: list[dict[str, str | int]] = st.session_state.get("sync_sources", [])
+        if lines:  # what each source brought
+            st.dataframe(lines, hide_index=True)
 
 
 def _sources(settings: Settings) -> dict[str, tuple[str, Path]]:
@@ -216,15 +219,22 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
         st.error("Mappen finns inte: " + markup.text(", ".join(missing)))
         return
 
+    # Each source with its label, its root and what its crawl or sync could not fetch.
+    parts: list[tuple[str, Path, list[FileResult]]] = [(str(root), root, []) for root in roots]
+
     def sync(progress: Progress) -> RunReport:
         mirrored = Mirrored()  # each site's mirror brought up to date first
         steps = len(sites) + len(libraries)
         for done, site in enumerate(sites):
             progress(done, steps, f"hämtar webbplatsen {site.start_url}")
-            mirrored.extend(web.crawl_sites(settings, [site]))
+            one = web.crawl_sites(settings, [site])
+            parts.append((f"Webbplats: {site.start_url}", one.roots[0], one.problems))
+            mirrored.extend(one)
         for done, library in enumerate(libraries, start=len(sites)):
             progress(done, steps, f"hämtar från SharePoint {library.site}")
-            mirrored.extend(sharepoint.sync_sources(settings, [library]))
+            one = sharepoint.sync_sources(settings, [library])
+            parts.append((f"SharePoint: {library.site}", one.roots[0], one.problems))
+            mirrored.extend(one)
         with PDFIUM_LOCK:
             job = IngestJob(settings, runtime.store, runtime.embedder)
             return job.run([*roots, *mirrored.roots], progress=progress, problems=mirrored.problems)
@@ -246,8 +256,28 @@ def _run_sync(settings: Settings, runtime: Runtime, chosen: list[str]) -> None:
         }
         logged = record_action(settings, viewer, "sync", detail)
         st.session_state["sync_result"] = report
+        st.session_state["sync_sources"] = [_per_source(report, *part) for part in parts]
         if logged is not None:  # else the warning that it was not logged stays in view
             st.rerun()  # draw the index figures again, now with the new documents
+
+
+def _per_source(
+    report: RunReport, label: str, root: Path, problems: list[FileResult]
+) -> dict[str, str | int]:
+    """One source's line of the sync: its files by what happened (counts, no names)."""
+    under = root.resolve()
+    files = [f for f in report.files if Path(f.source).is_relative_to(under)] + problems
+    counts = {status: sum(f.status == status for f in files) for status in _STATUSES}
+    return {"Källa": label} | {_STATUSES[status]: n for status, n in counts.items()}
+
+
+_STATUSES = {
+    "new": "Nya",
+    "changed": "Ändrade",
+    "unchanged": "Oförändrade",
+    "removed": "Borttagna",
+    "failed": "Överhoppade",
+}
 
 
 def _mirrored_in(folder: Path, roots: list[str]) -> bool:
