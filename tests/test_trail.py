@@ -65,13 +65,22 @@ def database(db_url: str) -> Iterator[Database]:
     db.close()
 
 
-def _source(n: int, doc: str, quote: str) -> Source:
+def _source(n: int, doc: str, quote: str, url: str | None = None) -> Source:
     return Source(n=n, file=f"{doc}.md", page=2, heading="Regler", quote=quote, doc_id=doc,
-                  chunk_id=f"{doc}-c{n}", score=0.8, title=f"Titel {doc}")  # fmt: skip
+                  chunk_id=f"{doc}-c{n}", score=0.8, title=f"Titel {doc}", url=url)  # fmt: skip
 
 
-def _answer(question: str, *, refused: bool = False, docs: tuple[str, ...] = ("d1",)) -> Answer:
-    cited = [] if refused else [_source(i, d, f"Text ur {d}.") for i, d in enumerate(docs, 1)]
+def _answer(
+    question: str,
+    *,
+    refused: bool = False,
+    docs: tuple[str, ...] = ("d1",),
+    urls: dict[str, str] | None = None,
+) -> Answer:
+    """An answer citing ``docs`` (their live pages: ``urls``, by doc id)."""
+    pages = urls or {}
+    cited = [] if refused else [_source(i, d, f"Text ur {d}.", pages.get(d))
+                                for i, d in enumerate(docs, 1)]  # fmt: skip
     return Answer(
         answer="Det framgår inte." if refused else "Ersättningen är 185 kr [1].",
         refused=refused,
@@ -85,7 +94,7 @@ def _answer(question: str, *, refused: bool = False, docs: tuple[str, ...] = ("d
 
 
 def test_migrations_build_the_schema_the_code_uses(database: Database) -> None:
-    assert database.revision() == "0002"
+    assert database.revision() == "0003"
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
@@ -114,13 +123,54 @@ def test_upgrade_from_the_previous_version_keeps_the_records(db_url: str) -> Non
         db.close()
 
 
+PAGE = "https://www.kommun.example/bygga/bygglov/"
+
+
+def test_upgrade_to_cited_pages_keeps_the_citations(db_url: str) -> None:
+    engine = create_database_engine(db_url)
+    migrate(engine, "0002")
+    with engine.begin() as conn:
+        rid = conn.execute(
+            sa.text(
+                "INSERT INTO records (at, kind, user_id, role, groups, timings, detail, question)"
+                " VALUES (:at, 'answer', 'sub-anna', 'employee', '[]', '{}', '{}', 'Bygglov?')"
+                " RETURNING id"
+            ),
+            {"at": datetime(2026, 1, 5, tzinfo=UTC)},
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO citations (record_id, n, doc_id, file, page, chunk_id, quote)"
+                " VALUES (:rid, 1, 'd1', 'd1.md', 3, 'd1-c1', 'Text ur d1.')"
+            ),
+            {"rid": rid},
+        )
+        conn.execute(
+            sa.text("INSERT INTO feedback (record_id, at, score) VALUES (:rid, :at, 1)"),
+            {"rid": rid, "at": datetime(2026, 1, 5, tzinfo=UTC)},
+        )
+    engine.dispose()
+    db = open_database(db_url)
+    try:
+        assert db.revision() == "0003"
+        trail = AuditTrail(db, AuditSettings())
+        (old,) = trail.records()
+        assert (old.question, old.feedback.score) == ("Bygglov?", 1)  # type: ignore[union-attr]
+        assert [(c.doc_id, c.page, c.quote, c.url) for c in old.citations] == [
+            ("d1", 3, "Text ur d1.", None)]  # fmt: skip
+        new = trail.answer(ANNA, _answer("Bygglov?", urls={"d1": PAGE}), endpoint="-")
+        assert [c.url for c in trail.get(new).citations] == [PAGE]  # type: ignore[union-attr]
+    finally:
+        db.close()
+
+
 def test_a_failed_migration_changes_nothing(db_url: str, tmp_path: Path) -> None:
     broken = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, broken)
-    (broken / "versions" / "0003_broken.py").write_text(
+    (broken / "versions" / "0004_broken.py").write_text(
         '"""Broken."""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n"
-        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "0004"\ndown_revision = "0003"\nbranch_labels = None\ndepends_on = None\n'
         "def upgrade() -> None:\n"
         '    op.create_table("extra", sa.Column("id", sa.Integer, primary_key=True))\n'
         '    op.execute("ALTER TABLE no_such_table ADD COLUMN x INTEGER")\n'
@@ -128,9 +178,9 @@ def test_a_failed_migration_changes_nothing(db_url: str, tmp_path: Path) -> None
     engine = create_database_engine(db_url)
     try:
         with pytest.raises(MigrationError, match="nothing was changed"):
-            migrate(engine, script_location=broken)  # from empty: 0001, 0002, 0003 at once
+            migrate(engine, script_location=broken)  # from empty: 0001 to 0004 at once
         assert sa.inspect(engine).get_table_names() == []
-        migrate(engine, "0002")
+        migrate(engine, "0003")
         with engine.begin() as conn:
             conn.execute(
                 sa.text(
@@ -144,7 +194,7 @@ def test_a_failed_migration_changes_nothing(db_url: str, tmp_path: Path) -> None
         tables = set(sa.inspect(engine).get_table_names())
         assert "extra" not in tables
         with engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == "0002"
+            assert MigrationContext.configure(conn).get_current_revision() == "0003"
             assert conn.execute(sa.text("SELECT count(*) FROM records")).scalar_one() == 1
     finally:
         engine.dispose()
@@ -255,6 +305,40 @@ def test_an_admin_sees_only_what_their_groups_may_read(database: Database) -> No
     assert "hr-only" not in shown.citations[1].file
     assert "Text ur hr-only" not in records_csv([shown])
     assert record.visible_to(Readable({"open": "open.md", "hr-only": "hr-only.md"})) == record
+
+
+HR_PAGE = "https://intranat.kommun.example/sites/hr/Dokument/lonekartlaggning.docx"
+
+
+def test_the_live_page_of_a_cited_passage_is_kept_and_shown_to_readers(
+    database: Database,
+) -> None:
+    trail = AuditTrail(database, AuditSettings())
+    pages = {"open": PAGE, "hr-only": HR_PAGE}
+    rid = trail.answer(ANNA, _answer("Lön?", docs=("open", "hr-only", "file"), urls=pages),
+                       endpoint="-")  # fmt: skip
+    summary = Summary(
+        "Bygglov söks hos nämnden [1].", "summary", ["open.md"],
+        [_source(1, "open", "Text ur open.", PAGE)], [], [], "extractive", {},
+    )  # fmt: skip
+    sid = trail.summary(BO, summary, request="Sammanfattning", endpoint="-", doc_ids=["open"])
+    record, summarized = trail.get(rid), trail.get(sid)
+    assert record is not None
+    assert summarized is not None
+    assert [c.url for c in record.citations] == [PAGE, HR_PAGE, None]
+    assert [c.url for c in summarized.citations] == [PAGE]
+    everything = Readable.operator()
+    (row,) = csv.DictReader(io.StringIO(records_csv([record.visible_to(everything)])))
+    assert row["urls"] == f"{PAGE}; {HR_PAGE}"
+
+    # An admin outside hr: the hr document's page is in neither the CSV nor the JSON.
+    shown = record.visible_to(Readable({"open": "open.md", "file": "file.md"}))
+    assert [c.url for c in shown.citations] == [PAGE, None, None]
+    (row,) = csv.DictReader(io.StringIO(records_csv([shown])))
+    assert row["urls"] == PAGE
+    assert HR_PAGE not in records_csv([shown])
+    assert HR_PAGE not in json.dumps(shown.to_json())
+    assert "urls" in _columns(records_csv([]))
 
 
 HR_FILE = "lonekartlaggning-2024.md"
@@ -373,7 +457,7 @@ def _runs_as_formula(cell: str) -> bool:
 
 def _every_field(text: str) -> AuditRecord:
     cited = CitedPassage(n=1, doc_id=text, file=text, title=text, page=None, heading=text,
-                         chunk_id=text, quote=text)  # fmt: skip
+                         chunk_id=text, quote=text, url=text)  # fmt: skip
     return AuditRecord(
         id=1, at=AT, kind=text, user_id=text, user_name=text, role=text, groups=(text, text),
         question=text, answer=text, refused=None, mode=text, model=text, endpoint=text,

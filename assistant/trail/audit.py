@@ -5,8 +5,8 @@ keyed hash (``audit.hash_user_ids``). Summaries and exports keep the documents t
 made from by id, never by name. Reading is for admins, and even an admin sees the text of
 a record only as far as their own groups may read its documents
 (``AuditRecord.visible_to``): an answer or summary drawn from a document they may not read
-is withheld, and so are that document's name and quote wherever the record would show
-them (the request, the export's details, the CSV).
+is withheld, and so are that document's name, quote and live page wherever the record
+would show them (the request, the export's details, the CSV).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class CitedPassage:
     heading: str | None
     chunk_id: str
     quote: str
+    url: str | None = None  # the live page of a web or SharePoint source's document
     readable: bool = True  # whether the viewer of this record may read the document
 
 
@@ -98,13 +99,19 @@ class AuditRecord:
 
     def visible_to(self, readable: Readable) -> AuditRecord:
         """This record as a viewer who may read ``readable`` sees it: the answer only when
-        every document it drew on is readable; the others' names and quotes withheld; the
-        documents of a summary or an export named (``shown_detail``)."""
+        every document it drew on is readable; the others' names, quotes and live pages
+        withheld; the documents of a summary or an export named (``shown_detail``)."""
         shown = tuple(
             c
             if c.doc_id in readable
             else replace(
-                c, file=UNREADABLE_FILE, title=None, heading=None, quote="", readable=False
+                c,
+                file=UNREADABLE_FILE,
+                title=None,
+                heading=None,
+                quote="",
+                url=None,
+                readable=False,
             )
             for c in self.citations
         )
@@ -306,6 +313,7 @@ class AuditTrail:
                             "heading": s.heading,
                             "chunk_id": s.chunk_id,
                             "quote": s.quote,
+                            "url": s.url or None,
                         }
                         for s in cited
                     ],
@@ -386,6 +394,7 @@ class AuditTrail:
                         heading=row["heading"],
                         chunk_id=row["chunk_id"],
                         quote=row["quote"],
+                        url=row["url"],
                     )
                 )
         return {k: tuple(v) for k, v in found.items()}
@@ -472,13 +481,14 @@ def _left_out(summary: Summary, doc_ids: Sequence[str]) -> list[dict[str, str | 
 CSV_COLUMNS = (
     "id", "at", "kind", "user_id", "user_name", "role", "groups", "question", "answer",
     "refused", "mode", "model", "endpoint", "action", "documents", "pages", "chunk_ids",
-    "feedback", "reason", "comment", "personal_data", "total_ms", "client",
+    "urls", "feedback", "reason", "comment", "personal_data", "total_ms", "client",
 )  # fmt: skip
 
 
 def records_csv(shown: Iterable[AuditRecord]) -> str:
-    """The records as CSV (one row each, citations joined), as a viewer sees them; every
-    text cell guarded against running as a formula (``csv_text``)."""
+    """The records as CSV (one row each, citations joined; ``urls``: each cited live page
+    once, of documents the viewer may read), as a viewer sees them; every text cell guarded
+    against running as a formula (``csv_text``)."""
     return csv_text(CSV_COLUMNS, (_csv_row(r) for r in shown))
 
 
@@ -502,6 +512,7 @@ def _csv_row(r: AuditRecord) -> list[object]:
         "; ".join(c.file for c in r.citations),
         "; ".join("" if c.page is None else str(c.page) for c in r.citations),
         "; ".join(c.chunk_id for c in r.citations if c.readable),
+        "; ".join(dict.fromkeys(c.url for c in r.citations if c.readable and c.url)),
         None if verdict is None else ("up" if verdict.score else "down"),
         None if verdict is None else verdict.reason,
         None if verdict is None else verdict.comment,

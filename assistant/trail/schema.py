@@ -50,6 +50,7 @@ citations = sa.Table(
     sa.Column("heading", sa.Text),
     sa.Column("chunk_id", sa.String(64), nullable=False),
     sa.Column("quote", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),  # the live page of a document mirrored from a web source
 )
 
 feedback = sa.Table(
