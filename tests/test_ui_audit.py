@@ -23,8 +23,10 @@ from eval_cases import MINI, jsonl
 from streamlit.testing.v1 import AppTest
 
 from assistant.identity import Identity
-from assistant.query.contract import Answer
-from assistant.settings import AuditSettings
+from assistant.query.contract import Answer, Source
+from assistant.settings import AuditSettings, load_settings
+from assistant.store import open_store
+from assistant.summary.library import DocumentInfo, Library
 from assistant.text.personal import PERSONAL_DATA_WARNING
 from assistant.trail import AuditFilter, AuditRecord, AuditTrail, Readable, open_database
 from assistant.trail.audit import UNREADABLE_FILE, WITHHELD, records_csv
@@ -371,6 +373,73 @@ def test_the_log_filters_opens_and_withholds_what_the_admin_may_not_read(
     hr_doc = next(c.doc_id for c in hr_record.citations if c.file == HR_FILE)
     reader.selectbox(key="audit_document").select(hr_doc).run()
     assert [r["Id"] for r in frame(reader, "Id")] == [hr_record.id]
+
+
+OPEN_PAGE = "https://www.kommun.example/jobba-hos-oss/semester/"
+HR_PAGE = "https://intranat.kommun.example/sites/hr/personalakter.aspx"
+
+
+def _readable_documents(index: Index, groups: list[str]) -> list[DocumentInfo]:
+    """What a viewer of ``groups`` may read (before the app opens the store: one owner)."""
+    store = open_store(load_settings(data_dir=index.data_dir))
+    try:
+        return Library(store).documents(groups)
+    finally:
+        store.close()
+
+
+def _page_links(app: AppTest) -> list[tuple[str, str]]:
+    return [(b.proto.label, b.proto.url) for b in app.get("link_button")]
+
+
+def test_an_opened_record_links_only_the_live_pages_the_admin_may_read(
+    start: Start, index: Index, db_url: str
+) -> None:
+    """Documents mirrored from a web site or SharePoint: their cited pages are kept, and
+    shown (and exported) only to an admin who may read the document."""
+    everyone = _readable_documents(index, [])
+    hr = {d.file: d for d in _readable_documents(index, ["hr"])}
+    semester, personalakter = hr["semester.md"], hr[HR_FILE]
+    assert semester.doc_id in {d.doc_id for d in everyone}
+    assert personalakter.doc_id not in {d.doc_id for d in everyone}
+    cited = [
+        Source(n=n, file=d.file, page=None, heading=None, quote=f"Ur {d.title}.",
+               doc_id=d.doc_id, chunk_id=f"{d.doc_id}-{n}", score=0.9, title=d.title, url=url)
+        for n, (d, url) in enumerate([(semester, OPEN_PAGE), (personalakter, HR_PAGE),
+                                      (semester, "javascript:alert(1)")], start=1)
+    ]  # fmt: skip
+    with trail_of(db_url) as trail:
+        rid = trail.answer(
+            ANNA,
+            Answer(answer="Så här [1][2].", refused=False, mode="extractive", citations=cited,
+                   retrieved=cited, model="extractive", timings_ms={"total": 30.0},
+                   question="Semester och personalakter?"),
+            endpoint="-",
+        )  # fmt: skip
+
+    outsider = audit(start([]))
+    outsider.selectbox(key="audit_record").select(rid).run()
+    assert not outsider.exception, outsider.exception
+    assert _page_links(outsider) == [("Öppna sidan", OPEN_PAGE)], "never a javascript: link"
+    assert OPEN_PAGE in shown(outsider)
+    assert "personalakter.aspx" not in _everything(outsider)
+    with trail_of(db_url) as trail:
+        (record,) = [r.visible_to(Readable.of(everyone)) for r in trail.records()]
+    data = records_csv([record])
+    csv_button = next(
+        b for b in outsider.get("download_button") if b.proto.label == "Exportera CSV"
+    )
+    name = f"granskningslogg-{date.today().isoformat()}.csv"
+    assert served(csv_button, data.encode("utf-8-sig"), "text/csv", name)
+    (row,) = csv.DictReader(io.StringIO(data))
+    assert row["urls"] == f"{OPEN_PAGE}; javascript:alert(1)"
+    assert "personalakter.aspx" not in data
+
+    reader = audit(start(["hr"]))
+    reader.selectbox(key="audit_record").select(rid).run()
+    assert not reader.exception, reader.exception
+    assert _page_links(reader) == [("Öppna sidan", OPEN_PAGE), ("Öppna sidan", HR_PAGE)]
+    assert HR_PAGE in shown(reader)
 
 
 HR_ONLY = "lonekartlaggning-2024.md"  # in hr/: the hr group only, not chefer

@@ -186,13 +186,21 @@ def _cited(r: AuditRecord) -> None:
         return
     st.markdown(f"**Källor ({len(r.citations)})**")
     for c in r.citations:
-        if not c.readable:  # its name and quote are withheld
+        if not c.readable:  # its name, quote and live page are withheld
             st.markdown(markup.text(f"[{c.n}] {c.file}"))
             continue
-        place = where(c.file, [c.page], c.heading, sep=" · ")
+        # A web or SharePoint page goes by its address, not by its copy in the mirror.
+        place = where(c.url or c.file, [c.page], c.heading, sep=" · ")
         st.markdown(f"**{markup.text(f'[{c.n}] {c.title or c.file}')}**  \n{markup.text(place)}")
         if c.quote:
             st.markdown("> " + markup.text(" ".join(c.quote.split())))
+        if c.url and c.url.startswith(("https://", "http://")):  # linked, never fetched here
+            st.link_button(
+                "Öppna sidan",
+                c.url,
+                key=f"audit_page_{r.id}_{c.n}",
+                icon=":material/open_in_new:",
+            )
 
 
 def _feedback(r: AuditRecord) -> None:

@@ -3,7 +3,7 @@ exports them as CSV; Kunskapsluckor groups refused questions and thumbs-down ans
 topic, with charts and a report per folder to send its owner.
 
 An admin sees the trail only as their own groups may read its sources: the answer, the
-quotes and the names of documents they may not read are withheld
+quotes, the names and the live pages of documents they may not read are withheld
 (``AuditRecord.visible_to``) in the table, the opened record, the export and the content
 gaps alike (a summary's request and an export's details included), and the documents
 closest to a gap are found with their groups. Every export is recorded.
