@@ -1,48 +1,46 @@
-"""A SharePoint source: a Graph-shaped server on loopback serves a site with one document
-library (and one that is not chosen); the real client (ingest/graph.py, ingest/sharepoint.py)
-mirrors it and the folder pipeline indexes the mirror into the real store.
+"""A SharePoint source: the Graph-shaped server on loopback (tests/graph_server.py) serves a
+site with one document library (and one that is not chosen); the real client
+(ingest/graph.py, ingest/sharepoint.py) mirrors it and the folder pipeline indexes the
+mirror into the real store.
 
-The server follows the responses Microsoft documents for Graph v1.0 (read for this test in
-the microsoft-graph-docs: driveitem-delta, permission, driveitem-list-permissions,
-driveitem-get-content) and the identity platform's client-credentials token endpoint:
-
-- ``POST /{tenant}/oauth2/v2.0/token`` (form: grant_type, client_id, client_secret, scope)
-  → ``token_type``, ``expires_in``, ``access_token``; ``error`` / ``error_description`` on 401.
-- ``GET /sites/{hostname}:/{path}`` → a site (``id`` = hostname,guid,guid, ``webUrl``).
-- ``GET /sites/{id}/drives`` → ``value`` of drives (``id``, ``name``, ``driveType``).
-- ``GET /drives/{id}/root/delta`` → ``value`` of driveItems (``id``, ``name``, ``webUrl``,
-  ``eTag``, ``size``, ``parentReference.id`` without ``path``, the ``root``, ``folder``,
-  ``file`` (``mimeType``, ``hashes.quickXorHash``; no ``cTag``, as delta leaves it out on
-  OneDrive for Business) and ``deleted`` facets, ``@microsoft.graph.sharedChanged``) and an
-  ``@odata.nextLink`` or, on the last page, an ``@odata.deltaLink``; an expired link →
-  ``410 Gone`` with a ``Location`` that starts a fresh enumeration.
-- ``GET /drives/{id}/items/{id}/content`` → ``302`` to a pre-authenticated download URL.
-- ``GET /drives/{id}/items/{id}/permissions`` → ``value`` of permissions: ``grantedToV2``
-  (``group``, ``siteGroup``, ``user`` + ``siteUser``), ``grantedToIdentitiesV2``, ``link``
-  (``scope`` organization / users, ``type``), ``roles``.
-- ``429 Too Many Requests`` with ``Retry-After`` (seconds) and Graph's error body.
+The library here changes between syncs (``Styrdokument.version``): a document's content
+changes, another is shared with one more group (permissions only), a third is deleted; an
+expired delta link, a throttled permissions request and a failing download are played too.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import json
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import docx
 import pytest
 from fixtures_heavy import RunCli
+from graph_server import (
+    CLIENT_ID,
+    DRIVE,
+    ORG_LINK,
+    OTHER,
+    ROOT,
+    SECRET,
+    SITE,
+    TENANT,
+    TOKEN,
+    WEB,
+    Graph,
+    Item,
+    group,
+    group_grant,
+    person,
+    serving,
+    source,
+)
 
 from assistant.models.embeddings import LocalE5Embedding
 from assistant.runtime import open_runtime
@@ -55,20 +53,6 @@ from ingest.permissions import readers
 from ingest.sharepoint import SharePointReport, mirror_dir, sync
 from ingest.sync import IngestJob
 
-TENANT = "3c1e9a52-8d4b-4f0e-9a61-2b7c5d9e0f11"
-CLIENT_ID = "a7d0c2e4-1b3f-4c5d-8e9f-0a1b2c3d4e5f"
-SECRET = "klienthemlighet~4711.Graph"
-TOKEN = "eyJ0eXAiOiJKV1QifQ.loopback-graph-token"
-SITE = "kommun.sharepoint.com:/sites/styrdokument"
-SITE_ID = ",".join(
-    [
-        "kommun.sharepoint.com",
-        "7f2c1a9e-0000-4b1d-9c3e-5a6b7c8d9e0f",
-        "3b1d2c4e-1111-4f2a-8b3c-9d0e1f2a3b4c",
-    ]
-)
-WEB = "https://kommun.sharepoint.com/sites/styrdokument"
-DRIVE, OTHER = "b!dokument-0001", "b!mallar-0002"
 G_HR, G_CHEF, G_OKAND = (
     "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
     "0c9b8a7d-6e5f-4d3c-2b1a-0f9e8d7c6b5a",
@@ -89,22 +73,6 @@ def _docx(*paragraphs: str) -> bytes:
     return out.getvalue()
 
 
-def _person(name: str, user_id: str) -> dict[str, Any]:
-    return {
-        "user": {"id": user_id, "displayName": name, "email": f"{user_id[:4]}@kommun.se"},
-        "siteUser": {"id": "12", "displayName": name, "loginName": f"i:0#.f|membership|{name}"},
-    }
-
-
-def _group(group_id: str, name: str) -> dict[str, Any]:
-    return {"group": {"id": group_id, "displayName": name}}
-
-
-ORG_LINK = {
-    "id": "c0ffee01",
-    "roles": ["read"],
-    "link": {"scope": "organization", "type": "view", "webUrl": f"{WEB}/:w:/s/x"},
-}
 OWNERS = {
     "id": "3",
     "roles": ["owner"],
@@ -113,244 +81,70 @@ OWNERS = {
 }  # fmt: skip
 
 
-# An item: its parent folder's id, name, MIME type, content and permissions.
-_Item = tuple[str, str, str, bytes, list[dict[str, Any]]]
-
-
 @dataclass
-class Graph:
-    """The tenant's state (the test changes it between syncs) and what it was asked."""
+class Styrdokument(Graph):
+    """The library at ``version`` 1, and at 2 after its changes."""
 
-    port: int = 0
-    version: int = 1
-    expired: bool = False  # delta links are no longer valid: 410 Gone
     throttle: set[str] = field(default_factory=lambda: {"01LON"})  # 429 once on permissions
-    broken: set[str] = field(default_factory=set)  # content requests answered 500
-    log: list[tuple[float, str, str, dict[str, str]]] = field(default_factory=list)
+    folders: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {"01PERS": ("Personal", ROOT), "01CHEF": ("Chefer", ROOT)}
+    )
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def asked(self, path: str) -> list[dict[str, str]]:
-        return [h for _, _, p, h in self.log if p.split("?")[0] == path]
-
-    def items(self) -> dict[str, _Item]:
-        """Every item as it is now: id -> (driveItem, content, permissions)."""
+    def items(self) -> dict[str, Item]:
         sem = (
             _docx("Semesterregler", "Sommarsemester ska sökas senast den 31 mars.")
             if self.version == 1
             else _docx("Semesterregler", "Sommarsemester ska sökas senast den 15 april.")
         )
-        lon_perms = [_group_grant(G_HR, "Personalavdelningen"), {"id": "u1", "roles": ["write"],
-                     "grantedToV2": _person("Anna Andersson", "5d33dd65-user")}]  # fmt: skip
+        lon_perms = [group_grant(G_HR, "Personalavdelningen"), {"id": "u1", "roles": ["write"],
+                     "grantedToV2": person("Anna Andersson", "5d33dd65-user")}]  # fmt: skip
         if self.version > 1:  # shared with the managers too: permissions only
-            lon_perms.append(_group_grant(G_CHEF, "Chefer"))
-        files: dict[str, _Item] = {
-            "01SEM": ("01ROOT", "Semesterregler.docx", DOCX, sem, [ORG_LINK, OWNERS]),
-            "01LON": ("01PERS", "Lönepolicy.docx", DOCX,
-                      _docx("Lönepolicy", "Lönerevision sker i april varje år enligt avtalet."),
-                      lon_perms),
-            "01UTV": ("01PERS", "Utvecklingssamtal.txt", "text/plain",
-                      "Anteckning från utvecklingssamtalet med en medarbetare.".encode(),
-                      [{"id": "u2", "roles": ["write"],
-                        "grantedToV2": _person("Bo Berg", "77aa-user")},
-                       {"id": "l2", "roles": ["read"], "link": {"scope": "users", "type": "view"},
-                        "grantedToIdentitiesV2": [_person("Cia Ek", "88bb-user")]}]),
-            "01BILD": ("01PERS", "logga.png", "image/png", b"\x89PNG\r\n", [ORG_LINK]),
+            lon_perms.append(group_grant(G_CHEF, "Chefer"))
+        files: dict[str, Item] = {
+            "01SEM": Item(ROOT, "Semesterregler.docx", DOCX, sem, [ORG_LINK, OWNERS]),
+            "01LON": Item("01PERS", "Lönepolicy.docx", DOCX,
+                          _docx("Lönepolicy", "Lönerevision sker i april varje år enligt avtalet."),
+                          lon_perms),
+            "01UTV": Item("01PERS", "Utvecklingssamtal.txt", "text/plain",
+                          "Anteckning från utvecklingssamtalet med en medarbetare.".encode(),
+                          [{"id": "u2", "roles": ["write"],
+                            "grantedToV2": person("Bo Berg", "77aa-user")},
+                           {"id": "l2", "roles": ["read"],
+                            "link": {"scope": "users", "type": "view"},
+                            "grantedToIdentitiesV2": [person("Cia Ek", "88bb-user")]}]),
+            "01BILD": Item("01PERS", "logga.png", "image/png", b"\x89PNG\r\n", [ORG_LINK]),
         }  # fmt: skip
         if self.version == 1:
-            files["01CHS"] = (
+            files["01CHS"] = Item(
                 "01CHEF", "Chefsstöd.txt", "text/plain",
                 "Chefer ska hålla medarbetarsamtal en gång per år.".encode(),
                 [{"id": "7", "roles": ["read"], "grantedToV2": {"siteGroup": {
                     "id": "7", "displayName": "Chefer i kommunen", "loginName": "Chefer"}}},
                  {"id": "l3", "roles": ["read"], "link": {"scope": "users", "type": "view"},
-                  "grantedToIdentitiesV2": [_group(G_CHEF, "Chefer")]}],
+                  "grantedToIdentitiesV2": [group(G_CHEF, "Chefer")]}],
             )  # fmt: skip
         return files
 
-    def drive_item(self, item_id: str) -> dict[str, Any]:
-        folders = {"01PERS": "Personal", "01CHEF": "Chefer"}
-        reference = {"driveType": "documentLibrary", "driveId": DRIVE}
-        if item_id == "01ROOT":
-            return {"id": "01ROOT", "name": "root", "root": {}, "folder": {"childCount": 3},
-                    "webUrl": f"{WEB}/Dokument", "parentReference": reference}  # fmt: skip
-        if item_id in folders:
-            return {"id": item_id, "name": folders[item_id], "folder": {"childCount": 2},
-                    "webUrl": f"{WEB}/Dokument/{folders[item_id]}",
-                    "parentReference": reference | {"id": "01ROOT"}}  # fmt: skip
-        parent, name, mime, content, _ = self.items()[item_id]
-        where = f"{folders[parent]}/{name}" if parent in folders else name
-        digest = hashlib.sha1(content).digest()
-        return {
-            "id": item_id,
-            "name": name,
-            "eTag": f'"{{{item_id}}},{self.version}"',
-            "size": len(content),
-            "webUrl": f"{WEB}/Dokument/{where}",
-            "lastModifiedDateTime": "2026-03-01T08:00:00Z",
-            "parentReference": reference | {"id": parent},
-            "file": {
-                "mimeType": mime,
-                "hashes": {"quickXorHash": base64.b64encode(digest).decode()},
-            },
-        }
+    def enumeration(self) -> list[str]:
+        return list(dict.fromkeys([ROOT, "01PERS", "01SEM", "01LON", "01CHEF", *self.items()]))
 
-    def delta(self, token: str | None) -> tuple[int, dict[str, Any], str]:
-        link = f"{self.base}/v1.0/drives/{DRIVE}/root/delta?token="
-        if token in ("d1", "d2") and self.expired:
-            body = {"error": {"code": "resyncRequired", "message": "Resync required."}}
-            return 410, body, link + "fresh"
-        everything = ["01ROOT", "01PERS", "01SEM", "01LON", "01CHEF", *self.items()]
-        everything = list(dict.fromkeys(everything))
-        if token is None:  # the first page of a full enumeration
-            return 200, {"value": [self.drive_item(i) for i in everything[:4]],
-                         "@odata.nextLink": link + "page2"}, ""  # fmt: skip
-        if token == "page2":
-            return 200, {"value": [self.drive_item(i) for i in everything[4:]],
-                         "@odata.deltaLink": link + "d1"}, ""  # fmt: skip
-        if token == "fresh":
-            return 200, {"value": [self.drive_item(i) for i in everything],
-                         "@odata.deltaLink": link + "d2"}, ""  # fmt: skip
-        if token == "d1" and self.version > 1:
-            shared = self.drive_item("01LON") | {"@microsoft.graph.sharedChanged": "True"}
-            deleted = {"id": "01CHS", "deleted": {"state": "deleted"},
-                       "parentReference": {"driveId": DRIVE, "id": "01CHEF"}}  # fmt: skip
-            return 200, {"value": [self.drive_item("01SEM"), deleted, shared],
-                         "@odata.deltaLink": link + "d2"}, ""  # fmt: skip
-        return 200, {"value": [], "@odata.deltaLink": link + (token or "d1")}, ""
-
-
-def _group_grant(group_id: str, name: str) -> dict[str, Any]:
-    return {"id": f"g-{group_id[:4]}", "roles": ["read"], "grantedToV2": _group(group_id, name)}
-
-
-def _handler(graph: Graph) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def _record(self) -> tuple[str, dict[str, list[str]]]:
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            graph.log.append((time.monotonic(), self.command, self.path, headers))
-            parts = urlsplit(self.path)
-            return parts.path, parse_qs(parts.query)
-
-        def do_POST(self) -> None:
-            path, _ = self._record()
-            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-            expected = {
-                "grant_type": ["client_credentials"],
-                "client_id": [CLIENT_ID],
-                "client_secret": [SECRET],
-                "scope": ["https://graph.microsoft.com/.default"],
-            }
-            if path != f"/{TENANT}/oauth2/v2.0/token" or form != expected:
-                self._json(401, {"error": "invalid_client", "error_description":
-                                 "AADSTS7000215: Invalid client secret provided."})  # fmt: skip
-                return
-            self._json(200, {"token_type": "Bearer", "expires_in": 3599,
-                             "ext_expires_in": 3599, "access_token": TOKEN})  # fmt: skip
-
-        def do_GET(self) -> None:
-            path, query = self._record()
-            if path.startswith("/download/"):  # pre-authenticated: no token wanted or taken
-                item_id = path.rsplit("/", 1)[-1]
-                if query.get("tempauth") != [f"v1.{item_id}"]:
-                    self._json(401, {"error": {"code": "unauthenticated"}})
-                    return
-                self._send(200, "application/octet-stream", graph.items()[item_id][3])
-                return
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                self._json(401, {"error": {"code": "InvalidAuthenticationToken",
-                                           "message": "Access token is empty."}})  # fmt: skip
-                return
-            drive = f"/v1.0/drives/{DRIVE}"
-            if path == f"/v1.0/sites/{SITE}":
-                self._json(200, {"id": SITE_ID, "name": "styrdokument", "webUrl": WEB,
-                                 "displayName": "Styrdokument"})  # fmt: skip
-            elif path == f"/v1.0/sites/{SITE_ID}/drives":
-                self._json(200, {"value": [
-                    {"id": DRIVE, "name": "Dokument", "driveType": "documentLibrary",
-                     "webUrl": f"{WEB}/Dokument"},
-                    {"id": OTHER, "name": "Mallar", "driveType": "documentLibrary",
-                     "webUrl": f"{WEB}/Mallar"}]})  # fmt: skip
-            elif path == f"{drive}/root/delta":
-                status, body, location = graph.delta(query.get("token", [None])[0])
-                self._json(status, body, location=location)
-            elif path.startswith(f"{drive}/items/") and path.endswith("/content"):
-                item_id = path.split("/")[-2]
-                if item_id in graph.broken:
-                    error = {"code": "generalException", "message": "An unspecified error."}
-                    self._json(500, {"error": error})
-                    return
-                self._send(
-                    302, "", b"", location=f"{graph.base}/download/{item_id}?tempauth=v1.{item_id}"
-                )
-            elif path.startswith(f"{drive}/items/") and path.endswith("/permissions"):
-                item_id = path.split("/")[-2]
-                if item_id in graph.throttle:
-                    graph.throttle.discard(item_id)
-                    self._json(429, {"error": {"code": "TooManyRequests", "message":
-                               "Please retry after 1 seconds."}}, retry_after="1")  # fmt: skip
-                    return
-                self._json(200, {"value": graph.items()[item_id][4]})
-            else:
-                self._json(404, {"error": {"code": "itemNotFound", "message": "Not found."}})
-
-        def _json(
-            self, status: int, body: dict[str, Any], location: str = "", retry_after: str = ""
-        ) -> None:
-            extra = {"Retry-After": retry_after} if retry_after else {}
-            data = json.dumps(body).encode()
-            self._send(status, "application/json", data, location=location, **extra)
-
-        def _send(
-            self, status: int, kind: str, body: bytes, location: str = "", **extra: str
-        ) -> None:
-            self.send_response(status)
-            if location:
-                self.send_header("Location", location)
-            if kind:
-                self.send_header("Content-Type", kind)
-            for name, value in extra.items():
-                self.send_header(name.replace("_", "-"), value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
+    def changes(self, token: str) -> tuple[list[dict[str, Any]], str] | None:
+        if token != "d1" or self.version == 1:
+            return None
+        shared = self.drive_item("01LON") | {"@microsoft.graph.sharedChanged": "True"}
+        deleted = {"id": "01CHS", "deleted": {"state": "deleted"},
+                   "parentReference": {"driveId": DRIVE, "id": "01CHEF"}}  # fmt: skip
+        return [self.drive_item("01SEM"), deleted, shared], "d2"
 
 
 @pytest.fixture
 def graph() -> Iterator[Graph]:
-    state = Graph()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Styrdokument()) as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _source(graph: Graph, **changes: Any) -> SharePointSource:
-    settings: dict[str, Any] = {
-        "tenant_id": TENANT,
-        "client_id": CLIENT_ID,
-        "client_secret": SECRET,
-        "site": SITE,
-        "libraries": ("Dokument",),
-        "site_groups": SITE_GROUPS,
-        "graph_url": f"{graph.base}/v1.0",
-        "authority_url": graph.base,
-        "timeout_s": 5,
-    }
-    return SharePointSource(**(settings | changes))
+    return source(graph, **({"site_groups": SITE_GROUPS} | changes))
 
 
 def _sync(graph: Graph, folder: Path, **changes: Any) -> SharePointReport:
@@ -488,11 +282,9 @@ def test_a_wrong_secret_changes_nothing_and_says_so(tmp_path: Path, graph: Graph
 
 
 def test_permissions_map_as_documented() -> None:
-    mapped = readers([OWNERS, _group_grant(G_HR, "HR")], ACCESS, SITE_GROUPS)
+    mapped = readers([OWNERS, group_grant(G_HR, "HR")], ACCESS, SITE_GROUPS)
     assert (mapped.groups, mapped.unmapped) == (["hr", "it"], [])
-    mixed = readers(
-        [_group_grant(G_OKAND, "Okänd"), {"grantedToV2": _person("A", "1")}], ACCESS, {}
-    )
+    mixed = readers([group_grant(G_OKAND, "Okänd"), {"grantedToV2": person("A", "1")}], ACCESS, {})
     assert mixed.groups == []
     assert len(mixed.unmapped) == 2
     assert G_OKAND in mixed.unmapped[0]
