@@ -219,7 +219,7 @@ class Graph:
         return 200, {"value": [], "@odata.deltaLink": link + token}, ""
 
 
-def source(graph: Graph, **changes: Any) -> SharePointSource:
+def source_of(graph: Graph, **changes: Any) -> SharePointSource:
     """The source that syncs the library from ``graph``."""
     settings: dict[str, Any] = {
         "tenant_id": TENANT,

@@ -38,6 +38,16 @@ rule as ``ingest/sources.py`` documents it, written here independently of that c
 * ``test_no_answer_shows_an_unreadable_page_of_a_web_site``: the library served by a
   plain web server on loopback, its rule files given as the web source's groups by URL
   prefix (``ingest/web.py``), crawled, mirrored and indexed; the same answer checks.
+* ``test_no_answer_shows_an_unreadable_item_of_a_sharepoint_library``: the library served
+  as a document library by the Graph-shaped server on loopback (``tests/graph_server.py``),
+  each document's readers given as its permission grants (a Microsoft 365 group per access
+  group, mapped by object id as at sign-in; an organisation or anonymous link or a site
+  group mapped to everyone for a document everyone may read; grants that map to nothing
+  beside them), synced (``ingest/sharepoint.py``), mirrored and indexed; the same answer
+  checks. Items shared only in ways that map to no access group (a person, a group not in
+  ``auth.access_groups``, a link for specific people, an invitation) are skipped with
+  reason ``permissions``, never indexed, and nothing of them is in any answer, the control
+  reader's included.
 
 The counts of examples, answers and runs checked are printed at the end of the module.
 """
@@ -64,6 +74,16 @@ import pytest
 import uvicorn
 from api_process import mcp_calls
 from fixtures_llm import free_port
+from graph_server import (
+    LIBRARY,
+    ORG_LINK,
+    Graph,
+    group_grant,
+    person,
+    serving,
+    site_group_grant,
+    source_of,
+)
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 from oidc import id_token, run_provider
@@ -78,6 +98,7 @@ from assistant.store import VectorStore, chunk_point_id
 from assistant.store.edge import EdgeStore
 from assistant.summary.library import Library as DocumentLibrary
 from evals.runner import list_runs, load_run, run_suite, save_run
+from ingest.sharepoint import sync
 from ingest.sources import discover
 from ingest.sync import IngestJob
 from ingest.web import crawl
@@ -360,6 +381,8 @@ class Tally:
     api_controls: int = 0  # readable documents whose marker came back through the API
     passages_refused: int = 0  # get_passage of a passage the caller may not read
     web_examples: int = 0  # libraries served as a web site, crawled and indexed
+    sharepoint_examples: int = 0  # libraries served as a SharePoint library, synced and indexed
+    sharepoint_unpublished: int = 0  # items whose grants map to no group: never indexed
 
 
 @pytest.fixture(scope="module")
@@ -927,3 +950,149 @@ def test_no_answer_shows_an_unreadable_page_of_a_web_site(
                 questions = quotes if groups is everything else _questions(library)
                 _ask(runtime, library, groups, questions, secrets, tally)
     tally.web_examples += 1
+
+
+# -- a SharePoint library: the same rules as each item's grants --------------------------
+
+# Each access group of the pool as a Microsoft 365 group's object id (auth.access_groups).
+GROUP_IDS = {g: str(uuid.uuid5(uuid.NAMESPACE_URL, f"grupp/{g}")) for g in POOL}
+ACCESS_GROUPS = {object_id: g for g, object_id in GROUP_IDS.items()}
+ALL_STAFF = "Alla medarbetare"  # a SharePoint group the source maps to everyone
+SITE_GROUPS = {ALL_STAFF: "*"}
+# A document everyone may read: shared with the organisation, by an anonymous link, or
+# with the site group of all staff.
+EVERYONE_GRANTS: tuple[dict[str, Any], ...] = (
+    ORG_LINK,
+    {"id": "anon", "roles": ["read"], "link": {"scope": "anonymous", "type": "view"}},
+    site_group_grant("5", ALL_STAFF),
+)
+# Grants that map to no access group: they give no one access through the assistant.
+UNMAPPED_GRANTS: tuple[dict[str, Any], ...] = (
+    {"id": "u1", "roles": ["write"], "grantedToV2": person("Anna Andersson", "5d33dd65-user")},
+    group_grant("99999999-8888-4777-a666-555544443333", "Projektgruppen"),
+    {"id": "l1", "roles": ["read"], "link": {"scope": "users", "type": "view"},
+     "grantedToIdentitiesV2": [person("Cia Ek", "88bb-user")]},
+    {"id": "i1", "roles": ["read"],
+     "invitation": {"email": "extern@example.org", "signInRequired": True}},
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SharedLibrary:
+    """A library as a SharePoint document library: each document's grants, and items
+    shared only in ways that map to no access group (never published)."""
+
+    library: Library
+    grants: Mapping[str, list[dict[str, Any]]]  # a document's path -> its permissions
+    unpublished: tuple[tuple[Doc, list[dict[str, Any]]], ...]
+
+    def describe(self) -> str:
+        def said(grants: list[dict[str, Any]]) -> list[str]:
+            return [json.dumps(g.get("link") or g.get("grantedToV2") or g)[:80] for g in grants]
+
+        grants = {rel: said(g) for rel, g in self.grants.items()}
+        hidden = {d.rel: said(g) for d, g in self.unpublished}
+        return f"{self.library.describe()} grants={grants} unpublished={hidden}"
+
+
+def _grants(readers: Readers) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """A document's grants: a group grant per access group that may read it (everyone: a
+    grant to everyone, maybe beside groups), and now and then grants mapping to nothing."""
+    if readers is None:
+        mapped = st.tuples(
+            st.sampled_from(EVERYONE_GRANTS), st.sets(st.sampled_from(POOL), max_size=2)
+        ).map(lambda e: [e[0], *(group_grant(GROUP_IDS[g], g.title()) for g in sorted(e[1]))])
+    else:
+        mapped = st.just([group_grant(GROUP_IDS[g], g.title()) for g in sorted(readers)])
+    noise = st.lists(st.sampled_from(UNMAPPED_GRANTS), max_size=2, unique_by=lambda g: g["id"])
+    return st.tuples(mapped, noise).flatmap(lambda m: st.permutations([*m[0], *m[1]]))
+
+
+@st.composite
+def shared_libraries(draw: st.DrawFn) -> SharedLibrary:
+    library = draw(libraries())
+    grants = {d.rel: draw(_grants(library.readers(d.folder, d.name))) for d in library.docs}
+    unpublished = []
+    for i in range(draw(st.integers(0, 2))):
+        name = f"utkast{i}.{draw(st.sampled_from(('md', 'txt')))}"
+        facts = draw(st.lists(st.sampled_from(FACTS), min_size=2, max_size=3, unique=True))
+        doc = make_doc(
+            draw(st.sampled_from(FOLDERS)), name, f"opub{i}", draw(st.sampled_from(TOPICS)),
+            facts, draw(SLOTS),
+        )  # fmt: skip
+        only = st.lists(
+            st.sampled_from(UNMAPPED_GRANTS), min_size=1, max_size=3, unique_by=lambda g: g["id"]
+        )
+        unpublished.append((doc, draw(only)))
+    return SharedLibrary(library, grants, tuple(unpublished))
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(shared=shared_libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
+@pytest.mark.slow
+def test_no_answer_shows_an_unreadable_item_of_a_sharepoint_library(
+    shared: SharedLibrary, readers: list[list[str]], embedder: LocalE5Embedding, tally: Tally
+) -> None:
+    """The library served by the Graph-shaped server as a document library, each item's
+    readers given as its grants, synced, mirrored and indexed: every reader's answers hold
+    nothing of an item they may not read, nor of one whose grants map to no access group
+    (and the control reader's do find those they may read)."""
+    library = shared.library
+    everything = list(POOL)
+    readers = [*readers, everything]
+    note(shared.describe())
+    graph = Graph()
+    for doc in library.docs:
+        graph.put(doc.rel, doc.text().encode(), shared.grants[doc.rel], _mime(doc))
+    hidden = {graph.put(d.rel, d.text().encode(), g, _mime(d)): d for d, g in shared.unpublished}
+    with tempfile.TemporaryDirectory() as tmp, serving(graph):
+        synced = sync(
+            source_of(graph, site_groups=SITE_GROUPS), Path(tmp) / "mirror", ACCESS_GROUPS
+        )
+        skipped = {p.file: p.reason for p in synced.problems}
+        unpublished = {graph.drive_item(i)["webUrl"]: d for i, d in hidden.items()}
+        assert skipped == dict.fromkeys(unpublished, "permissions"), synced.problems
+        settings_ = load_settings(
+            data_dir=Path(tmp) / "data",
+            answer={"mode": "extractive"},
+            embedding={"threads": THREADS},
+        )
+        store = EdgeStore.open(settings_)
+        try:
+            report = IngestJob(settings_, store, embedder).run([synced.root])
+            assert not report.failed, report.summary()
+            root = (synced.root / LIBRARY).resolve()
+            indexed = _indexed(store, root)
+        finally:
+            store.close()
+        # Every document with the readers its grants give; no item that maps to no one.
+        assert indexed.keys() == {d.rel for d in library.docs}
+        for doc in library.docs:
+            expected = sorted(library.readers(doc.folder, doc.name) or ["*"])
+            assert list(indexed[doc.rel].groups) == expected, doc.rel
+        never = {
+            text: f"{d.rel}, shared only in ways that map to no access group"
+            for d in hidden.values()
+            for text in (d.marker, d.title, *d.sentences, (root / d.rel).as_posix())
+        }
+        asked = [s for d in hidden.values() for s in d.sentences]
+        with open_runtime(settings_, with_model=False) as runtime:
+            for groups in readers:
+                secrets = _secrets(library, groups, root, indexed)
+                secrets = dataclasses.replace(secrets, texts=secrets.texts | never)
+                quotes = [s for d in library.docs for s in d.sentences]
+                questions = quotes if groups is everything else _questions(library)
+                _ask(runtime, library, groups, [*questions, *asked], secrets, tally)
+    tally.sharepoint_examples += 1
+    tally.sharepoint_unpublished += len(hidden)
+
+
+def _mime(doc: Doc) -> str:
+    return "text/markdown" if doc.name.endswith(".md") else "text/plain"

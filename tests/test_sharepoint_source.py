@@ -39,7 +39,7 @@ from graph_server import (
     group_grant,
     person,
     serving,
-    source,
+    source_of,
 )
 
 from assistant.models.embeddings import LocalE5Embedding
@@ -144,7 +144,7 @@ def graph() -> Iterator[Graph]:
 
 
 def _source(graph: Graph, **changes: Any) -> SharePointSource:
-    return source(graph, **({"site_groups": SITE_GROUPS} | changes))
+    return source_of(graph, **({"site_groups": SITE_GROUPS} | changes))
 
 
 def _sync(graph: Graph, folder: Path, **changes: Any) -> SharePointReport:
