@@ -217,6 +217,9 @@ def test_a_sync_mirrors_the_library_with_each_items_readers(
     assert SECRET not in everything
     assert TOKEN not in everything
     assert "127.0.0.1" in caplog.text  # the log was captured at all
+    # A download URL is its own authorisation: its query values never reach the log.
+    assert "/download/01LON?tempauth=***" in caplog.text
+    assert "tempauth=v1" not in caplog.text
 
 
 def test_the_second_sync_applies_changes_deletions_and_permission_changes(
@@ -277,6 +280,7 @@ def test_a_wrong_secret_changes_nothing_and_says_so(tmp_path: Path, graph: Graph
     report = _sync(graph, tmp_path, client_secret="fel-hemlighet")
     assert report.aborted
     assert "invalid_client" in report.aborted
+    assert [p.reason for p in report.problems] == ["sign_in"]
     assert "fel-hemlighet" not in repr(report)
     assert _files(report.root) == before
 

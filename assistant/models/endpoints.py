@@ -17,8 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 _USERINFO = re.compile(r"(?<=://)[^\s/?#@]*@")
 _QUERY_VALUE = re.compile(r"(?<=[?&])([^\s=&#\"'<>]+)=[^\s&#\"'<>]*")
 # The HTTP clients the endpoint clients use (openai's is httpx2); each logs every request's
-# whole URL at INFO.
-_HTTP_LOGGERS = ("httpx", "httpx2")
+# whole URL at INFO, and httpcore the response headers (a redirect's Location) at DEBUG. A
+# logger's filter sees only what is logged on it, so each is named.
+_HTTP_LOGGERS = ("httpx", "httpx2", "httpcore.http11", "httpcore.http2", "httpcore.connection")
 
 
 def display_url(url: str) -> str:
