@@ -14,6 +14,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import graph_server
 import numpy as np
 import pytest
 import streamlit as st
@@ -385,6 +386,58 @@ def test_admin_sync_crawls_a_configured_web_site(
         assert first.record.url == url
         assert "kommunhusets gård" in first.record.text
         assert "Kontakta växeln" not in first.record.text, "the footer is not content"
+    finally:
+        store.close()
+
+
+def test_admin_sync_mirrors_a_configured_sharepoint_site(
+    start: Start, index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site of ``ingest.sharepoint_sources`` is offered beside the folders; syncing it
+    reads the library through the Graph-shaped server on loopback, indexes what its
+    permissions let the assistant publish and says per source what happened."""
+    with graph_server.serving(graph_server.Graph()) as graph:
+        graph.put(
+            "Policyer/Resepolicy.txt",
+            "Resor i tjänsten bokas via kommunens resebyrå och ska vara fossilfria "
+            "när det går.".encode(),
+            [graph_server.ORG_LINK],
+            "text/plain",
+        )
+        graph.put(  # shared with one person only: never published
+            "Policyer/Samtal.txt",
+            b"Anteckningar fran ett enskilt samtal.",
+            [{"id": "u1", "roles": ["read"], "grantedToV2": graph_server.person("Bo", "b0")}],
+            "text/plain",
+        )
+        source = graph_server.source_of(graph).model_dump(mode="json")
+        source["client_secret"] = graph_server.SECRET
+        monkeypatch.setenv("ASSISTANT_INGEST__SHAREPOINT_SOURCES", json.dumps([source]))
+        app = start()
+        app.switch_page("app_pages/admin.py").run()
+        site = graph_server.SITE
+        examples = str((index.data_dir / "examples").resolve())
+        assert app.multiselect[0].options == [examples, f"SharePoint: {site}"]
+        before = int({m.label: m.value for m in app.metric}["Dokument"])
+        app.multiselect[0].set_value([site]).run()
+        button(app, "Synkronisera nu").click().run()
+        assert not app.exception, app.exception
+        assert {m.label: m.value for m in app.metric}["Dokument"] == str(before + 1)
+        frame = next(d.value for d in app.dataframe if "Källa" in d.value.columns)
+        assert frame.to_dict("records") == [
+            {"Källa": f"SharePoint: {site}", "Nya": 1, "Ändrade": 0, "Oförändrade": 0,
+             "Borttagna": 0, "Överhoppade": 1}
+        ]  # fmt: skip
+        again = start()
+        again.switch_page("app_pages/admin.py").run()
+        assert again.multiselect[0].value == [site], "the site chosen last is remembered"
+    st.cache_resource.clear()  # the app lets go of the store
+    store = open_store(load_settings(data_dir=index.data_dir))
+    try:
+        [state] = [s for s in store.doc_states().values() if "sharepoint" in s.source]
+        [first] = store.get_points([chunk_point_id(state.doc_id, state.complete_key() or "", 0)])
+        assert first.record.url == f"{graph_server.WEB}/Dokument/Policyer/Resepolicy.txt"
+        assert "fossilfria" in first.record.text
     finally:
         store.close()
 
