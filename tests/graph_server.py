@@ -116,6 +116,7 @@ class Graph:
     folders: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, parent)
     files: dict[str, Item] = field(default_factory=dict)
     first_page: int = 4
+    slow_s: float = 0.0  # each download takes this long (a sync killed mid-way)
     log: list[tuple[float, str, str, dict[str, str]]] = field(default_factory=list)
 
     @property
@@ -283,6 +284,7 @@ def _handler(graph: Graph) -> type[BaseHTTPRequestHandler]:
                 if query.get("tempauth") != [f"v1.{item_id}"]:
                     self._json(401, {"error": {"code": "unauthenticated"}})
                     return
+                time.sleep(graph.slow_s)
                 self._send(200, "application/octet-stream", graph.items()[item_id].content)
                 return
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
