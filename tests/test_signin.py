@@ -137,6 +137,8 @@ def test_an_employee_signs_in_reads_open_documents_and_signs_out(
     ask(page, QUESTION)
     answer = page.get_by_test_id("stChatMessage").last
     expect(answer).not_to_contain_text("Söker i dokumenten", timeout=PAGE_MS)
+    # The thumbs come once the answer is complete and on record (a later test reads it).
+    expect(answer.get_by_role("radio", name="Tummen ned")).to_be_visible(timeout=PAGE_MS)
     expect(answer).not_to_contain_text("3,4 procent")
     expect(answer).not_to_contain_text("lonerevision")
 

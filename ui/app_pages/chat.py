@@ -98,11 +98,13 @@ def _ask(
         )
         if answer is None:
             return
+        # In the trail before it is shown: a reader who leaves as soon as it appears ends
+        # the script run at its next element, and the answer must be on record by then.
+        record_id = record_answer(settings, runtime, viewer, answer, personal_data)
         with placeholder.container():
             render_answer(answer, str(len(turns)), endpoint)
         # Said once when done, not token by token as it was written.
         announce(("Inget svar i dokumenten: " if answer.refused else "Svaret: ") + answer.answer)
-        record_id = record_answer(settings, runtime, viewer, answer, personal_data)
         feedback(settings, viewer, record_id)
     turns.append(Turn(question, answer, record_id, personal_data))
 

@@ -297,12 +297,16 @@ def _write(
         busy="Ett annat utkast skrivs just nu. Försök igen om en stund.",
         unit="steg",
     )
+    if summary is None:
+        slot.empty()
+        return
+    ids = [d.doc_id for d in chosen]
+    # On record before anything more is drawn: a reader who leaves now ends the script run
+    # at its next element.
+    record_id = record_summary(settings, runtime, viewer, summary, ids)
     slot.empty()  # the finished draft is shown below, editable
-    if summary is not None:
-        ids = [d.doc_id for d in chosen]
-        record_id = record_summary(settings, runtime, viewer, summary, ids)
-        st.session_state[DRAFTED] = ids
-        keep_draft(summary, [d.label for d in chosen], record_id)
+    st.session_state[DRAFTED] = ids
+    keep_draft(summary, [d.label for d in chosen], record_id)
 
 
 main()
