@@ -5,8 +5,10 @@ process (``run_cli``: seconds of imports per call)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -14,6 +16,8 @@ from typing import IO, Any, Protocol
 import pytest
 
 from assistant.models.embeddings import LocalE5Embedding
+from assistant.settings import load_settings
+from assistant.store.edge import EdgeStore
 
 
 def cli_command(*args: str) -> list[str]:
@@ -58,6 +62,40 @@ def _run_cli(
         stdin=stdin,
         check=False,
     )
+
+
+def killed_and_run_again(
+    run_cli: RunCli, env: Mapping[str, str], data: Path, fresh: Path, mirrored: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """``assistant ingest`` (the sources ``env`` configures) killed with SIGKILL once four
+    files matching ``mirrored`` are in its mirror, then run again in ``data``; and run from
+    nothing in ``fresh``. Each index's points per file name, every document complete."""
+    with subprocess.Popen(
+        cli_command("ingest"),
+        env={**os.environ, "ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as proc:
+        deadline = time.monotonic() + 120
+        while len(list((data / "sources").rglob(mirrored))) < 4:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "the run did not start mirroring"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    for folder in (data, fresh):
+        done = run_cli("ingest", "--json", data_dir=folder, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+    return _points(data), _points(fresh)
+
+
+def _points(data: Path) -> dict[str, int]:
+    store = EdgeStore.open(load_settings(data_dir=data))
+    try:
+        states = store.doc_states()
+        assert all(s.complete_key() for s in states.values()), "an unfinished document"
+        return {Path(s.source).name: s.points for s in states.values()}
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="session")

@@ -876,6 +876,56 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+# A library served as a source and mirrored: fewer examples (each crawls or syncs, then
+# indexes), settings otherwise as the folder test's.
+MIRRORED = settings(
+    max_examples=4,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+
+def _index_mirror(
+    tmp: str, mirror: Path, root: Path, embedder: LocalE5Embedding
+) -> tuple[Settings, dict[str, Indexed]]:
+    """The mirror indexed into a store of its own; the documents found under ``root``."""
+    settings_ = load_settings(
+        data_dir=Path(tmp) / "data", answer={"mode": "extractive"}, embedding={"threads": THREADS}
+    )
+    store = EdgeStore.open(settings_)
+    try:
+        report = IngestJob(settings_, store, embedder).run([mirror])
+        assert not report.failed, report.summary()
+        return settings_, _indexed(store, root.resolve())
+    finally:
+        store.close()
+
+
+def _ask_every_reader(
+    settings_: Settings,
+    library: Library,
+    readers: list[list[str]],
+    root: Path,
+    indexed: dict[str, Indexed],
+    tally: Tally,
+    never: dict[str, str] | None = None,
+    asked: Sequence[str] = (),
+) -> None:
+    """Each reader asks the library's questions (the control reader, the last, quotes every
+    sentence) and ``asked``; no answer holds a secret of theirs or any of ``never``."""
+    with open_runtime(settings_, with_model=False) as runtime:
+        for groups in readers:
+            secrets = _secrets(library, groups, root.resolve(), indexed)
+            if never:
+                secrets = dataclasses.replace(secrets, texts=secrets.texts | never)
+            quotes = [s for d in library.docs for s in d.sentences]
+            questions = quotes if groups is readers[-1] else _questions(library)
+            _ask(runtime, library, groups, [*questions, *asked], secrets, tally)
+
+
 def _web_groups(library: Library, site: str) -> dict[str, tuple[str, ...]]:
     """The library's rule files as the web source's groups: a folder's groups for its
     prefix, a ``[files]`` entry for the file's own URL; the longest prefix wins as the
@@ -890,14 +940,7 @@ def _web_groups(library: Library, site: str) -> dict[str, tuple[str, ...]]:
     return groups
 
 
-@settings(
-    max_examples=4,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    phases=(Phase.explicit, Phase.generate),
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@MIRRORED
 @given(library=libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
 @pytest.mark.slow
 def test_no_answer_shows_an_unreadable_page_of_a_web_site(
@@ -906,8 +949,7 @@ def test_no_answer_shows_an_unreadable_page_of_a_web_site(
     """The library served by a web server on loopback, its rules given as the web
     source's groups by URL prefix, crawled, mirrored and indexed: every reader's answers
     hold nothing of a page they may not read (and the control reader's do find them)."""
-    everything = list(POOL)
-    readers = [*readers, everything]
+    readers = [*readers, list(POOL)]  # the control reader, who may read everything, last
     note(library.describe())
     with tempfile.TemporaryDirectory() as tmp:
         served = Path(tmp) / "www" / "bib"
@@ -919,11 +961,6 @@ def test_no_answer_shows_an_unreadable_page_of_a_web_site(
         )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         site = f"http://127.0.0.1:{server.server_address[1]}/bib/"
-        settings_ = load_settings(
-            data_dir=Path(tmp) / "data",
-            answer={"mode": "extractive"},
-            embedding={"threads": THREADS},
-        )
         source = WebSource(start_url=site, groups=_web_groups(library, site), delay_s=0)
         try:
             crawled = crawl(source, Path(tmp) / "mirror")
@@ -931,24 +968,14 @@ def test_no_answer_shows_an_unreadable_page_of_a_web_site(
             server.shutdown()
             server.server_close()
         assert not crawled.problems, crawled.problems
-        store = EdgeStore.open(settings_)
-        try:
-            report = IngestJob(settings_, store, embedder).run([crawled.root])
-            assert not report.failed, report.summary()
-            root = crawled.root / "bib"
-            indexed = {
-                rel: i for rel, i in _indexed(store, root.resolve()).items()
-                if not rel.endswith(".html")  # the folder listings: names only
-            }  # fmt: skip
-        finally:
-            store.close()
+        root = crawled.root / "bib"
+        settings_, found = _index_mirror(tmp, crawled.root, root, embedder)
+        indexed = {
+            rel: i for rel, i in found.items()
+            if not rel.endswith(".html")  # the folder listings: names only
+        }  # fmt: skip
         assert indexed.keys() == {d.rel for d in library.docs}
-        with open_runtime(settings_, with_model=False) as runtime:
-            for groups in readers:
-                secrets = _secrets(library, groups, root.resolve(), indexed)
-                quotes = [s for d in library.docs for s in d.sentences]
-                questions = quotes if groups is everything else _questions(library)
-                _ask(runtime, library, groups, questions, secrets, tally)
+        _ask_every_reader(settings_, library, readers, root, indexed, tally)
     tally.web_examples += 1
 
 
@@ -1027,14 +1054,7 @@ def shared_libraries(draw: st.DrawFn) -> SharedLibrary:
     return SharedLibrary(library, grants, tuple(unpublished))
 
 
-@settings(
-    max_examples=4,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    phases=(Phase.explicit, Phase.generate),
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@MIRRORED
 @given(shared=shared_libraries(), readers=st.lists(READERS, min_size=2, max_size=3))
 @pytest.mark.slow
 def test_no_answer_shows_an_unreadable_item_of_a_sharepoint_library(
@@ -1045,8 +1065,7 @@ def test_no_answer_shows_an_unreadable_item_of_a_sharepoint_library(
     nothing of an item they may not read, nor of one whose grants map to no access group
     (and the control reader's do find those they may read)."""
     library = shared.library
-    everything = list(POOL)
-    readers = [*readers, everything]
+    readers = [*readers, list(POOL)]  # the control reader, who may read everything, last
     note(shared.describe())
     graph = Graph()
     for doc in library.docs:
@@ -1059,19 +1078,8 @@ def test_no_answer_shows_an_unreadable_item_of_a_sharepoint_library(
         skipped = {p.file: p.reason for p in synced.problems}
         unpublished = {graph.drive_item(i)["webUrl"]: d for i, d in hidden.items()}
         assert skipped == dict.fromkeys(unpublished, "permissions"), synced.problems
-        settings_ = load_settings(
-            data_dir=Path(tmp) / "data",
-            answer={"mode": "extractive"},
-            embedding={"threads": THREADS},
-        )
-        store = EdgeStore.open(settings_)
-        try:
-            report = IngestJob(settings_, store, embedder).run([synced.root])
-            assert not report.failed, report.summary()
-            root = (synced.root / LIBRARY).resolve()
-            indexed = _indexed(store, root)
-        finally:
-            store.close()
+        root = (synced.root / LIBRARY).resolve()
+        settings_, indexed = _index_mirror(tmp, synced.root, root, embedder)
         # Every document with the readers its grants give; no item that maps to no one.
         assert indexed.keys() == {d.rel for d in library.docs}
         for doc in library.docs:
@@ -1083,13 +1091,7 @@ def test_no_answer_shows_an_unreadable_item_of_a_sharepoint_library(
             for text in (d.marker, d.title, *d.sentences, (root / d.rel).as_posix())
         }
         asked = [s for d in hidden.values() for s in d.sentences]
-        with open_runtime(settings_, with_model=False) as runtime:
-            for groups in readers:
-                secrets = _secrets(library, groups, root, indexed)
-                secrets = dataclasses.replace(secrets, texts=secrets.texts | never)
-                quotes = [s for d in library.docs for s in d.sentences]
-                questions = quotes if groups is everything else _questions(library)
-                _ask(runtime, library, groups, [*questions, *asked], secrets, tally)
+        _ask_every_reader(settings_, library, readers, root, indexed, tally, never, asked)
     tally.sharepoint_examples += 1
     tally.sharepoint_unpublished += len(hidden)
 

@@ -13,10 +13,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +21,7 @@ from typing import Any
 
 import docx
 import pytest
-from fixtures_heavy import RunCli, cli_command
+from fixtures_heavy import RunCli, killed_and_run_again
 from graph_server import (
     CLIENT_ID,
     DRIVE,
@@ -417,16 +413,6 @@ def test_assistant_ingest_syncs_the_configured_sharepoint_sources(
     assert SECRET not in result.stdout + result.stderr
 
 
-def _points(data: Path) -> dict[str, int]:
-    store = EdgeStore.open(load_settings(data_dir=data))
-    try:
-        states = store.doc_states()
-        assert all(s.complete_key() for s in states.values()), "an unfinished document"
-        return {Path(s.source).name: s.points for s in states.values()}
-    finally:
-        store.close()
-
-
 @pytest.mark.slow
 def test_a_sync_killed_mid_way_and_run_again_gives_the_same_index(
     tmp_path: Path, run_cli: RunCli
@@ -442,24 +428,8 @@ def test_a_sync_killed_mid_way_and_run_again_gives_the_same_index(
             graph.put(f"Rutiner/rutin-{i:02d}.txt", text.encode(), [ORG_LINK], "text/plain")
         configured = source_of(graph).model_dump(mode="json") | {"client_secret": SECRET}
         env = {"ASSISTANT_INGEST__SHAREPOINT_SOURCES": json.dumps([configured])}
-        data = tmp_path / "data"
-        with subprocess.Popen(
-            cli_command("ingest"),
-            env={**os.environ, "ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ) as proc:
-            deadline = time.monotonic() + 120
-            while len(list((data / "sources").rglob("rutin-*.txt"))) < 4:
-                assert proc.poll() is None, "the sync ended before it could be killed"
-                assert time.monotonic() < deadline, "the sync did not start"
-                time.sleep(0.05)
-            proc.send_signal(signal.SIGKILL)
-        again = run_cli("ingest", "--json", data_dir=data, env=env, timeout=300)
-        assert again.returncode == 0, again.stderr
-        after_kill = _points(data)
-        fresh = tmp_path / "fresh"
-        from_nothing = run_cli("ingest", "--json", data_dir=fresh, env=env, timeout=300)
-        assert from_nothing.returncode == 0, from_nothing.stderr
-    assert after_kill == _points(fresh)
+        after_kill, from_nothing = killed_and_run_again(
+            run_cli, env, tmp_path / "data", tmp_path / "fresh", "rutin-*.txt"
+        )
+    assert after_kill == from_nothing
     assert len([n for n in after_kill if n.startswith("rutin-")]) == 10

@@ -363,7 +363,7 @@ def test_admin_sync_crawls_a_configured_web_site(
         metrics = {m.label: m.value for m in app.metric}
         assert metrics["Dokument"] == str(before + 1)
         # What each source brought, in a line of its own.
-        frame = next(d.value for d in app.dataframe if "Källa" in d.value.columns)
+        frame = next(t.value for t in app.table if "Källa" in t.value.columns)
         assert frame.to_dict("records") == [
             {"Källa": f"Webbplats: {url}", "Nya": 1, "Ändrade": 0, "Oförändrade": 0,
              "Borttagna": 0, "Överhoppade": 0}
@@ -423,7 +423,7 @@ def test_admin_sync_mirrors_a_configured_sharepoint_site(
         button(app, "Synkronisera nu").click().run()
         assert not app.exception, app.exception
         assert {m.label: m.value for m in app.metric}["Dokument"] == str(before + 1)
-        frame = next(d.value for d in app.dataframe if "Källa" in d.value.columns)
+        frame = next(t.value for t in app.table if "Källa" in t.value.columns)
         assert frame.to_dict("records") == [
             {"Källa": f"SharePoint: {site}", "Nya": 1, "Ändrade": 0, "Oförändrade": 0,
              "Borttagna": 0, "Överhoppade": 1}

@@ -9,9 +9,6 @@ import hashlib
 import io
 import json
 import logging
-import os
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +20,7 @@ from typing import Any
 
 import docx
 import pytest
-from fixtures_heavy import RunCli, cli_command
+from fixtures_heavy import RunCli, killed_and_run_again
 from fpdf import FPDF
 
 from assistant.models.embeddings import LocalE5Embedding
@@ -621,16 +618,6 @@ class _Folder(SimpleHTTPRequestHandler):
         pass
 
 
-def _points(data: Path) -> dict[str, int]:
-    store = EdgeStore.open(load_settings(data_dir=data))
-    try:
-        states = store.doc_states()
-        assert all(s.complete_key() for s in states.values()), "an unfinished document"
-        return {Path(s.source).name: s.points for s in states.values()}
-    finally:
-        store.close()
-
-
 @pytest.mark.slow
 def test_a_crawl_killed_mid_way_and_run_again_gives_the_same_index(
     tmp_path: Path, run_cli: RunCli
@@ -651,26 +638,12 @@ def test_a_crawl_killed_mid_way_and_run_again_gives_the_same_index(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/rutiner/"
     slow = {"ASSISTANT_INGEST__WEB_SOURCES": json.dumps([{"start_url": url, "delay_s": 0.4}])}
-    data = tmp_path / "data"
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **slow}
     try:
-        with subprocess.Popen(
-            cli_command("ingest"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        ) as proc:
-            deadline = time.monotonic() + 120
-            while len(list((data / "sources").rglob("rutin-*.txt"))) < 4:
-                assert proc.poll() is None, "the crawl ended before it could be killed"
-                assert time.monotonic() < deadline, "the crawl did not start"
-                time.sleep(0.05)
-            proc.send_signal(signal.SIGKILL)
-        again = run_cli("ingest", "--json", data_dir=data, env=slow, timeout=300)
-        assert again.returncode == 0, again.stderr
-        after_kill = _points(data)
-        fresh = tmp_path / "fresh"
-        from_nothing = run_cli("ingest", "--json", data_dir=fresh, env=slow, timeout=300)
-        assert from_nothing.returncode == 0, from_nothing.stderr
+        after_kill, from_nothing = killed_and_run_again(
+            run_cli, slow, tmp_path / "data", tmp_path / "fresh", "rutin-*.txt"
+        )
     finally:
         server.shutdown()
         server.server_close()
-    assert after_kill == _points(fresh)
+    assert after_kill == from_nothing
     assert len([n for n in after_kill if n.startswith("rutin-")]) == 10

@@ -19,6 +19,7 @@ from assistant.trail import AuditFilter, AuditRecord
 from assistant.trail.audit import REASONS, Kind, Verdict
 from assistant.trail.gaps import GapReport
 from ui import markup
+from ui.source_viewer import live_page_link
 from ui.text import ui_text
 
 KINDS: tuple[Kind, ...] = ("answer", "summary", "action")
@@ -194,13 +195,7 @@ def _cited(r: AuditRecord) -> None:
         st.markdown(f"**{markup.text(f'[{c.n}] {c.title or c.file}')}**  \n{markup.text(place)}")
         if c.quote:
             st.markdown("> " + markup.text(" ".join(c.quote.split())))
-        if c.url and c.url.startswith(("https://", "http://")):  # linked, never fetched here
-            st.link_button(
-                "Öppna sidan",
-                c.url,
-                key=f"audit_page_{r.id}_{c.n}",
-                icon=":material/open_in_new:",
-            )
+        live_page_link(c.url, key=f"audit_page_{r.id}_{c.n}")
 
 
 def _feedback(r: AuditRecord) -> None:

@@ -42,6 +42,13 @@ CHANGED_NOTE = (
 )
 
 
+def live_page_link(url: str | None, key: str | None = None) -> None:
+    """A link to the live page of a web or SharePoint source's document (http and https
+    only; nothing is fetched here)."""
+    if url and url.startswith(("https://", "http://")):
+        st.link_button("Öppna sidan", url, key=key, icon=":material/open_in_new:")
+
+
 class _Busy(Exception):
     """PDF rendering must wait (pdfium is single-threaded); not cached, tried again later."""
 
@@ -56,9 +63,7 @@ def source_viewer(source: Source, passage: str, key: str) -> None:
     if source.masked:
         st.caption(MASKED_NOTE)
         return
-    if source.url and source.url.startswith(("https://", "http://")):
-        # A web source's document: its live page, linked (nothing fetched here).
-        st.link_button("Öppna sidan", source.url, icon=":material/open_in_new:")
+    live_page_link(source.url)
     name = source.rel_path or source.file  # never the server's absolute path
     path = Path(source.source) if source.source else None
     found = _original(path, source) if path is not None else Refusal.GONE
